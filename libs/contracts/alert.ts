@@ -1,0 +1,81 @@
+import { z } from 'zod';
+
+export const SeveritySchema = z.enum(['low', 'medium', 'high', 'critical']);
+export type Severity = z.infer<typeof SeveritySchema>;
+export const SEVERITY_RANK: Record<Severity, number> = { low: 1, medium: 2, high: 3, critical: 4 };
+
+export const AlertStatusSchema = z.enum(['open', 'acknowledged', 'resolved', 'false_positive']);
+export type AlertStatus = z.infer<typeof AlertStatusSchema>;
+
+/** Evidence is what was seen against what the baseline expected, with tokenized ids only. */
+export const EvidenceSchema = z.record(z.string(), z.unknown());
+export type Evidence = z.infer<typeof EvidenceSchema>;
+
+/**
+ * What a detector returns for one event. Pure data: the alert manager turns findings into alerts,
+ * aggregating repeats of the same principal + detector + route into one open alert.
+ */
+export const FindingSchema = z.object({
+  detector: z.string(),
+  /** OWASP API Security Top 10 2023 category, e.g. API1:2023. */
+  owasp: z.string().regex(/^API([1-9]|10):2023$/),
+  severity: SeveritySchema,
+  principal: z.string(),
+  app: z.string().optional(),
+  route: z.string(),
+  /** Event time of the triggering event (ms). */
+  ts: z.number().int(),
+  eventId: z.string(),
+  sourceIp: z.string(),
+  /** One sentence: what happened. */
+  summary: z.string(),
+  evidence: EvidenceSchema,
+});
+export type Finding = z.infer<typeof FindingSchema>;
+
+export const AlertSchema = z.object({
+  id: z.string(),
+  detector: z.string(),
+  owasp: z.string(),
+  severity: SeveritySchema,
+  principal: z.string(),
+  app: z.string().optional(),
+  route: z.string(),
+  sourceIps: z.array(z.string()),
+  /** ISO 8601, event time. */
+  firstSeen: z.string(),
+  lastSeen: z.string(),
+  count: z.number().int().positive(),
+  status: AlertStatusSchema,
+  summary: z.string(),
+  evidence: EvidenceSchema,
+  /** Ids of a few triggering events, to fetch samples from the event store. */
+  sampleEventIds: z.array(z.string()),
+  note: z.string().optional(),
+  /** Bumped on every change; the store keeps the highest version of each alert. */
+  version: z.number().int().positive(),
+  /** Wall-clock time of the last change (ISO 8601): triage happens in real time, not event time. */
+  updatedAt: z.string(),
+});
+export type Alert = z.infer<typeof AlertSchema>;
+
+export const AlertPatchSchema = z
+  .object({
+    status: AlertStatusSchema.optional(),
+    note: z.string().max(4000).optional(),
+  })
+  .strict()
+  .refine((p) => p.status !== undefined || p.note !== undefined, { message: 'give status and/or note' });
+export type AlertPatch = z.infer<typeof AlertPatchSchema>;
+
+export const AlertFilterSchema = z.object({
+  status: AlertStatusSchema.optional(),
+  severity: SeveritySchema.optional(),
+  detector: z.string().max(128).optional(),
+  principal: z.string().max(512).optional(),
+  since: z.iso.datetime({ offset: true }).optional(),
+  until: z.iso.datetime({ offset: true }).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  cursor: z.string().max(512).optional(),
+});
+export type AlertFilter = z.infer<typeof AlertFilterSchema>;

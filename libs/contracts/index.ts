@@ -1,0 +1,5 @@
+// The one place where Vigil's data shapes are defined. Types are inferred from these schemas.
+export * from './event.js';
+export * from './alert.js';
+export * from './keys.js';
+export * from './config.js';
