@@ -76,15 +76,20 @@ export const ConfigSchema = z.object({
           minDistinct: z.coerce.number().int().min(2).default(20),
           /** Alert when the window's distinct count exceeds this many times the principal's usual count. */
           baselineMultiplier: z.coerce.number().min(1).default(4),
+          /**
+           * Windows a principal is observed before its own baseline is trusted. Until then the limit
+           * is minDistinct x baselineMultiplier: generous for unknown principals, still far below a scrape.
+           */
+          learningWindows: z.coerce.number().int().min(0).default(3),
           /** Consecutive integer ids (in request order) that make a sequential walk. */
           sequentialRun: z.coerce.number().int().min(3).default(10),
           /** 403/404 answers on object routes in a window that make probing, with at least half failing. */
           minFailures: z.coerce.number().int().min(2).default(15),
         })
-        .default({ windowSeconds: 300, minDistinct: 20, baselineMultiplier: 4, sequentialRun: 10, minFailures: 15 }),
+        .default({ windowSeconds: 300, minDistinct: 20, baselineMultiplier: 4, learningWindows: 3, sequentialRun: 10, minFailures: 15 }),
     })
     .default({
-      enumeration: { windowSeconds: 300, minDistinct: 20, baselineMultiplier: 4, sequentialRun: 10, minFailures: 15 },
+      enumeration: { windowSeconds: 300, minDistinct: 20, baselineMultiplier: 4, learningWindows: 3, sequentialRun: 10, minFailures: 15 },
     }),
   /** Treat "true"/"1" in env as booleans. */
   trustProxy: bool.default(false),

@@ -1,0 +1,133 @@
+import { describe, expect, it } from 'vitest';
+import type { Finding, NormalizedEvent } from '../../../libs/contracts/index.js';
+import { event, patient } from '../../test-support/events.js';
+import { createEnumerationDetector } from './index.js';
+
+const cfg = { windowSeconds: 300, minDistinct: 20, baselineMultiplier: 4, learningWindows: 3, sequentialRun: 10, minFailures: 15 };
+const W = 300_000;
+const T0 = Date.UTC(2026, 10, 2, 8, 0, 0);
+
+function run(events: NormalizedEvent[]): Finding[] {
+  const d = createEnumerationDetector(cfg);
+  const state = d.createState();
+  return events.flatMap((e) => d.detect(e, state));
+}
+
+/** `perWindow` distinct random-looking (non-sequential) patient ids in each of `windows` windows. */
+function normalUse(windows: number, perWindow: number, offsetId = 0): NormalizedEvent[] {
+  const out: NormalizedEvent[] = [];
+  for (let w = 0; w < windows; w++) {
+    for (let i = 0; i < perWindow; i++) {
+      const id = offsetId + ((w * perWindow + i) * 7919) % 100_000;
+      out.push(event({ ts: T0 + w * W + i * 1000, objects: [patient(id, { seq: undefined })] }));
+    }
+  }
+  return out;
+}
+
+describe('bola/enumeration', () => {
+  it('raises distinct_ids at the first id above the floor when the baseline is small', () => {
+    const history = normalUse(6, 5);
+    const burstStart = T0 + 6 * W;
+    const burst = Array.from({ length: 25 }, (_, i) =>
+      event({ ts: burstStart + i * 2000, objects: [patient(50_000 + i * 13, { seq: undefined })] }),
+    );
+    const findings = run([...history, ...burst]);
+    expect(findings).toHaveLength(5);
+    const first = findings[0] as Finding;
+    expect(first.detector).toBe('bola/enumeration');
+    expect(first.owasp).toBe('API1:2023');
+    expect(first.severity).toBe('high');
+    expect(first.principal).toBe('user:alice');
+    expect(first.route).toBe('/fhir/Patient/{id}');
+    expect(first.ts).toBe(burstStart + 20 * 2000);
+    expect(first.evidence).toMatchObject({
+      pattern: 'distinct_ids',
+      distinctIds: 21,
+      threshold: 20,
+      baselineDistinct: 5,
+      learnedWindows: 6,
+    });
+    expect(first.summary).toBe(
+      'user:alice read 21 distinct Patient objects within 300s; its baseline is 5 per window (threshold 20)',
+    );
+  });
+
+  it('scales the threshold with a principal whose normal work touches many objects', () => {
+    const history = normalUse(6, 40);
+    const busy = normalUse(1, 150, 200_000).map((e, i) => ({ ...e, ts: T0 + 6 * W + i * 1000 }));
+    const findings = run([...history, ...busy]);
+    // threshold = max(20, 4 x 40) = 160 distinct ids: 150 is a busy window, not enumeration.
+    expect(findings).toEqual([]);
+    const heavier = normalUse(1, 165, 300_000).map((e, i) => ({ ...e, ts: T0 + 6 * W + i * 1000 }));
+    const found = run([...history, ...heavier]);
+    expect(found).toHaveLength(5);
+    expect(found[0]?.evidence).toMatchObject({ distinctIds: 161, threshold: 160, baselineDistinct: 40 });
+  });
+
+  it('holds principals still learning to minDistinct x baselineMultiplier', () => {
+    const burst = (n: number) =>
+      Array.from({ length: n }, (_, i) => event({ ts: T0 + i * 1000, objects: [patient(i * 13, { seq: undefined })] }));
+    expect(run(burst(80))).toEqual([]);
+    const found = run(burst(82));
+    expect(found).toHaveLength(2);
+    expect(found[0]?.evidence).toMatchObject({ distinctIds: 81, threshold: 80, learnedWindows: 0 });
+  });
+
+  it('does not count accesses that left the sliding window', () => {
+    // 40 distinct ids, one every 30 s: never more than 10 inside any 300 s window.
+    const slow = Array.from({ length: 40 }, (_, i) => event({ ts: T0 + i * 30_000, objects: [patient(i * 31, { seq: undefined })] }));
+    expect(run(slow)).toEqual([]);
+  });
+
+  it('raises sequential_walk on consecutive integer ids in request order, tolerating small gaps', () => {
+    const ids = [1000, 1001, 1002, 1004, 1005, 1006, 1007, 1008, 1009, 1010, 1011];
+    const walk = ids.map((id, i) => event({ ts: T0 + i * 1000, objects: [patient(id)] }));
+    const findings = run(walk);
+    expect(findings.map((f) => f.evidence.walkLength)).toEqual([10, 11]);
+    expect(findings[0]?.evidence).toMatchObject({ pattern: 'sequential_walk', resourceType: 'Patient', sequentialRun: 10 });
+    expect(findings[0]?.summary).toBe('user:alice walked 10 consecutive Patient ids in request order');
+  });
+
+  it('does not call scattered integer ids a walk', () => {
+    const ids = [17, 18, 400, 401, 9, 10, 11, 2000, 2001, 77, 78, 79];
+    expect(run(ids.map((id, i) => event({ ts: T0 + i * 1000, objects: [patient(id)] })))).toEqual([]);
+  });
+
+  it('raises failure_probing on many distinct ids answered 403/404, not on one id retried', () => {
+    const probes = Array.from({ length: 16 }, (_, i) =>
+      event({ ts: T0 + i * 1000, status: i % 2 ? 404 : 403, objects: [patient(i * 97, { seq: undefined })] }),
+    );
+    const findings = run(probes);
+    expect(findings).toHaveLength(2);
+    expect(findings[0]).toMatchObject({ severity: 'medium', ts: T0 + 14_000 });
+    expect(findings[0]?.evidence).toMatchObject({ pattern: 'failure_probing', failedDistinctIds: 15, failures: 15, failureRatio: 1 });
+    const retries = Array.from({ length: 40 }, (_, i) => event({ ts: T0 + i * 1000, status: 404, objects: [patient(5, { seq: undefined })] }));
+    expect(run(retries)).toEqual([]);
+  });
+
+  it('ignores objects the principal created (201 Location)', () => {
+    const creates = Array.from({ length: 30 }, (_, i) =>
+      event({ ts: T0 + i * 1000, method: 'POST', status: 201, objects: [patient(i * 11, { via: 'location', created: true })] }),
+    );
+    expect(run(creates)).toEqual([]);
+  });
+
+  it('keeps principals apart', () => {
+    const mixed = Array.from({ length: 40 }, (_, i) =>
+      event({
+        ts: T0 + i * 1000,
+        principal: { id: `user:u${i % 2}`, kind: 'user', scopes: [], authScheme: 'bearer' },
+        objects: [patient(i * 37, { seq: undefined })],
+      }),
+    );
+    // Each of the two users reads 20 distinct ids: at the floor, not above it.
+    expect(run(mixed)).toEqual([]);
+  });
+
+  it('gives the same findings when the same events are replayed into fresh state', () => {
+    const events = [...normalUse(3, 4), ...Array.from({ length: 30 }, (_, i) => event({ ts: T0 + 3 * W + i * 500, objects: [patient(7000 + i)] }))];
+    expect(run(events)).toEqual(run(events));
+    expect(run(events).length).toBeGreaterThan(0);
+  });
+});

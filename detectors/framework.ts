@@ -1,0 +1,79 @@
+import type { Finding, NormalizedEvent } from '../libs/contracts/index.js';
+
+/**
+ * A detector is a pure function over one event and the state it is handed. It reads the clock from
+ * `event.ts` only, so replaying last month's logs yields the same findings as seeing them live.
+ * State is created by the detector and owned by the runtime; a detector keeps it bounded itself.
+ */
+export interface Detector<S = unknown> {
+  /** Stable name, also the alert's `detector` field, e.g. "bola/enumeration". */
+  readonly name: string;
+  /** OWASP API Security Top 10 2023 category, e.g. "API1:2023". */
+  readonly owasp: string;
+  createState(): S;
+  detect(event: NormalizedEvent, state: S): Finding[];
+}
+
+/** A detector paired with its live state: what the pipeline calls per event. */
+export interface DetectorRuntime {
+  readonly names: readonly string[];
+  detect(event: NormalizedEvent): Finding[];
+}
+
+export function createDetectorRuntime(detectors: readonly Detector[]): DetectorRuntime {
+  const live = detectors.map((d) => ({ d, state: d.createState() }));
+  return {
+    names: detectors.map((d) => d.name),
+    detect(event) {
+      // NOTE: the common case is "no finding", so avoid allocating unless one appears.
+      let out: Finding[] | undefined;
+      for (const { d, state } of live) {
+        const found = d.detect(event, state);
+        if (found.length > 0) (out ??= []).push(...found);
+      }
+      return out ?? NO_FINDINGS;
+    },
+  };
+}
+
+const NO_FINDINGS: Finding[] = [];
+
+/**
+ * A map that forgets its least recently used entries beyond `capacity`: per-principal state must
+ * not grow with the number of principals ever seen. Map iteration order is insertion order, so
+ * re-inserting on access keeps the oldest entry first.
+ */
+export class LruMap<K, V> {
+  private readonly map = new Map<K, V>();
+  constructor(private readonly capacity: number) {}
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  get(key: K): V | undefined {
+    const v = this.map.get(key);
+    if (v !== undefined) {
+      this.map.delete(key);
+      this.map.set(key, v);
+    }
+    return v;
+  }
+
+  set(key: K, value: V): void {
+    this.map.delete(key);
+    this.map.set(key, value);
+    if (this.map.size > this.capacity) {
+      const oldest = this.map.keys().next();
+      if (!oldest.done) this.map.delete(oldest.value);
+    }
+  }
+
+  getOrCreate(key: K, create: () => V): V {
+    const v = this.get(key);
+    if (v !== undefined) return v;
+    const fresh = create();
+    this.set(key, fresh);
+    return fresh;
+  }
+}

@@ -1,0 +1,123 @@
+import { readFileSync } from 'node:fs';
+import { ConfigSchema, type Config } from '../contracts/index.js';
+import { VigilError } from '../errors/index.js';
+
+/**
+ * Each environment variable and the config key it sets. This table is the only place that reads
+ * process.env names, and it is how errors name the variable a user actually wrote.
+ */
+export const ENV_KEYS: Record<string, string> = {
+  VIGIL_DATA_DIR: 'dataDir',
+  VIGIL_HOST: 'host',
+  VIGIL_PORT: 'port',
+  VIGIL_LOG_LEVEL: 'logLevel',
+  CLICKHOUSE_URL: 'clickhouse.url',
+  CLICKHOUSE_USER: 'clickhouse.user',
+  CLICKHOUSE_PASSWORD: 'clickhouse.password',
+  CLICKHOUSE_DATABASE: 'clickhouse.database',
+  VIGIL_RETENTION_DAYS: 'retentionDays',
+  VIGIL_TOKENIZATION_KEY: 'privacy.tokenizationKey',
+  VIGIL_IDENTITY_USER_HEADERS: 'identity.userHeaders',
+  VIGIL_IDENTITY_API_KEY_HEADERS: 'identity.apiKeyHeaders',
+  VIGIL_IDENTITY_USER_FIELDS: 'identity.userFields',
+  VIGIL_INGEST_BATCH_SIZE: 'ingest.batchSize',
+  VIGIL_INGEST_FLUSH_MS: 'ingest.flushIntervalMs',
+  VIGIL_INGEST_MAX_BODY_BYTES: 'ingest.maxBodyBytes',
+  VIGIL_ENUM_WINDOW_SECONDS: 'detection.enumeration.windowSeconds',
+  VIGIL_ENUM_MIN_DISTINCT: 'detection.enumeration.minDistinct',
+  VIGIL_ENUM_BASELINE_MULTIPLIER: 'detection.enumeration.baselineMultiplier',
+  VIGIL_ENUM_LEARNING_WINDOWS: 'detection.enumeration.learningWindows',
+  VIGIL_ENUM_SEQUENTIAL_RUN: 'detection.enumeration.sequentialRun',
+  VIGIL_ENUM_MIN_FAILURES: 'detection.enumeration.minFailures',
+  VIGIL_TRUST_PROXY: 'trustProxy',
+};
+
+/** Secrets may come from files (Docker/Kubernetes secrets): VAR_FILE=/run/secrets/x. */
+const SECRET_VARS = ['CLICKHOUSE_PASSWORD', 'VIGIL_TOKENIZATION_KEY'];
+
+type Tree = Record<string, unknown>;
+
+function setPath(tree: Tree, path: string, value: unknown): void {
+  const parts = path.split('.');
+  let node = tree;
+  for (const p of parts.slice(0, -1)) {
+    const next = node[p];
+    if (typeof next !== 'object' || next === null) node[p] = {};
+    node = node[p] as Tree;
+  }
+  node[parts[parts.length - 1] as string] = value;
+}
+
+function merge(base: Tree, over: Tree): Tree {
+  const out: Tree = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k];
+    out[k] =
+      typeof v === 'object' && v !== null && !Array.isArray(v) && typeof b === 'object' && b !== null && !Array.isArray(b)
+        ? merge(b as Tree, v as Tree)
+        : v;
+  }
+  return out;
+}
+
+export interface ConfigSources {
+  env: Record<string, string | undefined>;
+  /** Path of a JSON config file (VIGIL_CONFIG or --config). */
+  file?: string;
+  /** Command-line flags, already mapped to config keys (e.g. { dataDir, port }). */
+  flags?: Tree;
+}
+
+/**
+ * Parses the configuration once. Precedence: defaults < file < environment < flags.
+ * Errors name the variable or file key the user wrote, e.g. "VIGIL_PORT: Too big: expected number to be <=65535".
+ */
+export function loadConfig(sources: ConfigSources): Config {
+  const origin = new Map<string, string>();
+  let tree: Tree = {};
+  const file = sources.file ?? sources.env.VIGIL_CONFIG;
+  if (file) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (cause) {
+      throw new VigilError('config_invalid', `config file ${file}: cannot read it as JSON`, { cause });
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new VigilError('config_invalid', `config file ${file}: expected a JSON object`);
+    }
+    tree = parsed as Tree;
+  }
+  const envTree: Tree = {};
+  for (const [name, key] of Object.entries(ENV_KEYS)) {
+    let value = sources.env[name];
+    if (value === undefined && SECRET_VARS.includes(name) && sources.env[`${name}_FILE`]) {
+      const path = sources.env[`${name}_FILE`] as string;
+      try {
+        value = readFileSync(path, 'utf8').trim();
+      } catch (cause) {
+        throw new VigilError('config_invalid', `${name}_FILE: cannot read ${path}`, { cause });
+      }
+      origin.set(key, `${name}_FILE`);
+    }
+    if (value === undefined || value === '') continue;
+    setPath(envTree, key, value);
+    if (!origin.has(key)) origin.set(key, name);
+  }
+  tree = merge(tree, envTree);
+  for (const [key, value] of Object.entries(sources.flags ?? {})) {
+    if (value === undefined) continue;
+    setPath(tree, key, value);
+    origin.set(key, `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+  }
+  const result = ConfigSchema.safeParse(tree);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const key = issue.path.join('.');
+      const where = origin.get(key) ?? (file ? `config file ${file}: ${key}` : key);
+      return `${where}: ${issue.message}`;
+    });
+    throw new VigilError('config_invalid', `invalid configuration: ${problems.join('; ')}`);
+  }
+  return result.data;
+}
