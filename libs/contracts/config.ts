@@ -44,15 +44,18 @@ export const ConfigSchema = z.object({
     .default({}),
   identity: z
     .object({
-      /** Headers that carry an authenticated user id set by an upstream proxy, most trusted first. */
-      userHeaders: csv.default(['x-authenticated-user', 'x-user-id', 'x-consumer-username']),
+      /**
+       * Headers that carry an authenticated user id set by the gateway or an upstream proxy, most
+       * trusted first. Kong's oauth2 plugin sets X-Authenticated-Userid on the request it logs.
+       */
+      userHeaders: csv.default(['x-authenticated-userid', 'x-authenticated-user', 'x-user-id']),
       /** Headers that carry an API key; the key is fingerprinted, never stored. */
       apiKeyHeaders: csv.default(['apikey', 'x-api-key']),
       /** Custom mirror fields (ApiEvent.fields) that carry a user id. */
       userFields: csv.default(['user_id', 'remote_user']),
     })
     .default({
-      userHeaders: ['x-authenticated-user', 'x-user-id', 'x-consumer-username'],
+      userHeaders: ['x-authenticated-userid', 'x-authenticated-user', 'x-user-id'],
       apiKeyHeaders: ['apikey', 'x-api-key'],
       userFields: ['user_id', 'remote_user'],
     }),

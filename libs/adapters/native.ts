@@ -1,0 +1,39 @@
+// Vigil native JSON: a custom mirror writes ApiEvent itself (libs/contracts/event.ts), one per line.
+// The schema does all the checking; this only brings two things into the shape every other
+// adapter guarantees: time in UTC with Z, and lowercased header names.
+import type { ApiEventInput } from '../contracts/index.js';
+import type { Mapped } from './outcome.js';
+import { isoToZ, isRecord } from './values.js';
+
+export function nativeToEvent(entry: unknown): Mapped {
+  if (!isRecord(entry)) return 'vigil: expected a JSON object';
+  let out = entry;
+  const { time, requestHeaders, responseHeaders } = entry;
+  // Only well-typed values are normalized; anything else is left for the schema to reject by name.
+  if (typeof time === 'string' && !time.endsWith('Z')) {
+    const z = isoToZ(time);
+    if (z !== undefined) out = { ...out, time: z };
+  }
+  const req = lowercased(requestHeaders);
+  if (req !== undefined) out = { ...out, requestHeaders: req };
+  const res = lowercased(responseHeaders);
+  if (res !== undefined) out = { ...out, responseHeaders: res };
+  // NOTE: the cast is checked at once: every Mapped event goes through ApiEventSchema.safeParse.
+  return out as ApiEventInput;
+}
+
+/** A copy with lowercased names, or undefined when nothing needs to change (the usual case). */
+function lowercased(headers: unknown): Record<string, unknown> | undefined {
+  if (!isRecord(headers)) return undefined;
+  let needed = false;
+  for (const name in headers) {
+    if (name !== name.toLowerCase()) {
+      needed = true;
+      break;
+    }
+  }
+  if (!needed) return undefined;
+  const copy: Record<string, unknown> = {};
+  for (const name in headers) copy[name.toLowerCase()] = headers[name];
+  return copy;
+}

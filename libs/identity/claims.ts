@@ -1,0 +1,46 @@
+import { parseReference } from '../objects/reference.js';
+import type { Tokenizer } from '../privacy/index.js';
+import { scopesOf, stringClaim, type Claims } from './jwt.js';
+
+/** What a JWT says about its bearer, with SMART patient / fhirUser ids already tokenized. */
+export interface JwtIdentity {
+  sub?: string;
+  clientId?: string;
+  issuer?: string;
+  scopes: string[];
+  patient?: string;
+  fhirUser?: string;
+}
+
+/**
+ * `client_id` (RFC 9068) or `azp` (OIDC) name the client; `cid` (Okta) and `appid` (Entra ID v1)
+ * are the same thing under vendor names.
+ */
+const CLIENT_CLAIMS = ['client_id', 'azp', 'cid', 'appid'];
+
+export function jwtIdentity(claims: Claims, tokenizer: Tokenizer): JwtIdentity {
+  const out: JwtIdentity = { scopes: scopesOf(claims) };
+  const sub = stringClaim(claims, 'sub');
+  if (sub !== undefined) out.sub = sub;
+  for (const name of CLIENT_CLAIMS) {
+    const v = stringClaim(claims, name);
+    if (v !== undefined) {
+      out.clientId = v;
+      break;
+    }
+  }
+  const iss = stringClaim(claims, 'iss');
+  if (iss !== undefined) out.issuer = iss;
+
+  // SMART launch context: the patient in scope, usually a bare id but tolerate Patient/123.
+  const patient = stringClaim(claims, 'patient');
+  const patientRef = patient === undefined ? undefined : parseReference(patient);
+  if (patientRef !== undefined) out.patient = tokenizer.token('Patient', patientRef.id);
+
+  // fhirUser is a (possibly absolute) reference such as https://x/fhir/Practitioner/9. The type is
+  // kept for analysts; the id is tokenized in that type's namespace so it joins with object refs.
+  const fhirUser = stringClaim(claims, 'fhirUser');
+  const userRef = fhirUser === undefined ? undefined : parseReference(fhirUser);
+  if (userRef?.type !== undefined) out.fhirUser = `${userRef.type}/${tokenizer.token(userRef.type, userRef.id)}`;
+  return out;
+}

@@ -1,0 +1,162 @@
+import { describe, expect, it } from 'vitest';
+import type { ApiEvent, Config } from '../contracts/index.js';
+import { createTokenizer } from '../privacy/index.js';
+import { createPrincipalResolver } from './resolver.js';
+
+const tokenizer = createTokenizer(Buffer.alloc(32, 1));
+const identity: Config['identity'] = {
+  userHeaders: ['x-authenticated-userid', 'x-user-id'],
+  apiKeyHeaders: ['apikey', 'x-api-key'],
+  userFields: ['user_id', 'remote_user'],
+};
+const resolve = createPrincipalResolver(identity, { tokenizer });
+
+function jwt(payload: Record<string, unknown>, opts: { pad?: boolean } = {}): string {
+  const enc = (o: unknown): string => {
+    const s = Buffer.from(JSON.stringify(o)).toString('base64url');
+    return opts.pad === true ? s.padEnd(Math.ceil(s.length / 4) * 4, '=') : s;
+  };
+  return `${enc({ alg: 'RS256', typ: 'JWT', kid: 'k1' })}.${enc(payload)}.c2lnbmF0dXJl`;
+}
+
+function ev(over: Partial<ApiEvent> = {}): ApiEvent {
+  return { time: '2026-11-01T10:00:00Z', method: 'GET', path: '/fhir/Patient/1', status: 200, requestHeaders: {}, responseHeaders: {}, clientIp: '10.0.0.9', ...over };
+}
+const bearer = (token: string): Partial<ApiEvent> => ({ requestHeaders: { authorization: `Bearer ${token}` } });
+
+describe('createPrincipalResolver: bearer JWTs', () => {
+  it('names a SMART user token by sub, keeping the client as app and tokenizing patient and fhirUser', () => {
+    const token = jwt({
+      iss: 'https://idp.example.org',
+      sub: 'alice',
+      client_id: 'ehr-web',
+      scope: 'openid fhirUser patient/*.read',
+      patient: '123',
+      fhirUser: 'https://ehr.example.org/fhir/Practitioner/9',
+    });
+    expect(resolve(ev(bearer(token)))).toEqual({
+      id: 'user:alice',
+      kind: 'user',
+      app: 'ehr-web',
+      issuer: 'https://idp.example.org',
+      scopes: ['openid', 'fhirUser', 'patient/*.read'],
+      patient: tokenizer.token('Patient', '123'),
+      fhirUser: `Practitioner/${tokenizer.token('Practitioner', '9')}`,
+      authScheme: 'bearer',
+      credentialFingerprint: tokenizer.fingerprint(token),
+    });
+  });
+
+  it('names a client-credentials token (sub equals client id) as the app, reading azp and an scp array', () => {
+    const token = jwt({ iss: 'https://idp', sub: 'svc-batch', azp: 'svc-batch', scp: ['system/*.read'] });
+    expect(resolve(ev(bearer(token)))).toEqual({
+      id: 'app:svc-batch',
+      kind: 'app',
+      app: 'svc-batch',
+      issuer: 'https://idp',
+      scopes: ['system/*.read'],
+      authScheme: 'bearer',
+      credentialFingerprint: tokenizer.fingerprint(token),
+    });
+  });
+
+  it('decodes padded payloads and relative fhirUser references, and prefers the JWT client over the consumer as app', () => {
+    const token = jwt({ sub: 'bob', client_id: 'portal-app', fhirUser: 'Patient/123' }, { pad: true });
+    const p = resolve(ev({ ...bearer(token), consumer: { username: 'portal' } }));
+    expect(p.id).toBe('user:bob');
+    expect(p.app).toBe('portal-app');
+    expect(p.fhirUser).toBe(`Patient/${tokenizer.token('Patient', '123')}`);
+  });
+
+  it('takes the app from the Kong consumer when the JWT has only a sub', () => {
+    const token = jwt({ sub: 'alice' });
+    expect(resolve(ev({ ...bearer(token), consumer: { username: 'portal', id: 'c-1' } }))).toEqual({
+      id: 'user:alice',
+      kind: 'user',
+      app: 'portal',
+      scopes: [],
+      authScheme: 'bearer',
+      credentialFingerprint: tokenizer.fingerprint(token),
+    });
+  });
+
+  it('fingerprints an opaque bearer token as key:<fingerprint> when nothing else names the caller', () => {
+    const token = 'opaque-8f3a9c1d2e';
+    expect(resolve(ev(bearer(token)))).toEqual({
+      id: `key:${tokenizer.fingerprint(token)}`,
+      kind: 'apikey',
+      scopes: [],
+      authScheme: 'bearer',
+      credentialFingerprint: tokenizer.fingerprint(token),
+    });
+  });
+
+  it('prefers a gateway user header over an opaque bearer token, keeping the token fingerprint', () => {
+    const p = resolve(ev({ requestHeaders: { authorization: 'Bearer opaque-1', 'x-authenticated-userid': 'carol' } }));
+    expect(p).toEqual({ id: 'user:carol', kind: 'user', scopes: [], authScheme: 'gateway', credentialFingerprint: tokenizer.fingerprint('opaque-1') });
+  });
+
+  it.each(['REDACTED', 'Bearer REDACTED', '[REDACTED]', '***'])('treats a redacted Authorization header (%s) as absent', (value) => {
+    const p = resolve(ev({ requestHeaders: { authorization: value }, consumer: { username: 'portal' } }));
+    expect(p).toEqual({ id: 'consumer:portal', kind: 'consumer', scopes: [], authScheme: 'gateway' });
+  });
+
+  it('never puts the raw token into the principal', () => {
+    const token = jwt({ sub: 'alice', client_id: 'ehr-web', patient: '123' });
+    const json = JSON.stringify(resolve(ev(bearer(token))));
+    expect(json).not.toContain(token);
+    expect(json).not.toContain(token.split('.')[1]);
+    expect(json).not.toContain('"123"');
+  });
+});
+
+describe('createPrincipalResolver: other identities, most specific first', () => {
+  it('uses the first configured user header present, with the consumer as app', () => {
+    const p = resolve(ev({ requestHeaders: { 'x-user-id': 'u-2', 'x-authenticated-userid': 'u-1' }, consumer: { customId: 'portal' } }));
+    expect(p).toEqual({ id: 'user:u-1', kind: 'user', app: 'portal', scopes: [], authScheme: 'gateway' });
+  });
+
+  it('falls back to configured mirror fields, skipping the nginx "-" placeholder', () => {
+    const p = resolve(ev({ fields: { user_id: '-', remote_user: 'dave' } }));
+    expect(p).toEqual({ id: 'user:dave', kind: 'user', scopes: [], authScheme: 'gateway' });
+  });
+
+  it('keeps only the user name of Basic credentials', () => {
+    const basic = Buffer.from('erin:s3cret-pw').toString('base64');
+    const p = resolve(ev({ requestHeaders: { authorization: `Basic ${basic}` } }));
+    expect(p).toEqual({ id: 'user:erin', kind: 'user', scopes: [], authScheme: 'basic' });
+    expect(JSON.stringify(p)).not.toContain('s3cret');
+  });
+
+  it('fingerprints an API key header and names the consumer as app', () => {
+    const p = resolve(ev({ requestHeaders: { 'x-api-key': 'pk_live_abc123' }, consumer: { username: 'partner' } }));
+    expect(p).toEqual({
+      id: `key:${tokenizer.fingerprint('pk_live_abc123')}`,
+      kind: 'apikey',
+      app: 'partner',
+      scopes: [],
+      authScheme: 'apikey',
+      credentialFingerprint: tokenizer.fingerprint('pk_live_abc123'),
+    });
+  });
+
+  it('finds an API key in the apikey or api_key query parameter', () => {
+    expect(resolve(ev({ query: '_count=10&api_key=qk-1' })).id).toBe(`key:${tokenizer.fingerprint('qk-1')}`);
+    expect(resolve(ev({ query: 'apikey=qk%2F2' })).id).toBe(`key:${tokenizer.fingerprint('qk/2')}`);
+  });
+
+  it('names the Kong consumer by username, else custom id, else id, else the authenticated entity', () => {
+    expect(resolve(ev({ consumer: { id: 'c-9', customId: 'cust-9' } })).id).toBe('consumer:cust-9');
+    expect(resolve(ev({ consumer: { id: 'c-9' } })).id).toBe('consumer:c-9');
+    expect(resolve(ev({ authenticatedEntity: { id: 'cred-1', consumerId: 'c-7' } }))).toEqual({
+      id: 'consumer:c-7',
+      kind: 'consumer',
+      scopes: [],
+      authScheme: 'gateway',
+    });
+  });
+
+  it('falls back to the client IP', () => {
+    expect(resolve(ev())).toEqual({ id: 'ip:10.0.0.9', kind: 'ip', scopes: [], authScheme: 'none' });
+  });
+});

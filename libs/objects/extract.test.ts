@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import type { ApiEvent } from '../contracts/index.js';
+import { createTokenizer } from '../privacy/index.js';
+import { createRouteTemplater } from '../routes/index.js';
+import { extractObjects } from './extract.js';
+
+const tokenizer = createTokenizer(Buffer.alloc(32, 3));
+const tok = (type: string, id: string): string => tokenizer.token(type, id);
+
+function run(over: Partial<ApiEvent>) {
+  const ev: ApiEvent = { time: '2026-11-01T10:00:00Z', method: 'GET', path: '/', status: 200, requestHeaders: {}, responseHeaders: {}, clientIp: '10.0.0.1', ...over };
+  return extractObjects(ev, createRouteTemplater().template('svc', ev.path), tokenizer);
+}
+
+describe('extractObjects: path ids', () => {
+  it('types each path id by the literal segment before it and tokenizes the path', () => {
+    expect(run({ path: '/api/v1/users/42/orders/7' })).toEqual({
+      objects: [
+        { type: 'users', id: tok('users', '42'), via: 'path', created: false, seq: 42 },
+        { type: 'orders', id: tok('orders', '7'), via: 'path', created: false, seq: 7 },
+      ],
+      pathTokenized: `/api/v1/users/${tok('users', '42')}/orders/${tok('orders', '7')}`,
+      queryKeys: [],
+    });
+  });
+
+  it('records a FHIR read with its version once, and tokenizes the version id in the path', () => {
+    const r = run({ path: '/fhir/Patient/123/_history/2' });
+    expect(r.objects).toEqual([{ type: 'Patient', id: tok('Patient', '123'), via: 'path', created: false, seq: 123 }]);
+    expect(r.pathTokenized).toBe(`/fhir/Patient/${tok('Patient', '123')}/_history/${tok('_history', '2')}`);
+  });
+
+  it('omits seq for ids that are not plain safe integers, and decodes percent-encoding before tokenizing', () => {
+    const r = run({ path: '/fhir/Patient/pat-0001/$everything' });
+    expect(r.objects).toEqual([{ type: 'Patient', id: tok('Patient', 'pat-0001'), via: 'path', created: false }]);
+    expect(run({ path: '/users/alice%40example.com' }).objects[0]?.id).toBe(tok('users', 'alice@example.com'));
+    expect(run({ path: '/items/99999999999999999' }).objects[0]?.seq).toBeUndefined();
+  });
+
+  it('leaves a path without ids as it is', () => {
+    expect(run({ path: '/fhir/metadata' })).toEqual({ objects: [], pathTokenized: '/fhir/metadata', queryKeys: [] });
+  });
+});
+
+describe('extractObjects: FHIR search parameters', () => {
+  it('reads bare ids, typed references, absolute URLs and comma-separated lists', () => {
+    const r = run({ path: '/fhir/Observation', query: 'patient=123&subject=Patient%2F456&encounter=7,8&_count=10&patient=https%3A%2F%2Fh%2Ffhir%2FPatient%2F9' });
+    expect(r.objects).toEqual([
+      { type: 'Patient', id: tok('Patient', '123'), via: 'query', created: false, seq: 123 },
+      { type: 'Patient', id: tok('Patient', '456'), via: 'reference', created: false, seq: 456 },
+      { type: 'Encounter', id: tok('Encounter', '7'), via: 'query', created: false, seq: 7 },
+      { type: 'Encounter', id: tok('Encounter', '8'), via: 'query', created: false, seq: 8 },
+      { type: 'Patient', id: tok('Patient', '9'), via: 'reference', created: false, seq: 9 },
+    ]);
+    expect(r.queryKeys).toEqual(['_count', 'encounter', 'patient', 'subject']);
+  });
+
+  it('types _id by the resource type being searched', () => {
+    expect(run({ path: '/fhir/Observation', query: '_id=5' }).objects).toEqual([
+      { type: 'Observation', id: tok('Observation', '5'), via: 'query', created: false, seq: 5 },
+    ]);
+    expect(run({ path: '/fhir/Observation/_search', query: '_id=abc' }).objects[0]?.type).toBe('Observation');
+  });
+
+  it('uses a type modifier, and ignores bare ids of multi-type parameters and chained parameters', () => {
+    const r = run({ path: '/fhir/Observation', query: 'subject:Group=g1&performer=77&performer=Practitioner/8&patient.name=smith' });
+    expect(r.objects).toEqual([
+      { type: 'Group', id: tok('Group', 'g1'), via: 'query', created: false },
+      { type: 'Practitioner', id: tok('Practitioner', '8'), via: 'reference', created: false, seq: 8 },
+    ]);
+  });
+
+  it('deduplicates identical refs but keeps the same object seen via path and query', () => {
+    const r = run({ path: '/fhir/Patient/1/Observation', query: 'patient=1&patient=1' });
+    expect(r.objects.map((o) => `${o.type}:${o.via}`)).toEqual(['Patient:path', 'Patient:query']);
+    expect(r.objects[0]?.id).toBe(r.objects[1]?.id);
+  });
+
+  it('hides id-like query parameter names', () => {
+    expect(run({ path: '/search', query: 'alice@example.com&q=x' }).queryKeys).toEqual(['q', '{id}']);
+  });
+});
+
+describe('extractObjects: Location of created objects', () => {
+  it('marks the object named by a 201 Location as created, dropping the version', () => {
+    const r = run({ method: 'POST', path: '/fhir/Patient', status: 201, responseHeaders: { location: 'https://h/fhir/Patient/123/_history/1' } });
+    expect(r.objects).toEqual([{ type: 'Patient', id: tok('Patient', '123'), via: 'location', created: true, seq: 123 }]);
+  });
+
+  it('reads relative Location paths of non-FHIR APIs', () => {
+    const r = run({ method: 'POST', path: '/api/orders', status: 201, responseHeaders: { location: '/api/orders/9' } });
+    expect(r.objects).toEqual([{ type: 'orders', id: tok('orders', '9'), via: 'location', created: true, seq: 9 }]);
+  });
+
+  it('ignores Location on responses other than 201', () => {
+    expect(run({ path: '/login', status: 302, responseHeaders: { location: '/home/1' } }).objects).toEqual([]);
+  });
+});

@@ -1,0 +1,140 @@
+import type { ApiEvent, ObjectRef } from '../contracts/index.js';
+import type { Tokenizer } from '../privacy/index.js';
+import { isIdLike, safeDecode, type RouteTemplate } from '../routes/index.js';
+import { locationPath, parseReference } from './reference.js';
+
+export interface ExtractedObjects {
+  objects: ObjectRef[];
+  /** The path with every id segment replaced by its token. */
+  pathTokenized: string;
+  /** Sorted distinct query parameter names; id-like names become `{id}`. */
+  queryKeys: string[];
+}
+
+/**
+ * FHIR search parameters that point at one object, and the type a bare id refers to.
+ * null: the parameter allows several target types, so only a typed reference (Type/id) counts.
+ * NOTE: `subject` may also target Group or Device, but a bare subject id is a Patient in practice
+ * (US Core), and missing a patient is worse for BOLA detection than mistyping a rare Group.
+ */
+const REFERENCE_PARAMS: ReadonlyMap<string, string | null> = new Map([
+  ['patient', 'Patient'],
+  ['subject', 'Patient'],
+  ['beneficiary', 'Patient'],
+  ['encounter', 'Encounter'],
+  ['practitioner', 'Practitioner'],
+  ['performer', null],
+  ['requester', null],
+  ['author', null],
+]);
+
+const SEQ_RE = /^\d{1,16}$/;
+/** Type used for an id that has no literal segment before it, e.g. /{id}. */
+const ROOT_TYPE = '_root';
+
+/**
+ * The objects a request touched, tokenized: ids in the path (typed by the literal segment before
+ * them), FHIR reference search parameters, and the Location of a 201 (an object the caller made).
+ * The same raw id under the same type gets the same token wherever it came from, so detectors can
+ * join `GET /Patient/123` with `GET /Observation?patient=123`.
+ */
+export function extractObjects(ev: ApiEvent, route: RouteTemplate, tokenizer: Tokenizer): ExtractedObjects {
+  const refs = new Map<string, ObjectRef>();
+  const add = (type: string, rawId: string, via: ObjectRef['via'], created: boolean): void => {
+    const key = `${type}\0${rawId}\0${via}`;
+    if (refs.has(key)) return;
+    const ref: ObjectRef = { type, id: tokenizer.token(type, rawId), via, created };
+    // NOTE: seq carries the raw number in memory only, for sequential-walk detection.
+    if (SEQ_RE.test(rawId)) {
+      const n = Number(rawId);
+      if (n <= Number.MAX_SAFE_INTEGER) ref.seq = n;
+    }
+    refs.set(key, ref);
+  };
+
+  const pathTokenized = fromPath(ev.path, route, tokenizer, add);
+  const queryKeys = ev.query === undefined || ev.query === '' ? [] : fromQuery(ev.query, route, add);
+  if (ev.status === 201) fromLocation(ev.responseHeaders.location, add);
+  return { objects: [...refs.values()], pathTokenized, queryKeys };
+}
+
+type Add = (type: string, rawId: string, via: ObjectRef['via'], created: boolean) => void;
+
+function fromPath(path: string, route: RouteTemplate, tokenizer: Tokenizer, add: Add): string {
+  if (route.idSegments.length === 0) return path;
+  const segments = path.split('/');
+  // Same indexing as the templater: the leading empty segment is not counted.
+  const offset = segments[0] === '' ? 1 : 0;
+  const isId = new Set(route.idSegments);
+  for (const i of route.idSegments) {
+    const raw = segments[i + offset];
+    if (raw === undefined || raw === '') continue;
+    const rawId = safeDecode(raw);
+    let typeIndex = i - 1;
+    while (typeIndex >= 0 && isId.has(typeIndex)) typeIndex--;
+    const type = typeIndex >= 0 ? (segments[typeIndex + offset] ?? ROOT_TYPE) : ROOT_TYPE;
+    if (type === '_history') {
+      // A version id names a version of the object already recorded, not an object of its own;
+      // it is still tokenized in the path so no raw value is stored.
+      segments[i + offset] = tokenizer.token('_history', rawId);
+      continue;
+    }
+    segments[i + offset] = tokenizer.token(type, rawId);
+    add(type, rawId, 'path', false);
+  }
+  return segments.join('/');
+}
+
+function fromQuery(query: string, route: RouteTemplate, add: Add): string[] {
+  const keys = new Set<string>();
+  let searchType: string | undefined;
+  for (const [name, value] of new URLSearchParams(query)) {
+    keys.add(isIdLike(name) ? '{id}' : name);
+    // Modifiers narrow the target: subject:Patient=123. Chains (patient.name) are not ids.
+    const colon = name.indexOf(':');
+    const base = colon >= 0 ? name.slice(0, colon) : name;
+    const modifierType = colon >= 0 ? name.slice(colon + 1) : undefined;
+    if (base === '_id') {
+      searchType ??= searchTypeOf(route.route);
+      if (searchType === undefined) continue;
+      for (const id of splitList(value)) add(searchType, id, 'query', false);
+      continue;
+    }
+    if (!REFERENCE_PARAMS.has(base)) continue;
+    const defaultType = modifierType !== undefined && /^[A-Z]/.test(modifierType) ? modifierType : REFERENCE_PARAMS.get(base);
+    for (const item of splitList(value)) {
+      const ref = parseReference(item);
+      if (ref === undefined) continue;
+      if (ref.type !== undefined) add(ref.type, ref.id, 'reference', false);
+      else if (defaultType !== null && defaultType !== undefined) add(defaultType, ref.id, 'query', false);
+    }
+  }
+  return [...keys].sort();
+}
+
+/** FHIR OR-lists are comma-separated (URLSearchParams has already percent-decoded them). */
+function splitList(value: string): string[] {
+  return value.split(',').filter((v) => v !== '');
+}
+
+/** The resource type a search runs over: the last literal segment, e.g. /fhir/Observation/_search. */
+function searchTypeOf(route: string): string | undefined {
+  const segments = route.split('/');
+  for (let i = segments.length - 1; i >= 0; i--) {
+    const s = segments[i];
+    if (s !== undefined && s !== '' && s !== '{id}' && !s.startsWith('_') && !s.startsWith('$')) return s;
+  }
+  return undefined;
+}
+
+function fromLocation(location: string | undefined, add: Add): void {
+  if (location === undefined || location === '') return;
+  const path = locationPath(location);
+  if (path === undefined) return;
+  const parts = path.split('/').filter((p) => p !== '');
+  if (parts.length >= 4 && parts[parts.length - 2] === '_history') parts.length -= 2;
+  const id = parts[parts.length - 1];
+  const type = parts[parts.length - 2];
+  if (id === undefined || type === undefined) return;
+  add(type, safeDecode(id), 'location', true);
+}

@@ -1,0 +1,2 @@
+export { extractObjects, type ExtractedObjects } from './extract.js';
+export { parseReference, locationPath, type ParsedReference } from './reference.js';

@@ -1,0 +1,60 @@
+import { FHIR_RESOURCE_TYPES, isKnownWord } from './words.js';
+
+/**
+ * What a path segment is, judged from the segment and its predecessor alone.
+ * `unknown` means "a word we cannot judge": the templater decides it from traffic (cardinality).
+ */
+export type SegmentKind = 'id' | 'literal' | 'unknown';
+
+const NUMERIC_RE = /^\d+$/;
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const HEX_RE = /^[0-9a-f]{12,}$/i;
+const OPAQUE_RE = /^[A-Za-z0-9_\-.~+=]{20,}$/;
+const EMAIL_RE = /^[^@\s/]+@[^@\s/]+\.[^@\s/]+$/;
+/** FHIR logical id syntax (R4 `id` datatype). */
+const FHIR_ID_RE = /^[A-Za-z0-9\-.]{1,64}$/;
+const HAS_DIGIT_RE = /\d/;
+const HAS_LETTER_RE = /[A-Za-z]/;
+const PASCAL_WORD_RE = /^(?:[A-Z][a-z]+)+$/;
+
+export function classifySegment(segment: string, previous: string | undefined): SegmentKind {
+  if (segment === '') return 'literal';
+  // FHIR versioned read: the version id after _history names a version, so it is an id.
+  if (previous === '_history') return 'id';
+  // FHIR operations ($everything, $export) and controls (_history, _search) are endpoints.
+  if (segment.startsWith('$') || segment.startsWith('_')) return 'literal';
+  // Checked before the word lists because plain numbers are the most common ids by far.
+  if (NUMERIC_RE.test(segment)) return 'id';
+  if (FHIR_RESOURCE_TYPES.has(segment) || isKnownWord(segment)) return 'literal';
+
+  if (UUID_RE.test(segment)) return 'id';
+  const hasDigit = HAS_DIGIT_RE.test(segment);
+  if (hasDigit && HEX_RE.test(segment)) return 'id';
+  if (hasDigit && OPAQUE_RE.test(segment)) return 'id';
+  if (segment.includes('@') || segment.includes('%40')) {
+    if (EMAIL_RE.test(safeDecode(segment))) return 'id';
+  }
+  if (FHIR_ID_RE.test(segment)) {
+    if (hasDigit && HAS_LETTER_RE.test(segment)) return 'id';
+    // In FHIR REST, what follows a resource type is its logical id (Patient/example), unless it
+    // is an operation, a control or a compartment type, all handled above.
+    // NOTE: PascalCase words are excluded because MVC-style APIs reuse FHIR type names as
+    // controllers (/Account/Login); lowercase FHIR ids that are plain words still match.
+    if (previous !== undefined && FHIR_RESOURCE_TYPES.has(previous) && !PASCAL_WORD_RE.test(segment)) return 'id';
+  }
+  return 'unknown';
+}
+
+/** True when a string would be an id wherever it appeared in a path (no traffic context). */
+export function isIdLike(value: string): boolean {
+  return classifySegment(value, undefined) === 'id';
+}
+
+export function safeDecode(s: string): string {
+  if (!s.includes('%')) return s;
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}

@@ -1,0 +1,102 @@
+import { createBoundedCache } from '../privacy/bounded-cache.js';
+import { classifySegment } from './classify.js';
+
+export interface RouteTemplate {
+  /** e.g. /fhir/Patient/{id} */
+  readonly route: string;
+  /** Indexes of the `{id}` segments in the path split on '/', leading empty segment dropped. */
+  readonly idSegments: readonly number[];
+}
+
+export interface RouteTemplater {
+  /** `scope` is the service (or host): templates and learned positions never cross scopes. */
+  template(scope: string, path: string): RouteTemplate;
+}
+
+export interface RouteTemplaterOptions {
+  /** A position becomes `{id}` once it has held more than this many distinct unjudgeable words. */
+  highCardinalityThreshold?: number;
+  /** Positions whose distinct values are being counted; the least recently seen are forgotten beyond this. */
+  maxTrackedPositions?: number;
+  /** Positions remembered as holding ids; beyond this, nothing more is learned. */
+  maxLearnedPositions?: number;
+  /** Templates cached for hot paths (0 disables). */
+  cacheSize?: number;
+}
+
+const MAX_TRACKED_VALUE_LENGTH = 128;
+/** Long paths are mostly unique; caching them would only cost memory. */
+const MAX_CACHED_PATH_LENGTH = 512;
+
+/**
+ * Learns route templates from traffic. Segments the classifier can judge (numbers, UUIDs, FHIR
+ * types, `$operations`, known words) are decided at once; plain words are literal until their
+ * position (scope + template prefix) has shown more than `highCardinalityThreshold` distinct
+ * values, after which every non-known word there is `{id}` (e.g. /profiles/alice).
+ *
+ * NOTE: learning changes templates. Paths seen before a position was learned were templated with
+ * the literal word; later events for the same path get `{id}`. The cache is cleared on every
+ * learning step so no stale template is served after that.
+ * NOTE: the first segment is never learned: scanners probing thousands of random top-level paths
+ * would otherwise turn every route into /{id}/...
+ */
+export function createRouteTemplater(opts: RouteTemplaterOptions = {}): RouteTemplater {
+  const threshold = opts.highCardinalityThreshold ?? 25;
+  const maxTracked = opts.maxTrackedPositions ?? 5_000;
+  const maxLearned = opts.maxLearnedPositions ?? 10_000;
+  const cacheSize = opts.cacheSize ?? 10_000;
+
+  /** position key -> distinct values seen so far (at most threshold + 1). */
+  const tracking = createBoundedCache<Set<string>>(maxTracked);
+  const learned = new Set<string>();
+  const cache = createBoundedCache<RouteTemplate>(cacheSize);
+
+  /** Returns true when the position at `positionKey` holds ids (possibly learning that now). */
+  function observe(positionKey: string, value: string): boolean {
+    if (learned.has(positionKey)) return true;
+    let seen = tracking.get(positionKey);
+    if (seen === undefined) {
+      seen = new Set();
+      tracking.set(positionKey, seen);
+    }
+    seen.add(value.length > MAX_TRACKED_VALUE_LENGTH ? value.slice(0, MAX_TRACKED_VALUE_LENGTH) : value);
+    if (seen.size <= threshold || learned.size >= maxLearned) return false;
+    // The tracker stays until its generation ages out; `learned` is checked first from now on.
+    learned.add(positionKey);
+    seen.clear();
+    cache.clear();
+    return true;
+  }
+
+  function compute(scope: string, path: string): RouteTemplate {
+    const segments = path.split('/');
+    if (segments[0] === '') segments.shift();
+    const out: string[] = [];
+    const idSegments: number[] = [];
+    let prefix = '';
+    let previous: string | undefined;
+    for (let i = 0; i < segments.length; i++) {
+      const segment = segments[i] ?? '';
+      let kind = classifySegment(segment, previous);
+      previous = segment;
+      if (kind === 'unknown') kind = i > 0 && observe(`${scope}\0${prefix}`, segment) ? 'id' : 'literal';
+      const shown = kind === 'id' ? '{id}' : segment;
+      if (kind === 'id') idSegments.push(i);
+      out.push(shown);
+      prefix += `/${shown}`;
+    }
+    return { route: `/${out.join('/')}`, idSegments };
+  }
+
+  function template(scope: string, path: string): RouteTemplate {
+    if (cacheSize === 0 || path.length > MAX_CACHED_PATH_LENGTH) return compute(scope, path);
+    const key = `${scope}\0${path}`;
+    const hit = cache.get(key);
+    if (hit !== undefined) return hit;
+    const result = compute(scope, path);
+    cache.set(key, result);
+    return result;
+  }
+
+  return { template };
+}

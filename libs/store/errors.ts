@@ -1,0 +1,52 @@
+import { VigilError } from '../errors/index.js';
+
+/** Node socket errors that mean "the server is not there right now": worth retrying. */
+const TRANSIENT_NODE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'UND_ERR_SOCKET',
+]);
+
+/** ClickHouse error types that clear up on their own (load, not a bad query). */
+const TRANSIENT_CLICKHOUSE_TYPES = new Set([
+  'TIMEOUT_EXCEEDED',
+  'SOCKET_TIMEOUT',
+  'NETWORK_ERROR',
+  'TOO_MANY_SIMULTANEOUS_QUERIES',
+  'TOO_MANY_PARTS',
+  'ALL_CONNECTION_TRIES_FAILED',
+]);
+
+/**
+ * Classifies a client error once, here at the boundary, so callers decide on `retriable` and
+ * never on message text. Timeouts from @clickhouse/client carry no code, only their message.
+ */
+export function isTransient(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const { code, type } = e as Error & { code?: unknown; type?: unknown };
+    if (typeof code === 'string' && TRANSIENT_NODE_CODES.has(code)) return true;
+    if (typeof type === 'string' && TRANSIENT_CLICKHOUSE_TYPES.has(type)) return true;
+    if (/\btime(d)?[ -]?out\b/i.test(e.message) || /socket hang up/i.test(e.message)) return true;
+  }
+  return false;
+}
+
+/** Wraps anything a client call threw; VigilErrors (e.g. from our own checks) pass through. */
+export function wrapStoreError(err: unknown, what: string): VigilError {
+  if (err instanceof VigilError) return err;
+  const detail = err instanceof Error ? err.message : String(err);
+  return isTransient(err)
+    ? new VigilError('store_unavailable', `store unavailable during ${what}: ${detail}`, {
+        cause: err,
+        publicMessage: 'store unavailable',
+      })
+    : new VigilError('store_failed', `store failed during ${what}: ${detail}`, {
+        cause: err,
+        publicMessage: 'store error',
+      });
+}

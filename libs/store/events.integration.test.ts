@@ -1,0 +1,112 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDb, type Db } from './db.js';
+import { createStore } from './index.js';
+import { BASE_MS, makeEvent, silentLogger, storeConfig, tempDataDir } from './test-support/fixtures.js';
+import type { Store } from './types.js';
+
+let dataDir: string;
+let store: Store;
+let raw: Db;
+
+beforeAll(async () => {
+  dataDir = await tempDataDir('events');
+  store = await createStore(storeConfig(dataDir, 'events_test'), { logger: silentLogger });
+  raw = await openDb(storeConfig(dataDir, 'events_test'), silentLogger);
+});
+
+afterAll(async () => {
+  await raw.close();
+  await store.close();
+});
+
+describe('events', () => {
+  const batch = [1, 2, 3, 4, 5].map((n) => makeEvent(n));
+
+  it('count a replayed batch once: the same event ids merge away', async () => {
+    // Merges stopped so the duplicates are certainly still on disk: FINAL alone must hide them.
+    await raw.command('SYSTEM STOP MERGES {db}.events');
+    await store.insertEvents(batch);
+    await store.insertEvents(batch);
+    const [plain] = await raw.query<{ n: number | string }>('SELECT count() AS n FROM {db}.events');
+    expect(Number(plain?.n)).toBe(10);
+    expect(await store.countEvents()).toBe(5);
+    await raw.command('SYSTEM START MERGES {db}.events');
+  });
+
+  it('never store the in-memory seq of an object reference', async () => {
+    const columns = await raw.query<{ name: string }>(
+      "SELECT name FROM system.columns WHERE database = 'events_test' AND table = 'events' ORDER BY position",
+    );
+    expect(columns.map((c) => c.name).filter((n) => n.includes('seq'))).toEqual([]);
+    const rows = await raw.query<Record<string, unknown>>("SELECT * FROM {db}.events FINAL WHERE event_id = 'ev-0003'");
+    expect(rows).toHaveLength(1);
+    expect(JSON.stringify(rows[0])).not.toContain('900003');
+    expect(rows[0]).toMatchObject({ object_types: ['Patient'], object_ids: ['tok_3'], object_via: ['path'], object_created: [0] });
+  });
+
+  it('give back stored events by id, oldest first, with ISO times and no seq', async () => {
+    const created = makeEvent(9, {
+      method: 'POST',
+      status: 201,
+      principal: { id: 'app:batch', kind: 'app', scopes: [], authScheme: 'apikey' },
+      objects: [
+        { type: 'Observation', id: 'tok_obs', via: 'location', created: true, seq: 77 },
+        { type: 'Patient', id: 'tok_p', via: 'reference', created: false },
+      ],
+    });
+    await store.insertEvents([created]);
+    const got = await store.getEvents(['ev-0009', 'ev-0002', 'ev-0002', 'missing']);
+    expect(got).toEqual([
+      {
+        eventId: 'ev-0002',
+        time: new Date(BASE_MS + 2000).toISOString(),
+        source: 'file:/var/log/kong.json',
+        method: 'GET',
+        host: 'fhir.example.org',
+        service: 'fhir-api',
+        route: '/fhir/Patient/{id}',
+        pathTokenized: '/fhir/Patient/tok_2',
+        status: 200,
+        requestBytes: 120,
+        responseBytes: 2048,
+        latencyMs: 12.5,
+        clientIp: '10.0.0.1',
+        userAgent: 'curl/8.5.0',
+        principal: 'user:alice',
+        principalKind: 'user',
+        app: 'app:portal',
+        authScheme: 'bearer',
+        objects: [{ type: 'Patient', id: 'tok_2', via: 'path', created: false }],
+      },
+      {
+        eventId: 'ev-0009',
+        time: new Date(BASE_MS + 9000).toISOString(),
+        source: 'file:/var/log/kong.json',
+        method: 'POST',
+        host: 'fhir.example.org',
+        service: 'fhir-api',
+        route: '/fhir/Patient/{id}',
+        pathTokenized: '/fhir/Patient/tok_9',
+        status: 201,
+        requestBytes: 120,
+        responseBytes: 2048,
+        latencyMs: 12.5,
+        clientIp: '10.0.0.1',
+        userAgent: 'curl/8.5.0',
+        principal: 'app:batch',
+        principalKind: 'app',
+        app: '',
+        authScheme: 'apikey',
+        objects: [
+          { type: 'Observation', id: 'tok_obs', via: 'location', created: true },
+          { type: 'Patient', id: 'tok_p', via: 'reference', created: false },
+        ],
+      },
+    ]);
+    expect(await store.getEvents([])).toEqual([]);
+  });
+
+  it('answer ping while open', async () => {
+    expect(await store.ping()).toBe(true);
+  });
+});

@@ -1,0 +1,116 @@
+/**
+ * Deterministic Kong http-log traffic for benchmarks, demos and end-to-end fixtures. The records
+ * have the shape Kong's http-log/file-log plugins write (request, response, latencies, route,
+ * service, consumer, client_ip, started_at), about 1.5 KB each.
+ */
+
+/** mulberry32: a tiny seeded PRNG, so generated traffic is identical on every run. */
+export function createRandom(seed: number) {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return {
+    next,
+    int: (min: number, max: number) => min + Math.floor(next() * (max - min + 1)),
+    pick: <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)] as T,
+    hex: (n: number) => Array.from({ length: n }, () => Math.floor(next() * 16).toString(16)).join(''),
+  };
+}
+export type Random = ReturnType<typeof createRandom>;
+
+const b64url = (s: string) => Buffer.from(s).toString('base64url');
+
+/** An unsigned-looking JWT (the gateway verified the real one; Vigil only decodes claims). */
+export function jwt(claims: Record<string, unknown>, rnd: Random): string {
+  return `${b64url(JSON.stringify({ alg: 'RS256', typ: 'JWT', kid: 'k1' }))}.${b64url(JSON.stringify(claims))}.${b64url(rnd.hex(64))}`;
+}
+
+export interface KongRequest {
+  at: number;
+  method: string;
+  /** Path plus optional query, e.g. /fhir/Observation?patient=123 */
+  uri: string;
+  status: number;
+  clientIp: string;
+  headers?: Record<string, string>;
+  responseHeaders?: Record<string, string>;
+  consumer?: { id: string; username: string };
+  responseBytes?: number;
+}
+
+export function kongRecord(r: KongRequest, rnd: Random): Record<string, unknown> {
+  const [path, qs = ''] = r.uri.split('?') as [string, string?];
+  const querystring: Record<string, string> = {};
+  for (const part of qs.split('&').filter(Boolean)) {
+    const [k, v = ''] = part.split('=') as [string, string?];
+    querystring[decodeURIComponent(k)] = decodeURIComponent(v);
+  }
+  const proxy = rnd.int(4, 60);
+  const kong = rnd.int(0, 3);
+  return {
+    request: {
+      method: r.method,
+      uri: r.uri,
+      url: `https://api.example-hospital.org:8443${r.uri}`,
+      size: rnd.int(250, 900),
+      querystring,
+      headers: {
+        host: 'api.example-hospital.org',
+        accept: 'application/fhir+json',
+        'accept-encoding': 'gzip, deflate, br',
+        'user-agent': 'EHR-Web/5.4.1 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36',
+        'x-request-id': `${rnd.hex(8)}-${rnd.hex(4)}-${rnd.hex(4)}-${rnd.hex(4)}-${rnd.hex(12)}`,
+        'x-forwarded-for': r.clientIp,
+        'x-forwarded-proto': 'https',
+        ...r.headers,
+      },
+      tls: { version: 'TLSv1.3', cipher: 'TLS_AES_256_GCM_SHA384', client_verify: 'NONE' },
+    },
+    upstream_uri: r.uri,
+    response: {
+      status: r.status,
+      size: r.responseBytes ?? rnd.int(600, 9000),
+      headers: {
+        'content-type': 'application/fhir+json;charset=utf-8',
+        connection: 'close',
+        'x-kong-upstream-latency': String(proxy),
+        'x-kong-proxy-latency': String(kong),
+        via: '1.1 kong/3.9.1',
+        ...r.responseHeaders,
+      },
+    },
+    tries: [{ balancer_latency: 0, port: 8080, balancer_start: r.at, ip: '10.20.0.15' }],
+    client_ip: r.clientIp,
+    started_at: r.at,
+    latencies: { request: proxy + kong, kong, proxy },
+    route: {
+      id: 'f4b1c1a2-6d0e-4c56-9f0a-1b2c3d4e5f60',
+      name: 'fhir-r4',
+      paths: ['/fhir', '/api'],
+      protocols: ['https'],
+      strip_path: false,
+      preserve_host: true,
+      created_at: 1760000000,
+      updated_at: 1760000000,
+    },
+    service: {
+      id: '0c9e2a41-2f7b-4d7e-8b1a-9e8d7c6b5a40',
+      name: 'fhir-api',
+      host: 'fhir.internal',
+      port: 8080,
+      protocol: 'http',
+      connect_timeout: 60000,
+      read_timeout: 60000,
+      write_timeout: 60000,
+      retries: 5,
+    },
+    ...(r.consumer ? { consumer: r.consumer } : {}),
+    workspace: '0b3c9a3e-4f1e-4b7b-9d6a-2c1e5f7a8b90',
+    source: 'upstream',
+  };
+}

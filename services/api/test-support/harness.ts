@@ -1,0 +1,106 @@
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Registry } from 'prom-client';
+import type { Alert, AlertPatch, InputFormat, Role } from '../../../libs/contracts/index.js';
+import { createKeyService, type KeyService } from '../../../libs/auth/index.js';
+import type { Logger } from '../../../libs/log/index.js';
+import { createStore, type Store } from '../../../libs/store/index.js';
+import { silentLogger, storeConfig, tempDataDir } from '../../../libs/store/test-support/fixtures.js';
+import { createApiApp } from '../app.js';
+import type { IngestFn } from '../types.js';
+
+export interface IngestCall {
+  body: string;
+  format: InputFormat;
+  source: string;
+}
+
+export interface Harness {
+  base: string;
+  store: Store;
+  keys: KeyService;
+  /** One stored key per role, made at start-up. */
+  key: Record<Role, string>;
+  ingestCalls: IngestCall[];
+  registry: Registry;
+  /** fetch against the app with `Authorization: Bearer <key of role>` unless `as` is null. */
+  call(path: string, opts?: { as?: Role | null; method?: string; json?: unknown; body?: string; headers?: Record<string, string> }): Promise<Response>;
+  close(): Promise<void>;
+}
+
+/**
+ * Stand-in for the alert manager (someone else's component): read, apply, bump the version, write.
+ * Enough to see a PATCH travel through the API into the real store and back.
+ */
+function patchThroughStore(store: Store): (id: string, patch: AlertPatch) => Promise<Alert | undefined> {
+  return async (id, patch) => {
+    const cur = await store.getAlert(id);
+    if (!cur) return undefined;
+    const next: Alert = { ...cur, ...patch, version: cur.version + 1, updatedAt: new Date().toISOString() };
+    await store.upsertAlerts([next]);
+    return next;
+  };
+}
+
+/** One real store per test file (chDB binds one data directory per process), one app on port 0. */
+export async function startHarness(
+  label: string,
+  opts: { maxBodyBytes?: number; ingest?: IngestFn; logger?: Logger } = {},
+): Promise<Harness> {
+  const dataDir = await tempDataDir(`api-${label}`);
+  const store = await createStore(storeConfig(dataDir, `api_${label}`), { logger: silentLogger });
+  const keys = createKeyService({ store });
+  const registry = new Registry();
+  const ingestCalls: IngestCall[] = [];
+  const app = createApiApp(
+    { maxBodyBytes: opts.maxBodyBytes ?? 4096, trustProxy: false },
+    {
+      store,
+      logger: opts.logger ?? silentLogger,
+      registry,
+      keys,
+      ingest: (body, format, source) => {
+        ingestCalls.push({ body, format, source });
+        return opts.ingest ? opts.ingest(body, format, source) : Promise.resolve({ accepted: 3, deadLettered: 1 });
+      },
+      alerts: { patch: patchThroughStore(store) },
+      ready: () => store.ping(),
+      version: '0.0.0-test',
+    },
+  );
+  const server: Server = app.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const key: Record<Role, string> = {
+    admin: (await keys.create('admin', 'test admin')).key,
+    analyst: (await keys.create('analyst', 'test analyst')).key,
+    viewer: (await keys.create('viewer', 'test viewer')).key,
+  };
+
+  return {
+    base,
+    store,
+    keys,
+    key,
+    ingestCalls,
+    registry,
+    call(path, o = {}) {
+      const headers: Record<string, string> = { ...o.headers };
+      const as = o.as === undefined ? 'admin' : o.as;
+      if (as !== null) headers.authorization = `Bearer ${key[as]}`;
+      let body = o.body;
+      if (o.json !== undefined) {
+        headers['content-type'] = 'application/json';
+        body = JSON.stringify(o.json);
+      }
+      return fetch(base + path, { method: o.method ?? 'GET', headers, body });
+    },
+    async close() {
+      server.closeAllConnections();
+      server.close();
+      await once(server, 'close');
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,114 @@
+import type { DeadLetter, NormalizedEvent } from '../../libs/contracts/index.js';
+import { VigilError } from '../../libs/errors/index.js';
+import type { Logger } from '../../libs/log/index.js';
+import type { Store } from '../../libs/store/types.js';
+import type { AlertManager } from '../detect/alert-manager.js';
+import type { PipelineMetrics } from './metrics.js';
+
+export interface BatchWriter {
+  /** Buffers an event; returns true when the buffer reached the batch size and should be flushed. */
+  addEvent(e: NormalizedEvent): boolean;
+  addDeadLetter(d: DeadLetter): boolean;
+  /** Writes everything buffered so far. Concurrent calls share one write at a time, in order. */
+  flush(): Promise<void>;
+  /** Rows buffered and not yet written. */
+  pending(): number;
+  /** Starts the periodic flush, so a quiet stream still lands within flushIntervalMs. */
+  start(): void;
+  /** Stops the timer and writes what is left. */
+  stop(): Promise<void>;
+}
+
+/** Past this many buffered rows new input is refused with a retriable error instead of growing memory. */
+const MAX_BUFFER_BATCHES = 20;
+
+/**
+ * Batches rows for ClickHouse. Order inside a flush matters: events first, then dead letters, then
+ * alerts, because alerts cite sample event ids that must already be readable.
+ * NOTE: a failed write keeps its rows buffered; the next flush retries them. Writes are idempotent
+ * (deterministic ids), so a write that half-succeeded merges away on retry.
+ */
+export function createBatchWriter(
+  cfg: { batchSize: number; flushIntervalMs: number },
+  deps: { store: Store; alerts: AlertManager; logger: Logger; metrics: PipelineMetrics },
+): BatchWriter {
+  const log = deps.logger.child({ component: 'batch-writer' });
+  let events: NormalizedEvent[] = [];
+  let dead: DeadLetter[] = [];
+  let chain: Promise<void> = Promise.resolve();
+  let timer: NodeJS.Timeout | undefined;
+
+  const pending = () => events.length + dead.length;
+  const guard = () => {
+    if (pending() >= cfg.batchSize * MAX_BUFFER_BATCHES) {
+      throw new VigilError('store_unavailable', `write buffer full (${pending()} rows): the store is not keeping up`, {
+        publicMessage: 'store is not keeping up; retry later',
+      });
+    }
+  };
+
+  async function writeOnce(): Promise<void> {
+    const ev = events;
+    const dl = dead;
+    events = [];
+    dead = [];
+    try {
+      if (ev.length > 0) await deps.store.insertEvents(ev);
+    } catch (e) {
+      events = ev.concat(events);
+      dead = dl.concat(dead);
+      throw e;
+    }
+    try {
+      if (dl.length > 0) await deps.store.insertDeadLetters(dl);
+    } catch (e) {
+      dead = dl.concat(dead);
+      throw e;
+    }
+    await deps.alerts.flush();
+  }
+
+  function flush(): Promise<void> {
+    const run = chain.then(writeOnce);
+    // Keep the chain alive after a failure so later flushes still run (and retry the rows).
+    chain = run.catch(() => undefined);
+    return run.then(
+      () => {
+        deps.metrics.flushes.inc({ outcome: 'ok' });
+        deps.metrics.buffered.set(pending());
+      },
+      (e: unknown) => {
+        deps.metrics.flushes.inc({ outcome: 'error' });
+        deps.metrics.buffered.set(pending());
+        throw e;
+      },
+    );
+  }
+
+  return {
+    addEvent(e) {
+      guard();
+      events.push(e);
+      return events.length >= cfg.batchSize;
+    },
+    addDeadLetter(d) {
+      guard();
+      dead.push(d);
+      return dead.length >= cfg.batchSize;
+    },
+    flush,
+    pending,
+    start() {
+      timer = setInterval(() => {
+        if (pending() === 0) return;
+        flush().catch((e: unknown) => log.error({ event: 'flush_failed', err: e }, 'periodic flush failed; rows kept for retry'));
+      }, cfg.flushIntervalMs);
+      timer.unref();
+    },
+    async stop() {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+      await flush();
+    },
+  };
+}

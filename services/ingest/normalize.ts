@@ -1,0 +1,59 @@
+import { createHash } from 'node:crypto';
+import type { ApiEvent, Config, NormalizedEvent } from '../../libs/contracts/index.js';
+import { createPrincipalResolver, type PrincipalResolver } from '../../libs/identity/index.js';
+import { extractObjects } from '../../libs/objects/index.js';
+import type { Tokenizer } from '../../libs/privacy/index.js';
+import type { RouteTemplater } from '../../libs/routes/index.js';
+
+export type Normalizer = (ev: ApiEvent, meta: { eventId: string; source: string }) => NormalizedEvent;
+
+/**
+ * ApiEvent (raw, in memory) -> NormalizedEvent (tokenized, stored, given to detectors).
+ * This is the privacy boundary: nothing raw that identifies a patient, object or credential
+ * passes, except `objects[].seq`, which is in-memory only and dropped by the store.
+ */
+export function createNormalizer(
+  config: Pick<Config, 'identity'>,
+  deps: { tokenizer: Tokenizer; templater: RouteTemplater; resolvePrincipal?: PrincipalResolver },
+): Normalizer {
+  const { tokenizer, templater } = deps;
+  const resolvePrincipal = deps.resolvePrincipal ?? createPrincipalResolver(config.identity, { tokenizer });
+
+  return function normalize(ev, meta) {
+    const host = ev.host ?? '';
+    const service = ev.service ?? host;
+    // Templates are learned per service (else host): two APIs behind one gateway do not share routes.
+    const route = templater.template(service, ev.path);
+    const { objects, pathTokenized, queryKeys } = extractObjects(ev, route, tokenizer);
+    return {
+      eventId: meta.eventId,
+      // NOTE: ev.time was validated as ISO 8601 by ApiEventSchema, so this is never NaN.
+      ts: Date.parse(ev.time),
+      source: meta.source,
+      method: ev.method.toUpperCase(),
+      host,
+      service,
+      route: route.route,
+      pathTokenized,
+      queryKeys,
+      status: ev.status,
+      requestBytes: ev.requestBytes ?? 0,
+      responseBytes: ev.responseBytes ?? 0,
+      latencyMs: ev.latencyMs ?? 0,
+      clientIp: ev.clientIp,
+      userAgent: ev.requestHeaders['user-agent'] ?? '',
+      principal: resolvePrincipal(ev),
+      objects,
+    };
+  };
+}
+
+/**
+ * Deterministic event id: first 32 hex chars of sha256(raw line + '\n' + ordinal).
+ * `ordinal` is the occurrence number of an identical line within one source, so two identical log
+ * lines (same second, same request) stay two events, while replaying the same input yields the
+ * same ids and the store's deduplication makes the replay harmless.
+ */
+export function eventIdFor(raw: string, ordinal: number): string {
+  return createHash('sha256').update(raw).update(`\n${ordinal}`).digest('hex').slice(0, 32);
+}
