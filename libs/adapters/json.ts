@@ -82,31 +82,9 @@ export function locateJsonError(text: string): Located {
     return undefined;
   };
 
-  // Iterative over containers so a hostile, deeply nested line cannot overflow the stack.
+  // A loop with an explicit stack rather than recursion, so a hostile, deeply nested line cannot
+  // overflow the call stack.
   const stack: number[] = []; // 0x7b '{' or 0x5b '['
-  const value = (): Located | undefined => {
-    skipWs();
-    if (i >= n) return end();
-    const c = text.charCodeAt(i);
-    if (c === 0x22) return str();
-    if (c === 0x7b || c === 0x5b) {
-      stack.push(c);
-      i++;
-      skipWs();
-      const close = c === 0x7b ? 0x7d : 0x5d;
-      if (text.charCodeAt(i) === close) {
-        stack.pop();
-        i++;
-        return undefined;
-      }
-      if (c === 0x7b) return key();
-      return value();
-    }
-    if (c === 0x74) return lit('true');
-    if (c === 0x66) return lit('false');
-    if (c === 0x6e) return lit('null');
-    return num();
-  };
   const key = (): Located | undefined => {
     skipWs();
     if (text.charCodeAt(i) !== 0x22) return unexpected("a property name in double quotes or '}'");
@@ -115,23 +93,46 @@ export function locateJsonError(text: string): Located {
     skipWs();
     if (text.charCodeAt(i) !== 0x3a) return unexpected("':'");
     i++;
-    return value();
+    return undefined;
   };
-
-  let err = value();
-  while (!err && stack.length > 0) {
-    skipWs();
-    const top = stack[stack.length - 1];
-    const c = text.charCodeAt(i);
-    if (c === 0x2c) {
-      i++;
-      err = top === 0x7b ? key() : value();
-    } else if ((top === 0x7b && c === 0x7d) || (top === 0x5b && c === 0x5d)) {
-      stack.pop();
-      i++;
-    } else err = unexpected(top === 0x7b ? "',' or '}'" : "',' or ']'");
+  let wantValue = true;
+  for (;;) {
+    let err: Located | undefined;
+    if (wantValue) {
+      skipWs();
+      if (i >= n) return end();
+      const c = text.charCodeAt(i);
+      wantValue = false;
+      if (c === 0x7b || c === 0x5b) {
+        i++;
+        skipWs();
+        if (text.charCodeAt(i) === (c === 0x7b ? 0x7d : 0x5d)) i++;
+        else {
+          stack.push(c);
+          wantValue = true;
+          if (c === 0x7b) err = key();
+        }
+      } else if (c === 0x22) err = str();
+      else if (c === 0x74) err = lit('true');
+      else if (c === 0x66) err = lit('false');
+      else if (c === 0x6e) err = lit('null');
+      else err = num();
+    } else {
+      if (stack.length === 0) break;
+      skipWs();
+      const top = stack[stack.length - 1];
+      const c = text.charCodeAt(i);
+      if (c === 0x2c) {
+        i++;
+        wantValue = true;
+        if (top === 0x7b) err = key();
+      } else if ((top === 0x7b && c === 0x7d) || (top === 0x5b && c === 0x5d)) {
+        stack.pop();
+        i++;
+      } else err = unexpected(top === 0x7b ? "',' or '}'" : "',' or ']'");
+    }
+    if (err) return err;
   }
-  if (err) return err;
   skipWs();
   if (i < n) return unexpected('end of line after the JSON value');
   // JSON.parse failed but the walker found nothing: still give a position rather than nothing.

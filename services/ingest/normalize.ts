@@ -23,7 +23,7 @@ export function createNormalizer(
     const host = ev.host ?? '';
     const service = ev.service ?? host;
     // Templates are learned per service (else host): two APIs behind one gateway do not share routes.
-    const route = templater.template(service, ev.path);
+    const route = templater.template(service || host, ev.path);
     const { objects, pathTokenized, queryKeys } = extractObjects(ev, route, tokenizer);
     return {
       eventId: meta.eventId,
