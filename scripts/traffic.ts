@@ -44,7 +44,7 @@ export interface KongRequest {
 }
 
 export function kongRecord(r: KongRequest, rnd: Random): Record<string, unknown> {
-  const [path, qs = ''] = r.uri.split('?') as [string, string?];
+  const qs = r.uri.split('?')[1] ?? '';
   const querystring: Record<string, string> = {};
   for (const part of qs.split('&').filter(Boolean)) {
     const [k, v = ''] = part.split('=') as [string, string?];

@@ -14,6 +14,6 @@ import { createEnumerationDetector } from '../detectors/bola/enumeration/index.j
 export function createDetectors(config: Config): Detector[] {
   return [
     // BOLA enumeration (API1:2023): distinct ids vs the principal's baseline, sequential walks, 403/404 probing.
-    createEnumerationDetector(config.detection.enumeration) as Detector,
+    createEnumerationDetector(config.detection.enumeration),
   ];
 }

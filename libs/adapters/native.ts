@@ -1,8 +1,8 @@
 // Vigil native JSON: a custom mirror writes ApiEvent itself (libs/contracts/event.ts), one per line.
-// The schema does all the checking; this only brings two things into the shape every other
-// adapter guarantees: time in UTC with Z, and lowercased header names.
-import type { ApiEventInput } from '../contracts/index.js';
-import type { Mapped } from './outcome.js';
+// ApiEventSchema does all the checking, always (the input is foreign); this only brings two things
+// into the shape every other adapter guarantees: time in UTC with Z, and lowercased header names.
+import { ApiEventSchema } from '../contracts/index.js';
+import { describeIssues, type Mapped } from './outcome.js';
 import { isoToZ, isRecord } from './values.js';
 
 export function nativeToEvent(entry: unknown): Mapped {
@@ -18,8 +18,8 @@ export function nativeToEvent(entry: unknown): Mapped {
   if (req !== undefined) out = { ...out, requestHeaders: req };
   const res = lowercased(responseHeaders);
   if (res !== undefined) out = { ...out, responseHeaders: res };
-  // NOTE: the cast is checked at once: every Mapped event goes through ApiEventSchema.safeParse.
-  return out as ApiEventInput;
+  const result = ApiEventSchema.safeParse(out);
+  return result.success ? result.data : describeIssues(result.error);
 }
 
 /** A copy with lowercased names, or undefined when nothing needs to change (the usual case). */

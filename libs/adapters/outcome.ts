@@ -1,5 +1,6 @@
 import { ApiEventSchema, type ApiEvent, type ApiEventInput, type ConcreteFormat } from '../contracts/index.js';
 import type { z } from 'zod';
+import { conforms } from './conforms.js';
 
 export type ParseOutcome =
   | { kind: 'ok'; format: ConcreteFormat; events: ApiEvent[] }
@@ -29,8 +30,13 @@ export function describeIssues(error: z.ZodError): string {
   return `schema: ${parts.join('; ')}${more}`;
 }
 
-/** Validates an adapter's candidate against the contract; the parsed copy (defaults applied) is the event. */
+/**
+ * Validates an adapter's candidate against the contract. The fast check (conforms.ts) accepts the
+ * usual well-formed event as it is; anything it is unsure of goes through ApiEventSchema, whose
+ * parsed copy (defaults applied) becomes the event, or whose issues become the reason.
+ */
 export function validate(candidate: ApiEventInput): ApiEvent | string {
+  if (conforms(candidate)) return candidate;
   const result = ApiEventSchema.safeParse(candidate);
   return result.success ? result.data : describeIssues(result.error);
 }

@@ -160,3 +160,12 @@ describe('createPrincipalResolver: other identities, most specific first', () =>
     expect(resolve(ev())).toEqual({ id: 'ip:10.0.0.9', kind: 'ip', scopes: [], authScheme: 'none' });
   });
 });
+
+describe('createPrincipalResolver: repeated tokens', () => {
+  it('resolves the same token identically on later events without sharing mutable scopes', () => {
+    const token = jwt({ sub: 'alice', scope: 'a b' });
+    const first = resolve(ev(bearer(token)));
+    first.scopes.push('mutated');
+    expect(resolve(ev(bearer(token)))).toEqual({ id: 'user:alice', kind: 'user', scopes: ['a', 'b'], authScheme: 'bearer', credentialFingerprint: tokenizer.fingerprint(token) });
+  });
+});

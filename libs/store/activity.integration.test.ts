@@ -1,13 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NormalizedEvent } from '../contracts/index.js';
 import { createStore } from './index.js';
-import { BASE_MS, makeEvent, silentLogger, storeConfig, tempDataDir } from './test-support/fixtures.js';
+import { BASE_MS, makeEvent, removeDataDir, silentLogger, storeConfig, tempDataDir } from './test-support/fixtures.js';
 import type { Store } from './types.js';
 
 const HOUR = 3_600_000;
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 let store: Store;
+let dataDir: string;
 
 // alice: five events over four hours, plus one eight days earlier (outside the 7-day timeline).
 const alice = (n: number, at: number, over: Partial<NormalizedEvent> = {}): NormalizedEvent =>
@@ -50,7 +51,8 @@ const events: NormalizedEvent[] = [
 ];
 
 beforeAll(async () => {
-  store = await createStore(storeConfig(await tempDataDir('activity'), 'activity_test'), { logger: silentLogger });
+  dataDir = await tempDataDir('activity');
+  store = await createStore(storeConfig(dataDir, 'activity_test'), { logger: silentLogger });
   // Written twice: every figure below must count each event once.
   await store.insertEvents(events);
   await store.insertEvents(events);
@@ -58,6 +60,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await store.close();
+  await removeDataDir(dataDir);
 });
 
 describe('principal summary', () => {

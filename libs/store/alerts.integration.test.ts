@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Alert, AlertFilter } from '../contracts/index.js';
 import { createStore } from './index.js';
-import { makeAlert, silentLogger, storeConfig, tempDataDir } from './test-support/fixtures.js';
+import { makeAlert, removeDataDir, silentLogger, storeConfig, tempDataDir } from './test-support/fixtures.js';
 import type { Store } from './types.js';
 
 let store: Store;
+let dataDir: string;
 
 const at = (minute: number): string => `2026-03-01T10:0${minute}:00.000Z`;
 
@@ -22,7 +23,8 @@ const a3v2 = makeAlert('a3', { lastSeen: at(3), status: 'acknowledged', note: 'l
 const a3v3 = makeAlert('a3', { lastSeen: at(3), status: 'resolved', note: 'fixed', version: 3, count: 4 });
 
 beforeAll(async () => {
-  store = await createStore(storeConfig(await tempDataDir('alerts'), 'alerts_test'), { logger: silentLogger });
+  dataDir = await tempDataDir('alerts');
+  store = await createStore(storeConfig(dataDir, 'alerts_test'), { logger: silentLogger });
   await store.upsertAlerts(alerts);
   // Versions arrive out of order, in separate inserts: the highest must win regardless.
   await store.upsertAlerts([a3v3]);
@@ -31,6 +33,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await store.close();
+  await removeDataDir(dataDir);
 });
 
 const ids = async (filter: Partial<AlertFilter>): Promise<string[]> =>

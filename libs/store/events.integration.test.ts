@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb, type Db } from './db.js';
 import { createStore } from './index.js';
-import { BASE_MS, makeEvent, silentLogger, storeConfig, tempDataDir } from './test-support/fixtures.js';
+import { BASE_MS, makeEvent, removeDataDir, silentLogger, storeConfig, tempDataDir } from './test-support/fixtures.js';
 import type { Store } from './types.js';
 
 let dataDir: string;
@@ -17,6 +17,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await raw.close();
   await store.close();
+  await removeDataDir(dataDir);
 });
 
 describe('events', () => {

@@ -1,17 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiKeyRecord, DeadLetter } from '../contracts/index.js';
 import { createStore } from './index.js';
-import { silentLogger, storeConfig, tempDataDir } from './test-support/fixtures.js';
+import { removeDataDir, silentLogger, storeConfig, tempDataDir } from './test-support/fixtures.js';
 import type { Store } from './types.js';
 
 let store: Store;
+let dataDir: string;
 
 beforeAll(async () => {
-  store = await createStore(storeConfig(await tempDataDir('keys'), 'keys_test'), { logger: silentLogger });
+  dataDir = await tempDataDir('keys');
+  store = await createStore(storeConfig(dataDir, 'keys_test'), { logger: silentLogger });
 });
 
 afterAll(async () => {
   await store.close();
+  await removeDataDir(dataDir);
 });
 
 const admin: ApiKeyRecord = {

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { VigilError } from '../errors/index.js';
 import { createStore } from './index.js';
-import { silentLogger, storeConfig, tempDataDir } from './test-support/fixtures.js';
+import { removeDataDir, silentLogger, storeConfig, tempDataDir } from './test-support/fixtures.js';
 
 /**
  * Stands in for a running `vigil start`: opens <dataDir>/clickhouse exactly as the store does
@@ -75,5 +75,6 @@ describe('embedded data directory', () => {
     expect(await store.ping()).toBe(true);
     expect(await store.countEvents()).toBe(0);
     await store.close();
+    await removeDataDir(dataDir);
   });
 });

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb, type Db } from './db.js';
 import { createStore } from './index.js';
 import { migrationsDir } from './migrate.js';
-import { silentLogger, storeConfig, tempDataDir } from './test-support/fixtures.js';
+import { removeDataDir, silentLogger, storeConfig, tempDataDir } from './test-support/fixtures.js';
 
 // One data dir for this file: chDB binds one directory per process (vitest gives each file a fork).
 let dataDir: string;
@@ -17,6 +17,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await raw.close();
+  await removeDataDir(dataDir);
 });
 
 interface MigrationRow {

@@ -1,4 +1,4 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Alert, NormalizedEvent } from '../../contracts/index.js';
@@ -9,6 +9,11 @@ export const silentLogger: Logger = createLogger({ level: 'silent' });
 
 export async function tempDataDir(label: string): Promise<string> {
   return mkdtemp(join(tmpdir(), `vigil-store-${label}-`));
+}
+
+/** Call after the store on it is closed. */
+export async function removeDataDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
 }
 
 export function storeConfig(dataDir: string, database: string): StoreConfig {
