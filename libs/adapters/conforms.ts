@@ -7,6 +7,7 @@
 // true for an invalid one. conforms.test.ts checks this against zod on every fixture and on a
 // mutation per constraint, and fails when the contract gains a key this file does not know.
 import type { ApiEvent, ApiEventInput } from '../contracts/index.js';
+import { isIsoZ } from './iso-time.js';
 
 /** The keys of ApiEventSchema, in contract order. */
 export const EVENT_KEYS = [
@@ -32,8 +33,6 @@ export const EVENT_KEYS = [
 ] as const;
 const KNOWN = new Set<string>(EVENT_KEYS);
 
-/** What toISOString writes for years 0000-9999; the calendar itself is checked by the round trip. */
-const ISO_Z = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
 function optText(v: unknown, max: number): boolean {
   return v === undefined || (typeof v === 'string' && v.length <= max);
@@ -78,7 +77,7 @@ function isMethod(v: unknown): boolean {
 export function conforms(e: ApiEventInput): e is ApiEvent {
   for (const k in e) if (!KNOWN.has(k)) return false;
   const { time, path, status, latencyMs, clientIp } = e;
-  if (typeof time !== 'string' || !ISO_Z.test(time) || new Date(time).toISOString() !== time) return false;
+  if (typeof time !== 'string' || !isIsoZ(time)) return false;
   if (!isMethod(e.method)) return false;
   if (e.scheme !== undefined && e.scheme !== 'http' && e.scheme !== 'https') return false;
   if (typeof path !== 'string' || path.length === 0 || path.length > 8192 || path.charCodeAt(0) !== 47) return false;

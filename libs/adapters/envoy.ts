@@ -4,13 +4,13 @@
 // Unset values: json_format renders numbers as numbers and unset values as null; the older
 // string-only formats write "-". Both are read as "absent".
 import type { ApiEventInput } from '../contracts/index.js';
+import { toIsoZ } from './iso-time.js';
 import type { Mapped } from './outcome.js';
 import {
   asScheme,
   copyHeaders,
   isRecord,
   isUnset,
-  isoToZ,
   optInt,
   optNumber,
   optString,
@@ -54,7 +54,7 @@ export function envoyToEvent(entry: unknown): Mapped {
   if (remote === undefined) return 'envoy: downstream_remote_address missing';
 
   const problems: Problems = [];
-  const time = isoToZ(startTime);
+  const time = toIsoZ(startTime);
   if (time === undefined) problems.push(`start_time is not a date: "${startTime.slice(0, 40)}"`);
 
   const requestHeaders: Record<string, string> = {};
@@ -75,6 +75,7 @@ export function envoyToEvent(entry: unknown): Mapped {
 
   const { path, query } = splitTarget(target);
   const event: ApiEventInput = {
+    // NOTE: '' only stands in when a problem was recorded; such an event is never returned.
     time: time ?? '',
     method,
     scheme: asScheme(entry.scheme),

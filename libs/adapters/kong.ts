@@ -2,13 +2,13 @@
 // https://developer.konghq.com/plugins/http-log/ ("Log format"). One JSON object per request; the
 // http-log plugin posts a JSON array when it batches (max_batch_size > 1).
 import type { ApiEventInput } from '../contracts/index.js';
+import { isoFromMs } from './iso-time.js';
 import type { Mapped } from './outcome.js';
 import {
   copyHeaders,
   headerValue,
   isRecord,
   isUnset,
-  msToIso,
   optInt,
   optNumber,
   optString,
@@ -32,6 +32,8 @@ export function kongToEvent(entry: unknown): Mapped {
   const problems: Problems = [];
   const status = optInt(response.status, 'response.status', problems);
   const startedAt = optNumber(entry.started_at, 'started_at', problems);
+  const time = startedAt === undefined ? undefined : isoFromMs(startedAt);
+  if (startedAt !== undefined && time === undefined) problems.push(`started_at is out of range: ${startedAt}`);
 
   // request.uri is nginx's $request_uri: the path and query exactly as the client sent them.
   // request.url is scheme://host:port + the same; it only fills what the uri lacks.
@@ -48,7 +50,8 @@ export function kongToEvent(entry: unknown): Mapped {
 
   const latencies = isRecord(entry.latencies) ? entry.latencies : undefined;
   const event: ApiEventInput = {
-    time: startedAt === undefined ? '' : (msToIso(startedAt) ?? ''),
+    // NOTE: '' and 0 only stand in when a problem was recorded; such an event is never returned.
+    time: time ?? '',
     method,
     scheme: url?.scheme,
     host: requestHeaders.host ?? url?.authority,
@@ -74,7 +77,6 @@ export function kongToEvent(entry: unknown): Mapped {
     fields: fieldsOf(entry),
   };
   if (problems.length > 0) return `kong: ${problems.join('; ')}`;
-  if (event.time === '') return `kong: started_at is out of range: ${startedAt}`;
   return event;
 }
 

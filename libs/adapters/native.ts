@@ -2,8 +2,9 @@
 // ApiEventSchema does all the checking, always (the input is foreign); this only brings two things
 // into the shape every other adapter guarantees: time in UTC with Z, and lowercased header names.
 import { ApiEventSchema } from '../contracts/index.js';
+import { toIsoZ } from './iso-time.js';
 import { describeIssues, type Mapped } from './outcome.js';
-import { isoToZ, isRecord } from './values.js';
+import { isRecord } from './values.js';
 
 export function nativeToEvent(entry: unknown): Mapped {
   if (!isRecord(entry)) return 'vigil: expected a JSON object';
@@ -11,7 +12,7 @@ export function nativeToEvent(entry: unknown): Mapped {
   const { time, requestHeaders, responseHeaders } = entry;
   // Only well-typed values are normalized; anything else is left for the schema to reject by name.
   if (typeof time === 'string' && !time.endsWith('Z')) {
-    const z = isoToZ(time);
+    const z = toIsoZ(time);
     if (z !== undefined) out = { ...out, time: z };
   }
   const req = lowercased(requestHeaders);

@@ -3,6 +3,7 @@
 // nginx escapes '"', '\', control characters and every byte >= 0x7f as \xHH, so a '"' always ends
 // a field. The line is scanned by hand, left to right, once: no regular expression, no backtracking.
 import type { ApiEventInput } from '../contracts/index.js';
+import { isoFromMs } from './iso-time.js';
 import type { Mapped } from './outcome.js';
 import { splitTarget, splitUrl } from './values.js';
 
@@ -25,7 +26,7 @@ export function parseClfTime(text: string): string | undefined {
   const local = Date.UTC(year, month, day, hour, minute, second);
   // Date.UTC rolls 31/Feb over into March; a real nginx never writes that, so treat it as garbage.
   if (Number.isNaN(local) || new Date(local).getUTCDate() !== day) return undefined;
-  return new Date(local - sign * (offH * 60 + offM) * 60_000).toISOString();
+  return isoFromMs(local - sign * (offH * 60 + offM) * 60_000);
 }
 
 /** Decimal digits at [start, start+len) as a number, or -1 when they are not all digits. */

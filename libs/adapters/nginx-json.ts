@@ -4,14 +4,13 @@
 //   sent_http_<name>  -> response header <name>
 //   any other key the event has no place for -> `fields` (e.g. "user_id":"$jwt_claim_sub")
 import type { ApiEventInput } from '../contracts/index.js';
+import { isoFromMs, toIsoZ } from './iso-time.js';
 import { parseClfTime } from './nginx-combined.js';
 import type { Mapped } from './outcome.js';
 import {
   asScheme,
   isRecord,
   isUnset,
-  msToIso,
-  isoToZ,
   optInt,
   optNumber,
   optString,
@@ -44,7 +43,7 @@ export function nginxJsonToEvent(entry: unknown): Mapped {
   if (!isRecord(entry)) return 'nginx: expected a JSON object';
   if (entry.request_method === '') {
     // nginx logs requests it could not parse (status 400, 408...) with every request variable empty.
-    return `nginx: request_method is empty (nginx could not parse the request line; status ${String(entry.status)})`;
+    return `nginx: request_method is empty (nginx could not parse the request line; status ${optString(entry.status) ?? 'unknown'})`;
   }
   const method = optString(entry.request_method);
   if (method === undefined) return 'nginx: request_method missing';
@@ -83,6 +82,7 @@ export function nginxJsonToEvent(entry: unknown): Mapped {
 
   const requestTime = optNumber(entry.request_time, 'request_time', problems);
   const event: ApiEventInput = {
+    // NOTE: '' only stands in when a problem was recorded; such an event is never returned.
     time: time ?? '',
     method,
     scheme: asScheme(entry.scheme),
@@ -119,13 +119,13 @@ function timeOf(entry: Record<string, unknown>, problems: Problems): string | un
   if (!isUnset(entry.msec)) {
     const msec = optNumber(entry.msec, 'msec', problems);
     if (msec === undefined) return undefined;
-    const iso = msToIso(secondsToMs(msec));
+    const iso = isoFromMs(secondsToMs(msec));
     if (iso === undefined) problems.push(`msec is out of range: ${msec}`);
     return iso;
   }
   const text = optString(entry.time_iso8601);
   if (text !== undefined) {
-    const iso = isoToZ(text);
+    const iso = toIsoZ(text);
     if (iso === undefined) problems.push(`time_iso8601 is not a date: "${text.slice(0, 40)}"`);
     return iso;
   }

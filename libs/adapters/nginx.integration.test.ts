@@ -139,7 +139,7 @@ let setupError: unknown;
  * (a throwing beforeAll would only mark them skipped).
  */
 function ready(): void {
-  if (setupError !== undefined) throw setupError;
+  if (setupError !== undefined) throw setupError instanceof Error ? setupError : new Error('nginx setup failed', { cause: setupError });
 }
 
 async function setup(): Promise<void> {

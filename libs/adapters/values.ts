@@ -56,18 +56,6 @@ export function secondsToMs(s: number): number {
   return Math.round(s * 1_000_000) / 1000;
 }
 
-/** Epoch milliseconds to ISO 8601 with Z, or undefined when out of the Date range. */
-export function msToIso(ms: number): string | undefined {
-  if (!Number.isFinite(ms) || Math.abs(ms) > 8.64e15) return undefined;
-  return new Date(ms).toISOString();
-}
-
-/** Any ISO 8601 / RFC 3339 text to ISO 8601 with Z (millisecond precision). */
-export function isoToZ(text: string): string | undefined {
-  const ms = Date.parse(text);
-  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
-}
-
 /** Splits a request target into path and raw query (no '?', undefined when empty). No decoding. */
 export function splitTarget(target: string): { path: string; query: string | undefined } {
   const q = target.indexOf('?');
@@ -102,10 +90,11 @@ export function splitUrl(url: string): { scheme: 'http' | 'https'; authority: st
   return { scheme, authority: rest.slice(0, end), target: target === '' ? '/' : target.startsWith('?') ? `/${target}` : target };
 }
 
+/** 'http' or 'https' in any case; anything else (ws, grpc, "-") is left out. */
 export function asScheme(v: unknown): 'http' | 'https' | undefined {
-  if (v === 'http' || v === 'https') return v;
-  if (v === 'HTTP' || v === 'HTTPS') return v === 'HTTP' ? 'http' : 'https';
-  return undefined;
+  if (typeof v !== 'string' || v.length > 5) return undefined;
+  const s = v.toLowerCase();
+  return s === 'http' || s === 'https' ? s : undefined;
 }
 
 /** "10.0.0.1:5123" -> "10.0.0.1", "[2001:db8::1]:443" -> "2001:db8::1"; bare IPv6 stays as it is. */

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ApiEvent, Config, Principal } from '../contracts/index.js';
-import { createBoundedCache, type Tokenizer } from '../privacy/index.js';
+import { createBoundedCache } from '../cache/index.js';
+import type { Tokenizer } from '../privacy/index.js';
 import { jwtIdentity, type JwtIdentity } from './claims.js';
 import { findApiKey, identityValue, parseAuthorization } from './credentials.js';
 import { decodeJwtPayload } from './jwt.js';

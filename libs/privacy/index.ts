@@ -1,3 +1,2 @@
 export { createTokenizer, type Tokenizer, type TokenizerOptions } from './tokenizer.js';
-export { createBoundedCache, type BoundedCache } from './bounded-cache.js';
 export { loadOrCreateKey, parseKey, KEY_FILE_NAME, type LoadedKey } from './key.js';

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { createBoundedCache } from './bounded-cache.js';
+import { createBoundedCache } from '../cache/index.js';
 
 /**
  * Turns raw identifiers into stable, keyed pseudonyms. Equal inputs under one key give equal

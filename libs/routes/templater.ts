@@ -1,4 +1,4 @@
-import { createBoundedCache } from '../privacy/bounded-cache.js';
+import { createBoundedCache } from '../cache/index.js';
 import { classifySegment } from './classify.js';
 
 export interface RouteTemplate {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { ApiEvent, Config, NormalizedEvent } from '../../libs/contracts/index.js';
 import { createPrincipalResolver, type PrincipalResolver } from '../../libs/identity/index.js';
 import { extractObjects } from '../../libs/objects/index.js';
@@ -55,5 +55,6 @@ export function createNormalizer(
  * same ids and the store's deduplication makes the replay harmless.
  */
 export function eventIdFor(raw: string, ordinal: number): string {
-  return createHash('sha256').update(raw).update(`\n${ordinal}`).digest('hex').slice(0, 32);
+  // crypto.hash is the one-shot form: about half the cost of createHash() for a 1.5 KB line.
+  return hash('sha256', `${raw}\n${ordinal}`, 'hex').slice(0, 32);
 }

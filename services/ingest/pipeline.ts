@@ -64,7 +64,9 @@ export function createPipeline(deps: {
     outcome.events.forEach((ev, i) => {
       // A batched Kong line holds several events: each gets the line plus its index as identity.
       const identity = many ? `${raw}\u0000${i}` : raw;
-      const eventId = eventIdFor(identity, ordinals.next(eventIdFor(identity, 0)));
+      const first = eventIdFor(identity, 0);
+      const ordinal = ordinals.next(first);
+      const eventId = ordinal === 0 ? first : eventIdFor(identity, ordinal);
       let normalized: NormalizedEvent;
       try {
         normalized = deps.normalize(ev, { eventId, source: outcome.format });

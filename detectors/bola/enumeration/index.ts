@@ -1,5 +1,6 @@
 import type { Config, Finding, NormalizedEvent, ObjectRef, Severity } from '../../../libs/contracts/index.js';
-import { LruMap, type Detector } from '../../framework.js';
+import { createBoundedCache, type BoundedCache } from '../../../libs/cache/index.js';
+import type { Detector } from '../../framework.js';
 import { advance, newTypeWindow, record, stepSequence, threshold, type TypeWindow } from './window.js';
 
 export const NAME = 'bola/enumeration';
@@ -9,11 +10,12 @@ export type EnumerationConfig = Config['detection']['enumeration'];
 export type Pattern = 'distinct_ids' | 'sequential_walk' | 'failure_probing';
 
 export interface EnumerationState {
-  principals: LruMap<string, Map<string, TypeWindow>>;
+  /** Bounded: principals idle for a whole cache generation are forgotten (see libs/cache). */
+  principals: BoundedCache<Map<string, TypeWindow>>;
 }
 
 /** Principals whose enumeration state is kept; the least recently active are forgotten first. */
-const PRINCIPAL_CAP = 100_000;
+const PRINCIPAL_CAP = 200_000;
 const FAILED_STATUSES = new Set([403, 404]);
 
 /**
@@ -26,7 +28,7 @@ export function createEnumerationDetector(cfg: EnumerationConfig): Detector<Enum
   return {
     name: NAME,
     owasp: OWASP,
-    createState: () => ({ principals: new LruMap(PRINCIPAL_CAP) }),
+    createState: () => ({ principals: createBoundedCache<Map<string, TypeWindow>>(PRINCIPAL_CAP) }),
     detect(event, state) {
       if (event.objects.length === 0) return [];
       const ok = event.status >= 200 && event.status < 400;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createBoundedCache } from './bounded-cache.js';
+import { createBoundedCache } from './index.js';
 
 describe('createBoundedCache', () => {
   it('returns what was stored', () => {
