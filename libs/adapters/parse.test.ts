@@ -64,11 +64,15 @@ describe('parseBody', () => {
 
   test('one bad element of a batch body does not take the others with it', () => {
     const body = `[${kong[0] ?? ''},{"request":{"method":"GET"},"response":{}},${kong[3] ?? ''}]`;
-    expect(parseBody(body, 'auto').map((i) => [i.position, summary(i.outcome)])).toEqual([
+    const items = parseBody(body, 'auto');
+    expect(items.map((i) => [i.position, summary(i.outcome)])).toEqual([
       [0, 'ok:kong:/fhir/Patient/123'],
       [1, 'dead:kong:kong: response.status missing'],
       [2, 'ok:kong:/fhir/Patient/999'],
     ]);
+    // Each item carries its own text, so a dead letter keeps the bad element, not the whole batch.
+    expect(items[1]?.raw).toBe('{"request":{"method":"GET"},"response":{}}');
+    expect(JSON.parse(items[0]?.raw ?? '')).toEqual(JSON.parse(kong[0] ?? ''));
   });
 
   test('a single Kong object body, compact or pretty-printed, is one item', () => {
@@ -81,7 +85,11 @@ describe('parseBody', () => {
     const pretty = JSON.stringify(JSON.parse(kong[2] ?? '') as unknown, null, 2).slice(0, 200);
     const items = parseBody(pretty, 'kong');
     expect(items).toEqual([
-      { position: 0, outcome: { kind: 'deadLetter', format: 'kong', reason: 'invalid JSON at position 200: unexpected end of input (truncated line?)' } },
+      {
+        position: 0,
+        outcome: { kind: 'deadLetter', format: 'kong', reason: 'invalid JSON at position 200: unexpected end of input (truncated line?)' },
+        raw: pretty,
+      },
     ]);
   });
 

@@ -89,6 +89,12 @@ export interface BodyItem {
   /** 0-based: the array index for a JSON array body, the line index for NDJSON. */
   position: number;
   outcome: ParseOutcome;
+  /**
+   * The item's own text, for event identity and dead letters: the NDJSON line, the array element
+   * re-serialized, or the whole body when it is one value. Never the whole batch for one item, so
+   * a bad element of a large batch is kept whole in the dead-letter store.
+   */
+  raw: string;
 }
 
 /**
@@ -112,17 +118,17 @@ export function parseBody(body: string, format: InputFormat): BodyItem[] {
       // Most often NDJSON: JSON.parse stops right after the first line, so this costs little.
     }
     if (parsed) {
-      if (!Array.isArray(value)) return [{ position: 0, outcome: valueOutcome(value, format) }];
-      return value.map((item: unknown, position) => ({ position, outcome: valueOutcome(item, format) }));
+      if (!Array.isArray(value)) return [{ position: 0, outcome: valueOutcome(value, format), raw: body }];
+      return value.map((item: unknown, position) => ({ position, outcome: valueOutcome(item, format), raw: JSON.stringify(item) }));
     }
     // A pretty-printed document whose first line is a lone bracket is one broken value, not NDJSON.
     const firstLineEnd = body.indexOf('\n', first);
     const firstLine = body.slice(first, firstLineEnd < 0 ? body.length : firstLineEnd).trim();
     if (firstLineEnd >= 0 && (firstLine === '{' || firstLine === '[')) {
-      return [{ position: 0, outcome: deadLetter(format === 'auto' ? 'unknown' : format, describeJsonError(body)) }];
+      return [{ position: 0, outcome: deadLetter(format === 'auto' ? 'unknown' : format, describeJsonError(body)), raw: body }];
     }
   }
   const lines = body.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
-  return lines.map((line, position) => ({ position, outcome: parseLine(line, format) }));
+  return lines.map((line, position) => ({ position, outcome: parseLine(line, format), raw: line }));
 }

@@ -1,4 +1,4 @@
-import { parseBody, parseLine, type ParseOutcome } from '../../libs/adapters/index.js';
+import { parseBody, parseLine, redactRaw, type ParseOutcome } from '../../libs/adapters/index.js';
 import type { ApiEvent, InputFormat, NormalizedEvent } from '../../libs/contracts/index.js';
 import type { DetectorRuntime } from '../../detectors/framework.js';
 import type { AlertManager } from '../detect/alert-manager.js';
@@ -6,7 +6,6 @@ import type { BatchWriter } from './batch-writer.js';
 import type { PipelineMetrics } from './metrics.js';
 import { eventIdFor } from './normalize.js';
 import type { Ordinals } from './ordinals.js';
-import { redactRaw } from '../../libs/adapters/index.js';
 
 export interface SourcePosition {
   /** File path, "http:/v1/ingest", later a Kafka topic/partition. */
@@ -60,10 +59,10 @@ export function createPipeline(deps: {
   function handle(outcome: ParseOutcome, raw: string, at: SourcePosition, ordinals: Ordinals): boolean {
     if (outcome.kind === 'deadLetter') return deadLetter(raw, at, outcome.format, outcome.reason);
     let wantsFlush = false;
-    const many = outcome.events.length > 1;
     outcome.events.forEach((ev, i) => {
-      // A batched Kong line holds several events: each gets the line plus its index as identity.
-      const identity = many ? `${raw}\u0000${i}` : raw;
+      // NOTE: one raw item normally holds one event; should an adapter ever return several, each
+      // gets the item plus its index as identity.
+      const identity = i === 0 ? raw : `${raw}\u0000${i}`;
       const first = eventIdFor(identity, 0);
       const ordinal = ordinals.next(first);
       const eventId = ordinal === 0 ? first : eventIdFor(identity, ordinal);
@@ -93,16 +92,23 @@ export function createPipeline(deps: {
       // Blank lines separate nothing and carry nothing: skipping them loses no input.
       if (line.trim() === '') return false;
       counts.lines++;
-      return handle(parseLine(line, format), line, at, ordinals);
+      if (!line.trimStart().startsWith('[')) return handle(parseLine(line, format), line, at, ordinals);
+      // A batched line (Kong arrays): each element stands alone, so one bad element becomes one
+      // dead letter at "line:index" and the good ones still become events.
+      let wantsFlush = false;
+      for (const item of parseBody(line, format)) {
+        const pos = { source: at.source, position: `${at.position}:${item.position}` };
+        wantsFlush = handle(item.outcome, item.raw, pos, ordinals) || wantsFlush;
+      }
+      return wantsFlush;
     },
 
     async ingestBody(body, format, source, ordinals) {
       const before = { events: counts.events, dead: counts.deadLetters };
-      const items = parseBody(body, format);
-      const raws = splitItems(body, items.length);
-      for (const { position, outcome } of items) {
+      for (const { position, outcome, raw } of parseBody(body, format)) {
+        // NDJSON blank lines carry nothing (see processLine).
+        if (raw.trim() === '') continue;
         counts.lines++;
-        const raw = raws[position] ?? body;
         if (handle(outcome, raw, { source, position: String(position) }, ordinals)) await deps.writer.flush();
       }
       await deps.writer.flush();
@@ -112,22 +118,4 @@ export function createPipeline(deps: {
     flush: () => deps.writer.flush(),
     counts: () => ({ ...counts }),
   };
-}
-
-/**
- * The raw text of each item of a body, for event identity and dead letters: NDJSON lines, or the
- * items of a JSON array (re-serialized), or the body itself when it is one object.
- */
-function splitItems(body: string, n: number): string[] {
-  const trimmed = body.trim();
-  if (trimmed.startsWith('[')) {
-    try {
-      const arr = JSON.parse(trimmed) as unknown;
-      if (Array.isArray(arr)) return arr.map((x) => JSON.stringify(x));
-    } catch {
-      return [body];
-    }
-  }
-  const lines = body.split('\n').filter((l) => l.trim() !== '');
-  return lines.length === n ? lines : [body];
 }
