@@ -9,6 +9,7 @@ import { createStore } from '../libs/store/index.js';
 import type { Store } from '../libs/store/types.js';
 import { createDetectorRuntime } from '../detectors/framework.js';
 import { createAlertManager, type AlertManager } from './detect/alert-manager.js';
+import { createSuppressor, type Suppressor } from './detect/suppressions.js';
 import { createBatchWriter, type BatchWriter } from './ingest/batch-writer.js';
 import { createPipelineMetrics } from './ingest/metrics.js';
 import { createNormalizer } from './ingest/normalize.js';
@@ -20,6 +21,7 @@ export interface Core {
   store: Store;
   registry: Registry;
   alerts: AlertManager;
+  suppressor: Suppressor;
   writer: BatchWriter;
   pipeline: Pipeline;
   keys: KeyService;
@@ -53,7 +55,10 @@ export async function createCore(config: Config, deps: { logger: Logger; store?:
   const registry = deps.registry ?? new Registry();
   if (!deps.registry) collectDefaultMetrics({ register: registry });
 
-  const alerts = createAlertManager({ store, logger: log });
+  // Rules before alerts: the first finding after start must already see them.
+  const suppressor = createSuppressor({ store });
+  await suppressor.load();
+  const alerts = createAlertManager({ store, logger: log, suppressor });
   await alerts.load();
   const metrics = createPipelineMetrics(registry);
   const writer = createBatchWriter(config.ingest, { store, alerts, logger: log, metrics });
@@ -65,6 +70,7 @@ export async function createCore(config: Config, deps: { logger: Logger; store?:
     store,
     registry,
     alerts,
+    suppressor,
     writer,
     pipeline,
     keys,

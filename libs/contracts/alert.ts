@@ -30,6 +30,11 @@ export const FindingSchema = z.object({
   /** One sentence: what happened. */
   summary: z.string(),
   evidence: EvidenceSchema,
+  /**
+   * How sure the detector is, 0..1: direct evidence (a patient-bound token reading another patient)
+   * is near 1; a deviation from a young baseline is lower. Defaults to 0.5 when a detector omits it.
+   */
+  confidence: z.number().min(0).max(1).optional(),
 });
 export type Finding = z.infer<typeof FindingSchema>;
 
@@ -49,6 +54,8 @@ export const AlertSchema = z.object({
   status: AlertStatusSchema,
   summary: z.string(),
   evidence: EvidenceSchema,
+  /** The highest confidence of the findings the alert aggregates (0..1). */
+  confidence: z.number().min(0).max(1),
   /** Ids of a few triggering events, to fetch samples from the event store. */
   sampleEventIds: z.array(z.string()),
   note: z.string().optional(),
@@ -79,3 +86,35 @@ export const AlertFilterSchema = z.object({
   cursor: z.string().max(512).optional(),
 });
 export type AlertFilter = z.infer<typeof AlertFilterSchema>;
+
+/**
+ * A rule that keeps findings from becoming alerts: any combination of principal, route and
+ * detector (at least one). Marking an alert false_positive creates one for its principal +
+ * detector + route, so its near-duplicates stay quiet.
+ */
+export const SuppressionSchema = z.object({
+  id: z.string(),
+  principal: z.string().min(1).max(512).optional(),
+  route: z.string().min(1).max(2048).optional(),
+  detector: z.string().min(1).max(128).optional(),
+  reason: z.string().max(4000),
+  source: z.enum(['rule', 'false_positive']),
+  createdAt: z.string(),
+  /** ISO 8601; compared with event time. Absent: until deleted. */
+  expiresAt: z.string().optional(),
+});
+export type Suppression = z.infer<typeof SuppressionSchema>;
+
+export const SuppressionInputSchema = z
+  .object({
+    principal: z.string().min(1).max(512).optional(),
+    route: z.string().min(1).max(2048).optional(),
+    detector: z.string().min(1).max(128).optional(),
+    reason: z.string().min(1).max(4000),
+    expiresAt: z.iso.datetime({ offset: true }).optional(),
+  })
+  .strict()
+  .refine((s) => s.principal !== undefined || s.route !== undefined || s.detector !== undefined, {
+    message: 'give at least one of principal, route, detector',
+  });
+export type SuppressionInput = z.infer<typeof SuppressionInputSchema>;

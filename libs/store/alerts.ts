@@ -6,7 +6,7 @@ import type { AlertPage, Store } from './types.js';
 
 const ALERT_COLUMNS = `id, version, detector, owasp, severity, principal, app, route, source_ips,
   toUnixTimestamp64Milli(first_seen) AS first_seen_ms, toUnixTimestamp64Milli(last_seen) AS last_seen_ms,
-  count, status, summary, evidence, sample_event_ids, note, toUnixTimestamp64Milli(updated_at) AS updated_at_ms`;
+  count, status, summary, evidence, confidence, sample_event_ids, note, toUnixTimestamp64Milli(updated_at) AS updated_at_ms`;
 
 interface AlertRow {
   id: string;
@@ -24,6 +24,7 @@ interface AlertRow {
   status: string;
   summary: string;
   evidence: string;
+  confidence: number | string;
   sample_event_ids: string[];
   note: string | null;
   updated_at_ms: number | string;
@@ -46,6 +47,7 @@ function toAlertRow(a: Alert): Record<string, unknown> {
     status: a.status,
     summary: a.summary,
     evidence: JSON.stringify(a.evidence),
+    confidence: a.confidence,
     sample_event_ids: a.sampleEventIds,
     note: a.note ?? null,
     updated_at: isoToChTime(a.updatedAt),
@@ -69,6 +71,7 @@ function fromAlertRow(r: AlertRow): Alert {
     status: r.status,
     summary: r.summary,
     evidence: JSON.parse(r.evidence) as unknown,
+    confidence: toNumber(r.confidence),
     sampleEventIds: r.sample_event_ids,
     ...(r.note === null ? {} : { note: r.note }),
     version: toNumber(r.version),

@@ -6,6 +6,7 @@ import { createApiKeyStore } from './api-keys.js';
 import { openDb } from './db.js';
 import { createDeadLetterStore } from './dead-letters.js';
 import { createEventStore } from './events.js';
+import { createSuppressionStore } from './suppressions.js';
 import { applyMigrations, loadMigrations, migrationsDir } from './migrate.js';
 import type { Store } from './types.js';
 
@@ -40,6 +41,7 @@ export async function createStore(cfg: StoreConfig, deps: { logger: Logger }): P
     ...createAlertStore(db),
     ...createActivityStore(db),
     ...createApiKeyStore(db),
+    ...createSuppressionStore(db),
     ping: async () => {
       try {
         return await db.ping();

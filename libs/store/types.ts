@@ -1,4 +1,4 @@
-import type { Alert, AlertFilter, ApiKeyRecord, DeadLetter, NormalizedEvent, Role } from '../contracts/index.js';
+import type { Alert, AlertFilter, ApiKeyRecord, DeadLetter, NormalizedEvent, Role, Suppression } from '../contracts/index.js';
 
 /** A stored event as the API shows it (sample events, principal timelines): tokenized fields only. */
 export interface StoredEvent {
@@ -84,6 +84,11 @@ export interface Store {
   listApiKeys(): Promise<ApiKeyRecord[]>;
   findApiKeyByHash(hash: string): Promise<ApiKeyRecord | undefined>;
   revokeApiKey(id: string, at: string): Promise<boolean>;
+  /** Live suppression rules (expired ones included: expiry is checked against event time). */
+  listSuppressions(): Promise<Suppression[]>;
+  /** Creates or replaces the rule with this id. */
+  upsertSuppression(s: Suppression): Promise<void>;
+  deleteSuppression(id: string): Promise<boolean>;
   /** Cheap round trip, for /readyz. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

@@ -10,6 +10,7 @@ import { exploreRoutes } from './routes/explore.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { keyRoutes } from './routes/keys.js';
 import { opsRoutes } from './routes/ops.js';
+import { suppressionRoutes } from './routes/suppressions.js';
 import { OpenApiDocumentSchema } from './schemas.js';
 import type { ApiConfig, ApiDeps } from './types.js';
 
@@ -54,6 +55,7 @@ export function createApiApp(cfg: ApiConfig, deps: ApiDeps): Application {
   const routes: Route[] = [
     ...opsRoutes({ ready: deps.ready, registry: deps.registry, logger }),
     ...alertRoutes({ store: deps.store, alerts: deps.alerts }),
+    ...suppressionRoutes({ suppressions: deps.suppressions, logger }),
     ...exploreRoutes({ store: deps.store }),
     ...ingestRoutes({ ingest: deps.ingest }),
     ...keyRoutes({ keys: deps.keys, logger }),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AlertPatchSchema, AlertSchema, ApiKeyRecordSchema, RoleSchema } from '../../libs/contracts/index.js';
+import { AlertPatchSchema, AlertSchema, ApiKeyRecordSchema, RoleSchema, SuppressionInputSchema, SuppressionSchema } from '../../libs/contracts/index.js';
 import { ERROR_CODES } from '../../libs/errors/index.js';
 import type { InventoryRoute, PrincipalSummary, StoredEvent } from '../../libs/store/types.js';
 
@@ -115,6 +115,8 @@ export const NAMED_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   AlertPage: AlertPageSchema,
   AlertDetail: AlertDetailSchema,
   AlertPatch: AlertPatchSchema,
+  Suppression: SuppressionSchema,
+  SuppressionInput: SuppressionInputSchema,
   StoredEvent: StoredEventSchema,
   PrincipalSummary: PrincipalSummarySchema,
   InventoryRoute: InventoryRouteSchema,

@@ -1,5 +1,5 @@
 import type { Registry } from 'prom-client';
-import type { Alert, AlertPatch, InputFormat } from '../../libs/contracts/index.js';
+import type { Alert, AlertPatch, InputFormat, Suppression, SuppressionInput } from '../../libs/contracts/index.js';
 import type { KeyService } from '../../libs/auth/index.js';
 import type { Logger } from '../../libs/log/index.js';
 import type { Store } from '../../libs/store/types.js';
@@ -22,6 +22,8 @@ export interface ApiDeps {
   ingest: IngestFn;
   /** Through the alert manager, not the store: it owns versions and its in-memory aggregation. */
   alerts: { patch(id: string, patch: AlertPatch): Promise<Alert | undefined> };
+  /** Suppression rules, held by the alert manager's suppressor so changes apply at once. */
+  suppressions: { list(): Suppression[]; add(input: SuppressionInput): Promise<Suppression>; remove(id: string): Promise<boolean> };
   /** Store reachable and pipeline running. */
   ready: () => Promise<boolean>;
   version: string;

@@ -43,6 +43,7 @@ export async function startVigil(io: CliIo, flags: Record<string, unknown>, opts
       keys: core.keys,
       ingest: (body, format, source) => core.pipeline.ingestBody(body, format, source, ordinals),
       alerts: core.alerts,
+      suppressions: core.suppressor,
       ready: async () => ready && (await core.store.ping()),
       version: VERSION,
     },

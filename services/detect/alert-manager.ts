@@ -3,6 +3,7 @@ import type { Alert, AlertPatch, Finding } from '../../libs/contracts/index.js';
 import { SEVERITY_RANK } from '../../libs/contracts/index.js';
 import type { Logger } from '../../libs/log/index.js';
 import type { Store } from '../../libs/store/types.js';
+import type { Suppressor } from './suppressions.js';
 
 export interface AlertManager {
   /** Loads open and acknowledged alerts so repeats after a restart join them instead of duplicating. */
@@ -13,13 +14,15 @@ export interface AlertManager {
   flush(): Promise<void>;
   /** Analyst triage: status and/or note. Written at once. */
   patch(id: string, patch: AlertPatch): Promise<Alert | undefined>;
-  stats(): { active: number; created: number; updated: number };
+  stats(): { active: number; created: number; updated: number; suppressed: number };
 }
 
 /** How many sample event ids an alert keeps: the first few and the latest few. */
 const SAMPLE_HEAD = 5;
 const SAMPLE_TAIL = 5;
 const MAX_SOURCE_IPS = 20;
+/** For findings whose detector states no confidence. */
+const DEFAULT_CONFIDENCE = 0.5;
 
 /**
  * One open alert per principal + detector + route, whatever the number of findings: repeats raise
@@ -30,7 +33,7 @@ const MAX_SOURCE_IPS = 20;
  * its `lastSeen`; findings at or before that event time are treated as a replay of the same input
  * and not counted again. Together with deterministic event ids, re-running a file changes nothing.
  */
-export function createAlertManager(deps: { store: Store; logger: Logger; now?: () => Date }): AlertManager {
+export function createAlertManager(deps: { store: Store; logger: Logger; suppressor?: Suppressor; now?: () => Date }): AlertManager {
   const now = deps.now ?? (() => new Date());
   const log = deps.logger.child({ component: 'alert-manager' });
   const active = new Map<string, Alert>();
@@ -39,6 +42,7 @@ export function createAlertManager(deps: { store: Store; logger: Logger; now?: (
   const dirty = new Map<string, Alert>();
   let created = 0;
   let updated = 0;
+  let suppressed = 0;
 
   const keyOf = (a: { principal: string; detector: string; route: string }) => `${a.principal}\u0000${a.detector}\u0000${a.route}`;
 
@@ -61,6 +65,7 @@ export function createAlertManager(deps: { store: Store; logger: Logger; now?: (
       status: 'open',
       summary: f.summary,
       evidence: withPatterns(f.evidence, undefined),
+      confidence: f.confidence ?? DEFAULT_CONFIDENCE,
       sampleEventIds: [f.eventId],
       version: 1,
       updatedAt: now().toISOString(),
@@ -86,6 +91,7 @@ export function createAlertManager(deps: { store: Store; logger: Logger; now?: (
       // The newest finding describes the situation as it stands; pattern counts keep the history.
       summary: later ? f.summary : a.summary,
       evidence: later ? withPatterns(f.evidence, a.evidence) : withPatterns(a.evidence, a.evidence, f.evidence),
+      confidence: Math.max(a.confidence, f.confidence ?? DEFAULT_CONFIDENCE),
       sampleEventIds: samples,
       version: a.version + 1,
       updatedAt: now().toISOString(),
@@ -104,6 +110,10 @@ export function createAlertManager(deps: { store: Store; logger: Logger; now?: (
 
     onFindings(findings) {
       for (const f of findings) {
+        if (deps.suppressor?.match(f)) {
+          suppressed++;
+          continue;
+        }
         const key = keyOf(f);
         const current = active.get(key);
         if (current && f.ts <= (watermark.get(current.id) ?? -Infinity)) continue;
@@ -141,11 +151,15 @@ export function createAlertManager(deps: { store: Store; logger: Logger; now?: (
       }
       dirty.delete(id);
       await deps.store.upsertAlerts([next]);
+      // A false positive says "this pattern from this principal here is fine": keep its repeats quiet.
+      if (next.status === 'false_positive' && current.status !== 'false_positive' && deps.suppressor) {
+        await deps.suppressor.addFalsePositive({ ...next, ...(patch.note === undefined ? {} : { note: patch.note }) });
+      }
       log.info({ event: 'alert_triaged', alert_id: id, status: next.status, version: next.version });
       return next;
     },
 
-    stats: () => ({ active: active.size, created, updated }),
+    stats: () => ({ active: active.size, created, updated, suppressed }),
   };
 }
 

@@ -72,6 +72,7 @@ export function makeAlert(id: string, over: Partial<Alert> = {}): Alert {
     status: 'open',
     summary: 'user:alice read 40 distinct Patient ids in 5 minutes',
     evidence: { distinct: 40, baseline: 3 },
+    confidence: 0.8,
     sampleEventIds: ['ev-0001'],
     version: 1,
     updatedAt: '2026-03-01T10:05:01.000Z',

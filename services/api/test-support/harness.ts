@@ -2,13 +2,15 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
-import type { Alert, AlertPatch, InputFormat, Role } from '../../../libs/contracts/index.js';
+import type { InputFormat, Role } from '../../../libs/contracts/index.js';
 import { createKeyService, type KeyService } from '../../../libs/auth/index.js';
 import type { Logger } from '../../../libs/log/index.js';
 import { createStore, type Store } from '../../../libs/store/index.js';
 import { silentLogger, storeConfig, tempDataDir } from '../../../libs/store/test-support/fixtures.js';
 import { createApiApp } from '../app.js';
 import type { IngestFn } from '../types.js';
+import { createAlertManager, type AlertManager } from '../../detect/alert-manager.js';
+import { createSuppressor } from '../../detect/suppressions.js';
 
 export interface IngestCall {
   body: string;
@@ -24,23 +26,11 @@ export interface Harness {
   key: Record<Role, string>;
   ingestCalls: IngestCall[];
   registry: Registry;
+  /** The real alert manager behind PATCH /v1/alerts, for tests that feed it findings. */
+  alerts: AlertManager;
   /** fetch against the app with `Authorization: Bearer <key of role>` unless `as` is null. */
   call(path: string, opts?: { as?: Role | null; method?: string; json?: unknown; body?: string; headers?: Record<string, string> }): Promise<Response>;
   close(): Promise<void>;
-}
-
-/**
- * Stand-in for the alert manager (someone else's component): read, apply, bump the version, write.
- * Enough to see a PATCH travel through the API into the real store and back.
- */
-function patchThroughStore(store: Store): (id: string, patch: AlertPatch) => Promise<Alert | undefined> {
-  return async (id, patch) => {
-    const cur = await store.getAlert(id);
-    if (!cur) return undefined;
-    const next: Alert = { ...cur, ...patch, version: cur.version + 1, updatedAt: new Date().toISOString() };
-    await store.upsertAlerts([next]);
-    return next;
-  };
 }
 
 /** One real store per test file (chDB binds one data directory per process), one app on port 0. */
@@ -50,7 +40,13 @@ export async function startHarness(
 ): Promise<Harness> {
   const dataDir = await tempDataDir(`api-${label}`);
   const store = await createStore(storeConfig(dataDir, `api_${label}`), { logger: silentLogger });
+  await store.migrate();
   const keys = createKeyService({ store });
+  // The real alert manager and suppressor, as `vigil start` wires them.
+  const suppressor = createSuppressor({ store });
+  await suppressor.load();
+  const alertManager = createAlertManager({ store, logger: silentLogger, suppressor });
+  await alertManager.load();
   const registry = new Registry();
   const ingestCalls: IngestCall[] = [];
   const app = createApiApp(
@@ -64,7 +60,8 @@ export async function startHarness(
         ingestCalls.push({ body, format, source });
         return opts.ingest ? opts.ingest(body, format, source) : Promise.resolve({ accepted: 3, deadLettered: 1 });
       },
-      alerts: { patch: patchThroughStore(store) },
+      alerts: alertManager,
+      suppressions: suppressor,
       ready: () => store.ping(),
       version: '0.0.0-test',
     },
@@ -85,6 +82,7 @@ export async function startHarness(
     key,
     ingestCalls,
     registry,
+    alerts: alertManager,
     call(path, o = {}) {
       const headers: Record<string, string> = { ...o.headers };
       const as = o.as === undefined ? 'admin' : o.as;
