@@ -29,7 +29,7 @@ export function* hospitalScenario(o: ScenarioOptions): Generator<string> {
     ip: i === 0 && o.attacks ? MALLORY.ip : `10.40.${Math.floor(i / 200)}.${(i % 200) + 10}`,
   }));
   for (const c of clinicians) {
-    const token = jwt({ iss: 'https://idp.example-hospital.org', sub: c.sub, client_id: 'ehr-web', scope: 'user/*.read openid fhirUser', fhirUser: `Practitioner/${rnd.int(100, 999)}`, exp: 1893456000 }, rnd);
+    const token = jwt({ iss: 'https://idp.example-hospital.org', sub: c.sub, client_id: 'ehr-web', scope: 'user/*.read user/Observation.write openid fhirUser', fhirUser: `Practitioner/${rnd.int(100, 999)}`, exp: 1893456000 }, rnd);
     // mallory's normal work stops 5 minutes before her walk starts, so her walk window is clean.
     const activeMinutes = c.sub === MALLORY.sub ? Math.min(o.minutes, 28) : o.minutes;
     for (let m = 0; m < activeMinutes; m += 5) {
@@ -70,7 +70,7 @@ export function* hospitalScenario(o: ScenarioOptions): Generator<string> {
 }
 
 function addAttacks(o: ScenarioOptions, rnd: Random, reqs: KongRequest[]): void {
-  const token = jwt({ iss: 'https://idp.example-hospital.org', sub: MALLORY.sub, client_id: 'ehr-web', scope: 'user/*.read openid fhirUser', exp: 1893456000 }, rnd);
+  const token = jwt({ iss: 'https://idp.example-hospital.org', sub: MALLORY.sub, client_id: 'ehr-web', scope: 'user/*.read user/Observation.write openid fhirUser', exp: 1893456000 }, rnd);
   // 08:35 sharp: a fresh baseline window for mallory, one id per second.
   const walkStart = o.start + 35 * 60_000;
   for (let i = 0; i < MALLORY.walkLength; i++) {
