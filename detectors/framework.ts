@@ -1,4 +1,5 @@
 import type { Finding, NormalizedEvent } from '../libs/contracts/index.js';
+import type { BaselineSnapshot, Persistent } from '../libs/baseline/index.js';
 
 /**
  * A detector is a pure function over one event and the state it is handed. It reads the clock from
@@ -18,12 +19,29 @@ export interface Detector<S = unknown> {
 export interface DetectorRuntime {
   readonly names: readonly string[];
   detect(event: NormalizedEvent): Finding[];
+  /** Baseline rows of every detector that keeps learned state (Persistent), for the store. */
+  snapshot(version: number): BaselineSnapshot[];
+  /** Hands stored rows to the detectors they belong to; returns how many were taken. */
+  restore(rows: readonly BaselineSnapshot[]): number;
+}
+
+function isPersistent<S>(d: Detector<S>): d is Detector<S> & Persistent<S> {
+  const p = d as Partial<Persistent<S>>;
+  return typeof p.snapshot === 'function' && typeof p.restore === 'function';
 }
 
 export function createDetectorRuntime(detectors: readonly Detector[]): DetectorRuntime {
   const live = detectors.map((d) => ({ d, state: d.createState() }));
   return {
     names: detectors.map((d) => d.name),
+    snapshot(version) {
+      return live.flatMap(({ d, state }) => (isPersistent(d) ? d.snapshot(state, version) : []));
+    },
+    restore(rows) {
+      let taken = 0;
+      for (const { d, state } of live) if (isPersistent(d)) taken += d.restore(state, rows);
+      return taken;
+    },
     detect(event) {
       // NOTE: the common case is "no finding", so avoid allocating unless one appears.
       let out: Finding[] | undefined;

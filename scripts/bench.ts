@@ -5,7 +5,12 @@ import { parseLine } from '../libs/adapters/index.js';
 import { loadConfig } from '../libs/config/index.js';
 import { createTokenizer } from '../libs/privacy/index.js';
 import { createRouteTemplater } from '../libs/routes/index.js';
-import { createDetectorRuntime } from '../detectors/framework.js';
+import { createDetectorRuntime, type Detector } from '../detectors/framework.js';
+import { createExfilDetector } from '../detectors/data-exfiltration/index.js';
+import { createRateDetector } from '../detectors/rate/index.js';
+import { createScrapingDetector } from '../detectors/scraping/index.js';
+import { measureHeapPerItem } from '../libs/baseline/index.js';
+import type { NormalizedEvent } from '../libs/contracts/index.js';
 import { createDetectors } from '../services/registry.js';
 import { createNormalizer, eventIdFor } from '../services/ingest/normalize.js';
 import { replay } from '../services/cli/replay.js';
@@ -47,6 +52,60 @@ function inMemory(): { eventsPerSec: number; findings: number } {
 inMemory();
 const runs = [inMemory(), inMemory(), inMemory()];
 console.log(`in-memory parse -> normalize -> detect: ${runs.map((r) => r.eventsPerSec.toLocaleString('en-US')).join(', ')} events/s (1 thread; ${runs[0]?.findings} findings per run)`);
+
+/** The registry's detectors, plus the volume detectors until they are listed there (by name, once). */
+function allDetectors(): Detector[] {
+  const listed = createDetectors(loadConfig({ env: {} }));
+  const extra: Detector[] = [createRateDetector(), createExfilDetector(), createScrapingDetector()] as Detector[];
+  return [...listed, ...extra.filter((d) => !listed.some((l) => l.name === d.name))];
+}
+
+function normalizedEvents(): NormalizedEvent[] {
+  const config = loadConfig({ env: {} });
+  const normalize = createNormalizer(config, { tokenizer: createTokenizer(Buffer.alloc(32, 7)), templater: createRouteTemplater() });
+  const out: NormalizedEvent[] = [];
+  for (const line of lines) {
+    const parsed = parseLine(line, 'auto');
+    if (parsed.kind !== 'ok') continue;
+    for (const ev of parsed.events) out.push(normalize(ev, { eventId: eventIdFor(line, 0), source: parsed.format }));
+  }
+  return out;
+}
+
+// Detector cost per event: each detector alone over the same normalized events (warm run first).
+const normalized = normalizedEvents();
+for (const d of allDetectors()) {
+  let best = Infinity;
+  for (let run = 0; run < 3; run++) {
+    const state = d.createState();
+    const t0 = performance.now();
+    for (const e of normalized) d.detect(e, state);
+    best = Math.min(best, ((performance.now() - t0) * 1000) / normalized.length);
+  }
+  console.log(`detector ${d.name}: ${best.toFixed(2)} µs/event (best of 3 over ${normalized.length} events)`);
+}
+
+// Bytes per principal: 100k distinct principals, three requests each (a search with paging, an
+// object read, a bulk-looking read), so each detector holds its usual per-principal state.
+const PRINCIPALS = 100_000;
+function principalTraffic(i: number, ts: number): NormalizedEvent[] {
+  const base = normalized[i % normalized.length] as NormalizedEvent;
+  const principal = { id: `user:bench-${i}`, kind: 'user' as const, app: `app:${i % 20}`, scopes: ['patient/*.read'], authScheme: 'bearer' as const };
+  return [
+    { ...base, ts, principal, route: '/fhir/Observation', queryKeys: ['_count', 'patient'], paging: { count: 20 }, status: 200 },
+    { ...base, ts: ts + 1, principal, route: '/fhir/Patient/{id}', objects: [{ type: 'Patient', id: `tok_${i}`, via: 'path', created: false }], status: 200 },
+    { ...base, ts: ts + 2, principal, route: '/fhir/Encounter', queryKeys: ['_include', 'patient'], status: 200 },
+  ];
+}
+for (const d of allDetectors()) {
+  const { bytesPerItem } = measureHeapPerItem(PRINCIPALS, (n) => {
+    const state = d.createState();
+    const t0 = Date.UTC(2026, 10, 2, 8);
+    for (let i = 0; i < n; i++) for (const e of principalTraffic(i, t0 + i)) d.detect(e, state);
+    return state;
+  });
+  console.log(`detector ${d.name}: ${Math.round(bytesPerItem).toLocaleString('en-US')} bytes/principal at ${PRINCIPALS.toLocaleString('en-US')} principals (heap after GC)`);
+}
 
 const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-'));
 const file = join(dir, 'kong.log');

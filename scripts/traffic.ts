@@ -105,3 +105,95 @@ export function kongRecord(r: KongRequest, rnd: Random): Record<string, unknown>
     source: 'upstream',
   };
 }
+
+/** The request line, split as nginx's $uri / $args and Envoy's path see it. */
+function splitUri(uri: string): { path: string; args: string } {
+  const q = uri.indexOf('?');
+  return q < 0 ? { path: uri, args: '' } : { path: uri.slice(0, q), args: uri.slice(q + 1) };
+}
+
+function requestId(rnd: Random): string {
+  return `${rnd.hex(8)}-${rnd.hex(4)}-${rnd.hex(4)}-${rnd.hex(4)}-${rnd.hex(12)}`;
+}
+
+/**
+ * The same request as an nginx JSON access log line written with
+ * fixtures/nginx/vigil-log-format.conf: the keys of that log_format, unset variables as "".
+ * NOTE: msec is the request's `at` (nginx really writes completion time); keeping it equal makes
+ * generated event times match the times a generator recorded (e.g. simulator labels).
+ */
+export function nginxRecord(r: KongRequest, rnd: Random): Record<string, unknown> {
+  const { path, args } = splitUri(r.uri);
+  const h = r.headers ?? {};
+  const body = r.responseBytes ?? rnd.int(600, 9000);
+  const upstreamMs = rnd.int(4, 60);
+  return {
+    msec: r.at / 1000,
+    time_iso8601: `${new Date(Math.floor(r.at / 1000) * 1000).toISOString().slice(0, 19)}+00:00`,
+    request_method: r.method,
+    scheme: 'https',
+    host: 'api.example-hospital.org',
+    request_uri: r.uri,
+    uri: path,
+    args,
+    server_protocol: 'HTTP/1.1',
+    status: r.status,
+    request_length: rnd.int(250, 900),
+    bytes_sent: body + rnd.int(160, 320),
+    body_bytes_sent: body,
+    request_time: (upstreamMs + rnd.int(0, 3)) / 1000,
+    upstream_response_time: (upstreamMs / 1000).toFixed(3),
+    upstream_addr: '10.20.0.15:8080',
+    remote_addr: r.clientIp,
+    remote_user: '',
+    request_id: rnd.hex(32),
+    http_x_request_id: h['x-request-id'] ?? requestId(rnd),
+    http_x_forwarded_for: '',
+    http_authorization: h.authorization ?? '',
+    http_x_api_key: h['x-api-key'] ?? '',
+    http_user_agent: h['user-agent'] ?? 'EHR-Web/5.4.1 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36',
+    http_referer: '',
+    http_content_type: h['content-type'] ?? '',
+    sent_http_location: r.responseHeaders?.location ?? '',
+    sent_http_content_type: r.responseHeaders?.['content-type'] ?? 'application/fhir+json;charset=utf-8',
+  };
+}
+
+/**
+ * The same request as an Envoy JSON access log line written with
+ * fixtures/envoy/vigil-access-log.yaml (Istio's keys; unset values null, as json_format renders them).
+ */
+export function envoyRecord(r: KongRequest, rnd: Random): Record<string, unknown> {
+  const h = r.headers ?? {};
+  const upstreamMs = rnd.int(4, 60);
+  return {
+    start_time: new Date(r.at).toISOString(),
+    method: r.method,
+    path: r.uri,
+    authority: 'api.example-hospital.org',
+    scheme: 'https',
+    protocol: 'HTTP/2',
+    response_code: r.status,
+    response_flags: '-',
+    bytes_received: r.method === 'GET' ? 0 : rnd.int(200, 2000),
+    bytes_sent: r.responseBytes ?? rnd.int(600, 9000),
+    duration: upstreamMs + rnd.int(0, 3),
+    upstream_service_time: String(upstreamMs),
+    downstream_remote_address: r.clientIp,
+    x_forwarded_for: r.clientIp,
+    user_agent: h['user-agent'] ?? 'EHR-Web/5.4.1 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36',
+    request_id: h['x-request-id'] ?? requestId(rnd),
+    upstream_cluster: 'fhir_backend',
+    upstream_host: '10.20.0.15:8080',
+    route_name: 'fhir',
+    request_headers: {
+      authorization: h.authorization ?? null,
+      'x-api-key': h['x-api-key'] ?? null,
+      'content-type': h['content-type'] ?? null,
+    },
+    response_headers: {
+      location: r.responseHeaders?.location ?? null,
+      'content-type': r.responseHeaders?.['content-type'] ?? 'application/fhir+json;charset=utf-8',
+    },
+  };
+}

@@ -1,19 +1,50 @@
 import type { Config } from '../libs/contracts/index.js';
 import type { Detector } from '../detectors/framework.js';
 import { createEnumerationDetector } from '../detectors/bola/enumeration/index.js';
+import { createForeignObjectDetector } from '../detectors/bola/foreign-object/index.js';
+import { createPatientContextDetector } from '../detectors/bola/patient-context/index.js';
+import { createBflaDetector } from '../detectors/bfla/index.js';
+import { createCredentialStuffingDetector } from '../detectors/credential-stuffing/index.js';
+import { createFlowAbuseDetector } from '../detectors/flow-abuse/index.js';
+import { createScopeViolationDetector } from '../detectors/scope-violation/index.js';
+import { createTokenMisuseDetector } from '../detectors/token-misuse/index.js';
+import { createExfilDetector } from '../detectors/data-exfiltration/index.js';
+import { createRateDetector } from '../detectors/rate/index.js';
+import { createScrapingDetector } from '../detectors/scraping/index.js';
 
 /**
  * Every moving part Vigil wires together, in one place. Nothing is discovered at run time:
  * to add a detector, write it under detectors/ and list it here.
  *
- * - Transports (how lines arrive): file replay (services/cli/replay.ts) and HTTP `POST /v1/ingest`
- *   (services/api), both into services/ingest/pipeline.ts.
- * - Tables (libs/store/migrations): events, alerts, dead_letters, api_keys, schema_migrations.
- * - Detectors: below.
+ * - Transports (how lines arrive): file replay (services/cli/replay.ts), HTTP `POST /v1/ingest`
+ *   (services/api) and Kafka (services/kafka), all into services/ingest/pipeline.ts.
+ * - Tables (libs/store/migrations): events, alerts, dead_letters, api_keys, baselines,
+ *   suppressions, schema_migrations.
+ * - Detectors: below, each with its OWASP API Security Top 10 2023 category.
  */
 export function createDetectors(config: Config): Detector[] {
   return [
-    // BOLA enumeration (API1:2023): distinct ids vs the principal's baseline, sequential walks, 403/404 probing.
+    // API1 BOLA: distinct ids vs the principal's baseline, sequential walks, 403/404 probing.
     createEnumerationDetector(config.detection.enumeration),
-  ];
+    // API1 BOLA: a patient-bound token reading another patient's compartment.
+    createPatientContextDetector(),
+    // API1 BOLA: objects owned by another member of the same cohort.
+    createForeignObjectDetector(),
+    // API1/API5: requests the principal's SMART scopes do not cover, answered 2xx anyway.
+    createScopeViolationDetector(),
+    // API5 BFLA: privileged routes/methods the principal's cohort never uses.
+    createBflaDetector(),
+    // API2: authentication failure bursts by IP/subnet, success after failures (account takeover).
+    createCredentialStuffingDetector(),
+    // API2: one token or principal from many networks or user agents.
+    createTokenMisuseDetector(),
+    // API6: repeated state changes on one object, skipped steps, unseen transitions.
+    createFlowAbuseDetector(),
+    // API6: pagination walking, _count inflation, search volume far above baseline.
+    createScrapingDetector(),
+    // API3: response volume far above baseline; bulk $export/$everything/_include by newcomers.
+    createExfilDetector(),
+    // API4: request rate per route far above the principal's (or cohort's) baseline.
+    createRateDetector(),
+  ] as Detector[];
 }

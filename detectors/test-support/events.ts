@@ -1,4 +1,4 @@
-import type { NormalizedEvent, ObjectRef } from '../../libs/contracts/index.js';
+import type { NormalizedEvent, ObjectRef, Principal } from '../../libs/contracts/index.js';
 
 /** Builds a tokenized event as the normalizer would, for detector tests. */
 export function event(over: Partial<NormalizedEvent> & { ts: number; objects?: ObjectRef[] }): NormalizedEvent {
@@ -25,4 +25,14 @@ export function event(over: Partial<NormalizedEvent> & { ts: number; objects?: O
 
 export function patient(n: number, extra: Partial<ObjectRef> = {}): ObjectRef {
   return { type: 'Patient', id: `tok_p${n}`, via: 'path', created: false, seq: n, ...extra };
+}
+
+/** Any object reference, e.g. ref('Observation', 'tok_o1', { via: 'query' }); `seq` omitted. */
+export function ref(type: string, id: string, extra: Partial<ObjectRef> = {}): ObjectRef {
+  return { type, id, via: 'path', created: false, ...extra };
+}
+
+/** A bearer-token user principal with the given app and scopes (SMART claims via `over`). */
+export function principal(id: string, app: string | undefined, scopes: string[], over: Partial<Principal> = {}): Principal {
+  return { id, kind: 'user', ...(app === undefined ? {} : { app }), scopes, authScheme: 'bearer', ...over };
 }

@@ -95,6 +95,22 @@ export const ObjectRefSchema = z.object({
 });
 export type ObjectRef = z.infer<typeof ObjectRefSchema>;
 
+/**
+ * Paging parameters of a list/search request, numbers and a flag only (a cursor's value can embed
+ * ids, so only its presence is kept). For scraping detection; in memory, not stored.
+ */
+export const PagingSchema = z.object({
+  /** Items skipped (offset, _offset, _getpagesoffset, start, skip). */
+  offset: z.number().int().nonnegative().optional(),
+  /** Page number (page, page[number]). */
+  page: z.number().int().nonnegative().optional(),
+  /** Page size asked for (_count, limit, per_page, page[size]). */
+  count: z.number().int().nonnegative().optional(),
+  /** A continuation token was sent (cursor, after, _getpages, page_token). */
+  cursor: z.boolean().optional(),
+});
+export type Paging = z.infer<typeof PagingSchema>;
+
 /** The enriched, tokenized event detectors see and the store keeps. */
 export const NormalizedEventSchema = z.object({
   /** Deterministic: the same source line yields the same id, so replays deduplicate. */
@@ -118,6 +134,8 @@ export const NormalizedEventSchema = z.object({
   userAgent: z.string(),
   principal: PrincipalSchema,
   objects: z.array(ObjectRefSchema),
+  /** Present when the query had paging parameters. NOTE: in-memory only; the store has no column for it. */
+  paging: PagingSchema.optional(),
 });
 export type NormalizedEvent = z.infer<typeof NormalizedEventSchema>;
 

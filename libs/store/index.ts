@@ -3,6 +3,7 @@ import type { Logger } from '../log/index.js';
 import { createActivityStore } from './activity.js';
 import { createAlertStore } from './alerts.js';
 import { createApiKeyStore } from './api-keys.js';
+import { createBaselineStore } from './baselines.js';
 import { openDb } from './db.js';
 import { createDeadLetterStore } from './dead-letters.js';
 import { createEventStore } from './events.js';
@@ -41,6 +42,7 @@ export async function createStore(cfg: StoreConfig, deps: { logger: Logger }): P
     ...createAlertStore(db),
     ...createActivityStore(db),
     ...createApiKeyStore(db),
+    ...createBaselineStore(db),
     ...createSuppressionStore(db),
     ping: async () => {
       try {

@@ -42,6 +42,9 @@ describe('migrations', () => {
       { version: 2, name: 'alerts' },
       { version: 3, name: 'dead_letters' },
       { version: 4, name: 'api_keys' },
+      { version: 5, name: 'baselines' },
+      { version: 6, name: 'alert_confidence' },
+      { version: 7, name: 'suppressions' },
     ];
     expect(await readApplied('mig_once')).toEqual(expected);
 
@@ -58,7 +61,7 @@ describe('migrations', () => {
     const tables = await raw.query<{ name: string }>(
       "SELECT name FROM system.tables WHERE database = 'mig_tables' ORDER BY name",
     );
-    expect(tables.map((t) => t.name)).toEqual(['alerts', 'api_keys', 'dead_letters', 'events', 'schema_migrations']);
+    expect(tables.map((t) => t.name)).toEqual(['alerts', 'api_keys', 'baselines', 'dead_letters', 'events', 'schema_migrations', 'suppressions']);
     const [events] = await raw.query<{ engine_full: string }>(
       "SELECT engine_full FROM system.tables WHERE database = 'mig_tables' AND name = 'events'",
     );

@@ -1,3 +1,4 @@
+import type { BaselineSnapshot } from '../baseline/index.js';
 import type { Alert, AlertFilter, ApiKeyRecord, DeadLetter, NormalizedEvent, Role, Suppression } from '../contracts/index.js';
 
 /** A stored event as the API shows it (sample events, principal timelines): tokenized fields only. */
@@ -89,6 +90,10 @@ export interface Store {
   /** Creates or replaces the rule with this id. */
   upsertSuppression(s: Suppression): Promise<void>;
   deleteSuppression(id: string): Promise<boolean>;
+  /** Writes baseline snapshots; the highest version of each detector + scope + key wins. */
+  saveBaselines(rows: BaselineSnapshot[]): Promise<void>;
+  /** The latest snapshot of every baseline (of one detector when given), for restore at start. */
+  loadBaselines(detector?: string): Promise<BaselineSnapshot[]>;
   /** Cheap round trip, for /readyz. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

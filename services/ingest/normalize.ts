@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto';
 import type { ApiEvent, Config, NormalizedEvent } from '../../libs/contracts/index.js';
 import { createPrincipalResolver, type PrincipalResolver } from '../../libs/identity/index.js';
-import { extractObjects } from '../../libs/objects/index.js';
+import { extractObjects, extractPaging } from '../../libs/objects/index.js';
 import type { Tokenizer } from '../../libs/privacy/index.js';
 import type { RouteTemplater } from '../../libs/routes/index.js';
 
@@ -25,6 +25,7 @@ export function createNormalizer(
     // Templates are learned per service (else host): two APIs behind one gateway do not share routes.
     const route = templater.template(service || host, ev.path);
     const { objects, pathTokenized, queryKeys } = extractObjects(ev, route, tokenizer);
+    const paging = extractPaging(ev.query);
     return {
       eventId: meta.eventId,
       // NOTE: ev.time was validated as ISO 8601 by ApiEventSchema, so this is never NaN.
@@ -44,6 +45,7 @@ export function createNormalizer(
       userAgent: ev.requestHeaders['user-agent'] ?? '',
       principal: resolvePrincipal(ev),
       objects,
+      ...(paging === undefined ? {} : { paging }),
     };
   };
 }

@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import type { Finding, NormalizedEvent, Principal } from '../../libs/contracts/index.js';
+import { event, principal } from '../test-support/events.js';
+import { createBflaDetector, type BflaConfig } from './index.js';
+import { privilegeOf } from './privilege.js';
+
+const T0 = Date.UTC(2026, 10, 2, 8, 0, 0);
+const cfg: BflaConfig = { learningSeconds: 600, learningEvents: 20, adoptionShare: 0.05, minAdopters: 3, cohortCap: 100 };
+const PORTAL = ['patient/*.read', 'openid'];
+const users = Array.from({ length: 6 }, (_, i) => principal(`user:u${i}`, 'mychart', PORTAL));
+const attacker = principal('user:eve', 'mychart', PORTAL);
+
+function run(events: NormalizedEvent[], c: BflaConfig = cfg): Finding[] {
+  const d = createBflaDetector(c);
+  const state = d.createState();
+  return events.flatMap((e) => d.detect(e, state));
+}
+
+/** 30 minutes of ordinary reads by the cohort, one request a minute, rotating through `who`. */
+function learning(who: Principal[], extra: (i: number) => Partial<NormalizedEvent> = () => ({})): NormalizedEvent[] {
+  return Array.from({ length: 30 }, (_, i) =>
+    event({ ts: T0 + i * 60_000, principal: who[i % who.length], route: '/fhir/Observation', ...extra(i) }),
+  );
+}
+
+const AFTER = T0 + 40 * 60_000;
+
+describe('bfla', () => {
+  it('flags a cohort member calling an admin path its cohort never used, as use or probe by status', () => {
+    const findings = run([
+      ...learning(users),
+      event({ ts: AFTER, eventId: 'x1', principal: attacker, method: 'GET', route: '/api/admin/users', status: 403 }),
+      event({ ts: AFTER + 1000, eventId: 'x2', principal: attacker, method: 'POST', route: '/api/admin/users', status: 200 }),
+    ]);
+    expect(findings.map((f) => [f.eventId, f.evidence.pattern, f.severity, f.confidence, f.owasp])).toEqual([
+      ['x1', 'privileged_probe', 'medium', 0.65, 'API5:2023'],
+      ['x2', 'privileged_use', 'high', 0.85, 'API5:2023'],
+    ]);
+    expect(findings[0]?.summary).toBe(
+      'user:eve probed the privileged function GET /api/admin/users (admin_path, answered 403), which its cohort of ~7 principals never used while learning',
+    );
+    expect(findings[1]?.evidence).toEqual({
+      pattern: 'privileged_use',
+      confidence: 0.85,
+      reason: 'admin_path',
+      observed: { method: 'POST', route: '/api/admin/users', status: 200, otherCohortUsers: 0 },
+      baseline: { cohort: 'mychart|openid patient/*.read', cohortPrincipals: 7, cohortEvents: 32, usedWhileLearning: false, adoptionThreshold: 3 },
+      window: `cohort observed since ${new Date(T0).toISOString()}`,
+    });
+  });
+
+  it('reports a successful destructive operation ($purge, DELETE) as critical', () => {
+    const findings = run([
+      ...learning(users),
+      event({ ts: AFTER, principal: attacker, method: 'POST', route: '/fhir/Patient/{id}/$purge', status: 200 }),
+      event({ ts: AFTER + 1, principal: attacker, method: 'DELETE', route: '/fhir/Observation/{id}', status: 204 }),
+    ]);
+    expect(findings.map((f) => [f.severity, f.evidence.reason])).toEqual([
+      ['critical', 'destructive_operation'],
+      ['critical', 'delete'],
+    ]);
+  });
+
+  it('stays silent while the cohort is still learning (too young or too few events)', () => {
+    const young = learning(users).slice(0, 5);
+    expect(run([...young, event({ ts: T0 + 6 * 60_000, principal: attacker, method: 'DELETE', route: '/fhir/Observation/{id}' })])).toEqual([]);
+    const slow = [0, 1, 2].map((i) => event({ ts: T0 + i * 600_000, principal: users[0] }));
+    expect(run([...slow, event({ ts: T0 + 30 * 60_000, principal: attacker, method: 'DELETE', route: '/fhir/Observation/{id}' })])).toEqual([]);
+  });
+
+  it('stays silent for privileged functions the cohort used while learning (an admin app on /admin, clinicians updating records)', () => {
+    const admins = [principal('user:a1', 'console', ['admin']), principal('user:a2', 'console', ['admin'])];
+    const adminDay = learning(admins, (i) => (i % 3 === 0 ? { route: '/api/admin/users', method: 'GET' } : {}));
+    const later = event({ ts: AFTER, principal: principal('user:a3', 'console', ['admin']), route: '/api/admin/users', method: 'GET' });
+    expect(run([...adminDay, later])).toEqual([]);
+    const clinicians = [principal('user:d1', 'ehr', ['user/*.*'])];
+    const charting = learning(clinicians, (i) => (i % 5 === 0 ? { method: 'PUT', route: '/fhir/Observation/{id}' } : {}));
+    expect(run([...charting, event({ ts: AFTER, principal: clinicians[0], method: 'PUT', route: '/fhir/Observation/{id}' })])).toEqual([]);
+  });
+
+  it('judges each cohort by its own habits: what clinicians do is still privileged for the patient app', () => {
+    const clinician = principal('user:d1', 'ehr', ['user/*.*']);
+    const mixed = [
+      ...learning(users),
+      ...learning([clinician], () => ({ method: 'DELETE', route: '/fhir/Appointment/{id}', status: 204 })),
+      event({ ts: AFTER, principal: attacker, method: 'DELETE', route: '/fhir/Appointment/{id}', status: 204 }),
+    ];
+    expect(run(mixed).map((f) => f.principal)).toEqual(['user:eve']);
+  });
+
+  it('stops reporting a privileged function once enough of the cohort adopted it (a new feature)', () => {
+    const rollout = users.map((u, i) => event({ ts: AFTER + i * 1000, eventId: `r${i}`, principal: u, method: 'DELETE', route: '/fhir/Appointment/{id}', status: 204 }));
+    // Threshold max(3, 5% of 6) = 3 users: the first two are reported, the third adopts it.
+    expect(run([...learning(users), ...rollout]).map((f) => f.eventId)).toEqual(['r0', 'r1']);
+  });
+
+  it('keeps what a cohort learned across a snapshot and restore', () => {
+    const d = createBflaDetector(cfg);
+    const before = d.createState();
+    const admins = [principal('user:a1', 'console', ['admin'])];
+    for (const e of learning(admins, (i) => (i % 3 === 0 ? { route: '/api/admin/users' } : {}))) d.detect(e, before);
+    const rows = d.snapshot(before, 7);
+    expect(rows.map((r) => [r.detector, r.scope, r.key, r.version, r.events])).toEqual([['bfla', 'cohort', 'console|admin', 7, 30]]);
+    const after = d.createState();
+    expect(d.restore(after, rows)).toBe(1);
+    const a2 = principal('user:a2', 'console', ['admin']);
+    expect(d.detect(event({ ts: AFTER, principal: a2, route: '/api/admin/users' }), after)).toEqual([]);
+    expect(d.detect(event({ ts: AFTER, principal: a2, route: '/api/admin/keys' }), after).map((f) => f.evidence.reason)).toEqual(['admin_path']);
+  });
+
+  it('does not call ordinary reads, creates or custom-API profile updates privileged', () => {
+    expect(privilegeOf('GET', '/fhir/Patient/{id}')).toBeUndefined();
+    expect(privilegeOf('POST', '/fhir/Observation')).toBeUndefined();
+    expect(privilegeOf('PUT', '/api/users/me')).toBeUndefined();
+    expect(privilegeOf('GET', '/fhir/Patient/{id}/$everything')).toBeUndefined();
+    expect(privilegeOf('PUT', '/fhir/Patient/{id}')).toBe('clinical_update');
+    expect(privilegeOf('POST', '/fhir/Patient/$merge')).toBe('destructive_operation');
+    expect(privilegeOf('GET', '/internal/metrics')).toBe('admin_path');
+    expect(privilegeOf('DELETE', '/api/orders/{id}')).toBe('delete');
+  });
+});

@@ -1,0 +1,128 @@
+import type { Finding, NormalizedEvent, Severity } from '../../libs/contracts/index.js';
+import { cohortKey, createProfileMap, type Persistent, type ProfileMap, type Tracked } from '../../libs/baseline/index.js';
+import type { Detector } from '../framework.js';
+import { addUser, cohortCodec, pairOf, principalsOf, seePrincipal, type CohortUse, type PairUse } from './cohort.js';
+import { isDestructive, privilegeOf, type PrivilegeReason } from './privilege.js';
+
+export const NAME = 'bfla';
+export const OWASP = 'API5:2023';
+
+export interface BflaConfig {
+  /**
+   * Event time a cohort is observed before its habits are trusted (a day: a nightly job's
+   * privileged calls are seen once before anything alerts)...
+   */
+  learningSeconds: number;
+  /** ...and the events it must have made in that time. */
+  learningEvents: number;
+  /**
+   * A privileged pair first used after learning stops being reported once this share of the
+   * cohort's principals has used it (a feature rolled out to everyone), with at least `minAdopters`.
+   */
+  adoptionShare: number;
+  minAdopters: number;
+  /** Cohorts remembered; the least recently active are forgotten first. */
+  cohortCap: number;
+}
+
+export const DEFAULTS: BflaConfig = {
+  learningSeconds: 86_400,
+  learningEvents: 200,
+  adoptionShare: 0.05,
+  minAdopters: 3,
+  cohortCap: 10_000,
+};
+
+export interface BflaState {
+  cohorts: ProfileMap<CohortUse>;
+}
+
+export type Pattern = 'privileged_use' | 'privileged_probe';
+
+/** Answers that mean the function was refused or absent: the caller probed it. */
+const PROBE_STATUSES = new Set([0, 401, 403, 404, 405, 429]);
+
+/**
+ * BFLA (OWASP API5:2023): a privileged function (admin path, destructive FHIR operation, DELETE,
+ * PUT/PATCH of FHIR resources; see privilege.ts) used or probed by a principal whose cohort (same
+ * app + scope set) never uses it. The cohort's normal privileged pairs are learned from its
+ * traffic during a learning period; nothing is reported before it ends.
+ */
+export function createBflaDetector(cfg: BflaConfig = DEFAULTS): Detector<BflaState> & Persistent<BflaState> {
+  const learning = { minEvents: cfg.learningEvents, minSpanMs: cfg.learningSeconds * 1000 };
+  return {
+    name: NAME,
+    owasp: OWASP,
+    createState: () => ({ cohorts: createProfileMap({ capacity: cfg.cohortCap, learning, codec: cohortCodec }) }),
+    snapshot: (state, version) => state.cohorts.snapshot(NAME, 'cohort', version),
+    restore: (state, rows) => state.cohorts.restore(NAME, 'cohort', rows),
+    detect(event, state) {
+      const who = event.principal.id;
+      const key = cohortKey(event.principal);
+      const tracked = state.cohorts.touch(key, event.ts);
+      const cohort = tracked.profile;
+      seePrincipal(cohort, who);
+      const reason = privilegeOf(event.method, event.route);
+      if (reason === undefined) return [];
+      const stillLearning = state.cohorts.learning(tracked);
+      const pair = pairOf(cohort, `${event.method.toUpperCase()} ${event.route}`, stillLearning);
+      if (stillLearning || pair?.baseline === true) return [];
+      const principals = principalsOf(cohort);
+      const adopters = Math.max(cfg.minAdopters, Math.ceil(cfg.adoptionShare * principals));
+      const others = pair === undefined ? 0 : pair.users.values.size - (pair.users.values.has(who) ? 1 : 0);
+      if (pair !== undefined) addUser(pair, who);
+      // Widely adopted after learning: a new feature of the app, not one principal's escalation.
+      if (others + 1 >= adopters) return [];
+      return [finding(event, { reason, pair, others, adopters, principals, key, cohort: tracked })];
+    },
+  };
+}
+
+interface Context {
+  reason: PrivilegeReason;
+  pair: PairUse | undefined;
+  others: number;
+  adopters: number;
+  principals: number;
+  key: string;
+  cohort: Tracked<CohortUse>;
+}
+
+function finding(event: NormalizedEvent, c: Context): Finding {
+  const probe = PROBE_STATUSES.has(event.status);
+  const pattern: Pattern = probe ? 'privileged_probe' : 'privileged_use';
+  const severity: Severity = probe ? 'medium' : isDestructive(c.reason) ? 'critical' : 'high';
+  // The heuristic is strongest for admin surfaces and destructive operations; a DELETE or PUT is
+  // privileged only in context. Reaching the function is stronger evidence than knocking on it.
+  const strong = c.reason === 'admin_path' || c.reason === 'destructive_operation';
+  const confidence = (probe ? 0.55 : 0.75) + (strong ? 0.1 : 0);
+  const who = event.principal.id;
+  const verb = probe ? 'probed' : 'used';
+  return {
+    detector: NAME,
+    owasp: OWASP,
+    severity,
+    principal: who,
+    ...(event.principal.app === undefined ? {} : { app: event.principal.app }),
+    route: event.route,
+    ts: event.ts,
+    eventId: event.eventId,
+    sourceIp: event.clientIp,
+    summary: `${who} ${verb} the privileged function ${event.method} ${event.route} (${c.reason}, answered ${event.status}), which its cohort of ~${c.principals} principals never used while learning`,
+    confidence,
+    evidence: {
+      pattern,
+      confidence,
+      reason: c.reason,
+      observed: { method: event.method, route: event.route, status: event.status, otherCohortUsers: c.others },
+      baseline: {
+        cohort: c.key,
+        cohortPrincipals: c.principals,
+        cohortEvents: c.cohort.events,
+        usedWhileLearning: c.pair?.baseline ?? false,
+        adoptionThreshold: c.adopters,
+      },
+      window: `cohort observed since ${new Date(c.cohort.firstTs).toISOString()}`,
+    },
+  };
+}

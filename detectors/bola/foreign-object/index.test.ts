@@ -1,0 +1,138 @@
+import { describe, expect, it } from 'vitest';
+import type { Finding, NormalizedEvent, Principal } from '../../../libs/contracts/index.js';
+import { event, principal, ref } from '../../test-support/events.js';
+import { createForeignObjectDetector, DEFAULTS, type ForeignObjectConfig } from './index.js';
+
+const T0 = Date.UTC(2026, 10, 2, 8, 0, 0);
+const HOUR = 3_600_000;
+const cfg: ForeignObjectConfig = { ...DEFAULTS, minCohortPrincipals: 5, minCohortObjects: 20, objectCap: 10_000, cohortCap: 100 };
+const SCOPES = ['openid', 'patient/*.read', 'patient/Appointment.write'];
+const members = Array.from({ length: 8 }, (_, i) => principal(`user:u${i}`, 'mychart', SCOPES));
+const eve = principal('user:eve', 'mychart', SCOPES);
+
+function run(events: NormalizedEvent[], c: ForeignObjectConfig = cfg): Finding[] {
+  const d = createForeignObjectDetector(c);
+  const state = d.createState();
+  return events.flatMap((e) => d.detect(e, state));
+}
+
+function use(p: Principal, ts: number, type: string, id: string, over: Partial<NormalizedEvent> = {}): NormalizedEvent {
+  return event({ ts, eventId: `${p.id}-${type}-${id}-${ts}`, principal: p, route: `/fhir/${type}/{id}`, objects: [ref(type, id)], ...over });
+}
+
+/** Each member reads its own 4 DocumentReferences (32 objects) and the same Practitioner, hourly for 3 hours. */
+function ownUse(): NormalizedEvent[] {
+  const out: NormalizedEvent[] = [];
+  for (let h = 0; h < 3; h++) {
+    members.forEach((m, i) => {
+      for (let k = 0; k < 4; k++) out.push(use(m, T0 + h * HOUR + i * 1000 + k, 'DocumentReference', `tok_d${i}_${k}`));
+      out.push(use(m, T0 + h * HOUR + i * 1000 + 5, 'Practitioner', 'tok_gp'));
+    });
+  }
+  return out;
+}
+
+const LATER = T0 + 4 * HOUR;
+
+describe('bola/foreign-object', () => {
+  it("flags a peer reading another member's object in a cohort that never shares that type", () => {
+    const findings = run([...ownUse(), use(eve, LATER, 'DocumentReference', 'tok_d3_1', { eventId: 'atk' })]);
+    expect(findings).toEqual([
+      {
+        detector: 'bola/foreign-object',
+        owasp: 'API1:2023',
+        severity: 'high',
+        principal: 'user:eve',
+        app: 'mychart',
+        route: '/fhir/DocumentReference/{id}',
+        ts: LATER,
+        eventId: 'atk',
+        sourceIp: '203.0.113.7',
+        summary: 'user:eve read DocumentReference tok_d3_1, which user:u3 was the only one to use, and the API answered 200',
+        confidence: 0.65,
+        evidence: {
+          pattern: 'foreign_object_access',
+          confidence: 0.65,
+          observed: { resourceType: 'DocumentReference', objectId: 'tok_d3_1', via: 'path', foreignObjects: 1, method: 'GET', status: 200 },
+          baseline: {
+            owner: 'user:u3',
+            ownership: 'sole_reader',
+            ownedSince: new Date(T0 + 3001).toISOString(),
+            cohortShareRate: 0,
+            maxShareRate: 0.05,
+            cohortObjects: 32,
+            cohortPrincipals: 9,
+          },
+          window: 'ownership learned over 3600s; cohort sharing over its last 32 objects of this type',
+        },
+      },
+    ]);
+  });
+
+  it('flags writes to an object another member created as critical, without waiting for the ownership period', () => {
+    const created = use(members[0] as Principal, LATER, 'Appointment', 'tok_a1', {
+      method: 'POST',
+      status: 201,
+      route: '/fhir/Appointment',
+      objects: [ref('Appointment', 'tok_a1', { via: 'location', created: true })],
+    });
+    const mine = Array.from({ length: 20 }, (_, i) => use(members[i % 8] as Principal, LATER + i, 'Appointment', `tok_own${i}`));
+    const cancel = use(eve, LATER + 60_000, 'Appointment', 'tok_a1', { method: 'PUT', status: 200 });
+    const findings = run([...ownUse(), ...mine, created, cancel]);
+    expect(findings.map((f) => [f.severity, f.confidence, f.evidence.baseline])).toEqual([
+      ['critical', 0.85, expect.objectContaining({ owner: 'user:u0', ownership: 'created' })],
+    ]);
+    expect(findings[0]?.summary).toBe('user:eve sent PUT to Appointment tok_a1, which user:u0 created, and the API answered 200');
+  });
+
+  it('does not flag reference data (seeded types) nor types the cohort is learned to share', () => {
+    // Every member reads the same GP (seeded shared) and, in pairs, the same CarePlans (learned shared).
+    const pairs: NormalizedEvent[] = [];
+    for (let k = 0; k < 24; k++) {
+      pairs.push(use(members[k % 8] as Principal, T0 + k * 1000, 'CarePlan', `tok_c${k}`));
+      pairs.push(use(members[(k + 1) % 8] as Principal, T0 + 2 * HOUR + k * 1000, 'CarePlan', `tok_c${k}`));
+    }
+    pairs.push(use(members[0] as Principal, T0 + 3 * HOUR, 'CarePlan', 'tok_solo'));
+    const later = [use(eve, LATER, 'Practitioner', 'tok_gp'), use(eve, LATER, 'CarePlan', 'tok_solo')];
+    expect(run([...ownUse(), ...pairs, ...later])).toEqual([]);
+  });
+
+  it('does not flag a peer before the sole reader has owned the object for ownershipLearningSeconds', () => {
+    const fresh = use(members[0] as Principal, LATER, 'DocumentReference', 'tok_new');
+    expect(run([...ownUse(), fresh, use(eve, LATER + 10 * 60_000, 'DocumentReference', 'tok_new')])).toEqual([]);
+  });
+
+  it('does not flag while the cohort is learning (too few principals or objects)', () => {
+    const two = [members[0], members[1]] as Principal[];
+    const small = [use(two[0] as Principal, T0, 'DocumentReference', 'tok_x'), use(two[1] as Principal, LATER, 'DocumentReference', 'tok_x')];
+    expect(run(small)).toEqual([]);
+  });
+
+  it('never judges staff credentials: clinicians reading the same chart is normal care', () => {
+    const doctors = Array.from({ length: 6 }, (_, i) => principal(`user:dr${i}`, 'ehr', ['user/*.read', 'openid']));
+    const charts: NormalizedEvent[] = [];
+    doctors.forEach((d, i) => {
+      for (let k = 0; k < 10; k++) charts.push(use(d, T0 + i * 100 + k, 'Observation', `tok_o${i}_${k}`));
+    });
+    charts.push(use(doctors[1] as Principal, LATER, 'Observation', 'tok_o0_0'));
+    expect(run(charts)).toEqual([]);
+  });
+
+  it('learns that a cohort without SMART scopes shares objects (a custom staff API) and stays quiet', () => {
+    const staff = Array.from({ length: 6 }, (_, i) => principal(`user:s${i}`, 'billing', []));
+    const events: NormalizedEvent[] = [];
+    for (let k = 0; k < 30; k++) {
+      events.push(use(staff[k % 6] as Principal, T0 + k, 'claims', `tok_c${k}`, { route: '/api/claims/{id}' }));
+      events.push(use(staff[(k + 2) % 6] as Principal, T0 + 2 * HOUR + k, 'claims', `tok_c${k}`, { route: '/api/claims/{id}' }));
+    }
+    events.push(use(staff[0] as Principal, T0 + 2 * HOUR, 'claims', 'tok_late', { route: '/api/claims/{id}' }));
+    events.push(use(staff[3] as Principal, LATER, 'claims', 'tok_late', { route: '/api/claims/{id}' }));
+    expect(run(events)).toEqual([]);
+  });
+
+  it('ignores refused requests and objects the accessor already used', () => {
+    const refused = use(eve, LATER, 'DocumentReference', 'tok_d3_1', { status: 403 });
+    const own = use(members[3] as Principal, LATER, 'DocumentReference', 'tok_d3_1');
+    expect(run([...ownUse(), refused, own])).toEqual([]);
+  });
+});

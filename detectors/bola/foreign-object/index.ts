@@ -1,0 +1,175 @@
+import type { Finding, NormalizedEvent, ObjectRef } from '../../../libs/contracts/index.js';
+import { createBoundedCache, type BoundedCache } from '../../../libs/cache/index.js';
+import type { Detector } from '../../framework.js';
+import { cohortKey } from '../../../libs/baseline/index.js';
+import { accessLevel } from '../../scope-violation/smart-scopes.js';
+import { claimedBinding } from '../patient-context/binding.js';
+import {
+  countObject,
+  newCohortShare,
+  principalsOf,
+  remember,
+  seePrincipal,
+  shareRate,
+  typeShareOf,
+  type CohortShare,
+  type Holding,
+  type OwnershipSource,
+  type TypeShare,
+} from './ownership.js';
+
+export const NAME = 'bola/foreign-object';
+export const OWASP = 'API1:2023';
+
+export interface ForeignObjectConfig {
+  /** A sole reader owns an object only after being its only user in the cohort this long. */
+  ownershipLearningSeconds: number;
+  /** Principals a cohort must have before its sharing habits are trusted... */
+  minCohortPrincipals: number;
+  /** ...and objects of the type it must have used. */
+  minCohortObjects: number;
+  /** A type is shared in a cohort when more than this share of its objects are used by two of its principals. */
+  maxShareRate: number;
+  /** An object used by this many principals of one cohort is shared, whatever its type. */
+  sharedMinAccessors: number;
+  /** Objects and cohorts remembered; the least recently used are forgotten first. */
+  objectCap: number;
+  cohortCap: number;
+}
+
+export const DEFAULTS: ForeignObjectConfig = {
+  ownershipLearningSeconds: 3600,
+  minCohortPrincipals: 5,
+  minCohortObjects: 50,
+  maxShareRate: 0.05,
+  sharedMinAccessors: 3,
+  objectCap: 200_000,
+  cohortCap: 10_000,
+};
+
+/**
+ * Types that are reference data on any FHIR server: read by everyone, owned by no one. A prior,
+ * not the whole story: other shared types (a custom API's `products`) are learned per cohort.
+ */
+export const SHARED_TYPES: ReadonlySet<string> = new Set([
+  'Practitioner', 'PractitionerRole', 'Organization', 'Location', 'HealthcareService', 'Endpoint', 'Medication',
+  'MedicationKnowledge', 'Substance', 'ValueSet', 'CodeSystem', 'ConceptMap', 'NamingSystem', 'StructureDefinition',
+  'CapabilityStatement', 'OperationDefinition', 'SearchParameter', 'Questionnaire', 'PlanDefinition',
+  'ActivityDefinition', 'Library', 'Measure', 'Schedule', 'Slot', 'metadata',
+]);
+
+export interface ForeignObjectState {
+  objects: BoundedCache<Holding[]>;
+  cohorts: BoundedCache<CohortShare>;
+}
+
+interface Foreign {
+  obj: ObjectRef;
+  holding: Holding;
+  rate: number;
+  share: TypeShare;
+}
+
+/**
+ * BOLA on owned objects (OWASP API1:2023): a principal successfully uses an object that another
+ * principal of its cohort owns (created it, is bound to it by a SMART patient claim, or was its
+ * only user for `ownershipLearningSeconds`), in a cohort whose principals do not normally share
+ * objects of that type. Staff credentials (SMART user/ or system/ scopes) act for an organisation
+ * and are not judged; other sharing cohorts (clinicians behind a custom API) are learned.
+ */
+export function createForeignObjectDetector(cfg: ForeignObjectConfig = DEFAULTS): Detector<ForeignObjectState> {
+  const learningMs = cfg.ownershipLearningSeconds * 1000;
+  return {
+    name: NAME,
+    owasp: OWASP,
+    createState: () => ({
+      objects: createBoundedCache<Holding[]>(cfg.objectCap),
+      cohorts: createBoundedCache<CohortShare>(cfg.cohortCap),
+    }),
+    detect(event, state) {
+      if (event.objects.length === 0 || !succeeded(event.status)) return [];
+      const p = event.principal;
+      // An IP is not an owner (NAT, proxies); staff act for an organisation, not for themselves.
+      if (p.kind === 'ip' || accessLevel(p.scopes) === 'staff') return [];
+      const who = p.id;
+      const ck = cohortKey(p);
+      const cohort = state.cohorts.getOrCreate(ck, newCohortShare);
+      seePrincipal(cohort, who);
+      const claimed = claimedBinding(p);
+      const boundPatient = claimed.kind === 'bound' ? claimed.binding.patient : undefined;
+      const foreign: Foreign[] = [];
+      for (const obj of event.objects) {
+        if (SHARED_TYPES.has(obj.type)) continue;
+        const share = typeShareOf(cohort, obj.type);
+        if (share === undefined) continue;
+        const holdings = state.objects.getOrCreate(`${obj.type}\u0000${obj.id}`, () => []);
+        const h = holdings.find((x) => x.cohort === ck);
+        if (h === undefined) {
+          const source: OwnershipSource = obj.created ? 'created' : obj.type === 'Patient' && obj.id === boundPatient ? 'patient_claim' : 'sole_reader';
+          holdings.push({ cohort: ck, owner: who, source, since: event.ts, accessors: [who] });
+          countObject(share);
+          continue;
+        }
+        if (h.accessors.includes(who)) continue;
+        const owned = h.accessors.length === 1 && (h.source !== 'sole_reader' || event.ts - h.since >= learningMs);
+        const rate = shareRate(share);
+        const learned = share.objects >= cfg.minCohortObjects && principalsOf(cohort) >= cfg.minCohortPrincipals;
+        // NOTE: a Patient read by a patient-bound token is bola/patient-context's direct evidence.
+        const covered = obj.type === 'Patient' && boundPatient !== undefined;
+        if (owned && learned && rate <= cfg.maxShareRate && !covered && h.accessors.length + 1 < cfg.sharedMinAccessors) {
+          foreign.push({ obj, holding: h, rate, share });
+        } else if (h.accessors.length === 1) {
+          // A second peer used it unflagged: evidence that this cohort shares this type.
+          share.shared++;
+        }
+        remember(h, who, cfg.sharedMinAccessors);
+      }
+      const first = foreign[0];
+      return first === undefined ? [] : [finding(event, first, foreign.length, cfg, principalsOf(cohort))];
+    },
+  };
+}
+
+function succeeded(status: number): boolean {
+  return (status >= 200 && status <= 299) || status === 304;
+}
+
+const BASE_CONFIDENCE: Record<OwnershipSource, number> = { created: 0.85, patient_claim: 0.85, sole_reader: 0.65 };
+const READS = new Set(['GET', 'HEAD']);
+
+function finding(event: NormalizedEvent, f: Foreign, count: number, cfg: ForeignObjectConfig, principals: number): Finding {
+  const who = event.principal.id;
+  const read = READS.has(event.method.toUpperCase());
+  // Less sure the more the cohort already shares this type.
+  const confidence = Math.round((BASE_CONFIDENCE[f.holding.source] - f.rate) * 100) / 100;
+  const more = count > 1 ? ` and ${count - 1} more` : '';
+  const how = f.holding.source === 'created' ? 'created' : f.holding.source === 'patient_claim' ? 'is bound to' : 'was the only one to use';
+  return {
+    detector: NAME,
+    owasp: OWASP,
+    severity: read ? 'high' : 'critical',
+    principal: who,
+    ...(event.principal.app === undefined ? {} : { app: event.principal.app }),
+    route: event.route,
+    ts: event.ts,
+    eventId: event.eventId,
+    sourceIp: event.clientIp,
+    summary: `${who} ${read ? 'read' : `sent ${event.method} to`} ${f.obj.type} ${f.obj.id}${more}, which ${f.holding.owner} ${how}, and the API answered ${event.status}`,
+    confidence,
+    evidence: {
+      pattern: 'foreign_object_access',
+      confidence,
+      observed: { resourceType: f.obj.type, objectId: f.obj.id, via: f.obj.via, foreignObjects: count, method: event.method, status: event.status },
+      baseline: {
+        owner: f.holding.owner,
+        ownership: f.holding.source,
+        ownedSince: new Date(f.holding.since).toISOString(),
+        cohortShareRate: Math.round(f.rate * 1000) / 1000,
+        maxShareRate: cfg.maxShareRate,
+        cohortObjects: f.share.objects,
+        cohortPrincipals: principals,
+      },
+      window: `ownership learned over ${cfg.ownershipLearningSeconds}s; cohort sharing over its last ${f.share.objects} objects of this type`,
+    },
+  };
+}

@@ -1,0 +1,232 @@
+import type { Finding, NormalizedEvent } from '../../libs/contracts/index.js';
+import { createBoundedCache, type BoundedCache } from '../../libs/cache/index.js';
+import type { Detector } from '../framework.js';
+import { networksOf, type Networks } from '../token-misuse/network.js';
+import { createAuthRoutes, type AuthRoutes } from './auth-routes.js';
+import { DEFAULTS, type CredentialStuffingConfig } from './config.js';
+import { makeFinding, round2 } from './finding.js';
+import { advance, counts, limitOf, newSource, recordFailure, recordSuccess, type Counts, type Limit, type SourceState } from './source.js';
+import { newPopulation, type Population } from './stats.js';
+
+export { DEFAULTS, CredentialStuffingConfigSchema, type CredentialStuffingConfig } from './config.js';
+
+export const NAME = 'credential-stuffing';
+export const OWASP = 'API2:2023';
+
+export type Pattern = 'credential_stuffing' | 'password_guessing' | 'auth_failure_burst' | 'subnet_failure_burst' | 'account_takeover' | 'post_takeover_activity';
+
+/** After a takeover: the IP whose next authenticated principals are followed. */
+interface Session {
+  until: number;
+  bound: Set<string>;
+}
+
+/** A principal that logged in (or first appeared) from a source right after its burst. */
+interface Followed {
+  until: number;
+  takeoverTs: number;
+  takeoverIp: string;
+  routes: Set<string>;
+}
+
+export interface CredentialStuffingState {
+  ips: BoundedCache<SourceState>;
+  subnets: BoundedCache<SourceState>;
+  /** Memo of address -> networks: parsing an address per event is the costliest step here. */
+  networks: BoundedCache<Networks>;
+  /** Failures per window across IPs (and subnets) that had any: what "many" means in this deployment. */
+  ipPopulation: Population;
+  subnetPopulation: Population;
+  authRoutes: AuthRoutes;
+  sessions: BoundedCache<Session>;
+  followed: BoundedCache<Followed>;
+  /** Event time of the latest takeover, so the follow-up lookups are skipped when none is recent. */
+  lastTakeover: number;
+}
+
+/** Bounds: sources and sessions kept (least recently active forgotten first, see libs/cache). */
+const SOURCE_CAP = 200_000;
+const SESSION_CAP = 10_000;
+/** Recent source-windows the population quantile is taken over: it follows the deployment. */
+const POPULATION_SIZE = 1024;
+/** Principals followed per taken-over IP, and routes reported per followed principal. */
+const BIND_CAP = 4;
+const FOLLOW_ROUTE_CAP = 50;
+
+/**
+ * Credential stuffing and account takeover (OWASP API2:2023): bursts of authentication failures
+ * from one IP or subnet (401 anywhere, 400 on login/token routes), spread over many accounts when
+ * they are visible; a success from such a source shortly after; then what that session does.
+ */
+export function createCredentialStuffingDetector(cfg: CredentialStuffingConfig = DEFAULTS): Detector<CredentialStuffingState> {
+  const windowMs = cfg.windowSeconds * 1000;
+  const lookbackMs = cfg.takeoverLookbackSeconds * 1000;
+  const followMs = cfg.followSeconds * 1000;
+  return {
+    name: NAME,
+    owasp: OWASP,
+    createState: () => ({
+      ips: createBoundedCache<SourceState>(SOURCE_CAP),
+      subnets: createBoundedCache<SourceState>(SOURCE_CAP),
+      networks: createBoundedCache<Networks>(SOURCE_CAP),
+      ipPopulation: newPopulation(POPULATION_SIZE),
+      subnetPopulation: newPopulation(POPULATION_SIZE),
+      authRoutes: createAuthRoutes(),
+      sessions: createBoundedCache<Session>(SESSION_CAP),
+      followed: createBoundedCache<Followed>(SESSION_CAP),
+      lastTakeover: Number.NEGATIVE_INFINITY,
+    }),
+    detect(event, state) {
+      const out: Finding[] = [];
+      if (event.ts <= state.lastTakeover + followMs) follow(event, state, out);
+      const authRoute = state.authRoutes.observe(event);
+      const failure = event.status === 401 || (authRoute && event.status === 400);
+      const success = event.status >= 200 && event.status < 300;
+      if (!failure && !success) return out;
+
+      const ip = event.clientIp;
+      const net = state.networks.getOrCreate(ip, () => networksOf(ip)).net;
+      const ipState = failure ? state.ips.getOrCreate(ip, newSource) : state.ips.get(ip);
+      const netState = failure ? state.subnets.getOrCreate(net, newSource) : state.subnets.get(net);
+      if (ipState) advance(ipState, event.ts, windowMs, state.ipPopulation);
+      if (netState) advance(netState, event.ts, windowMs, state.subnetPopulation);
+
+      if (failure && ipState && netState) {
+        const p = event.principal;
+        const input = { ts: event.ts, ip, route: event.route, account: p.kind === 'ip' ? undefined : p.id, credential: p.credentialFingerprint };
+        recordFailure(ipState, input, windowMs);
+        recordFailure(netState, input, windowMs);
+        const byIp = burst(event, ipState, `ip:${ip}`, limitOf(ipState, state.ipPopulation, cfg.minFailures, cfg), false);
+        const found = byIp ?? burst(event, netState, `net:${net}`, limitOf(netState, state.subnetPopulation, cfg.minSubnetFailures, cfg), true);
+        if (found) out.push(found);
+        return out;
+      }
+
+      if (ipState) recordSuccess(ipState);
+      if (netState) recordSuccess(netState);
+      const flagged = ipState && ipState.flaggedUntil >= event.ts ? { src: ipState, key: `ip:${ip}` } : netState && netState.flaggedUntil >= event.ts ? { src: netState, key: `net:${net}` } : undefined;
+      if (!flagged || !(authRoute || flagged.src.failedRoutes.has(event.route))) return out;
+      const already = state.followed.get(event.principal.id);
+      if (already && already.until >= event.ts) return out;
+      out.push(takeover(event, flagged.src, flagged.key, state));
+      return out;
+    },
+  };
+
+  function burst(event: NormalizedEvent, src: SourceState, key: string, limit: Limit, subnet: boolean): Finding | undefined {
+    const c = counts(src, event.ts, windowMs);
+    if (c.failures < limit.threshold || c.ratio < cfg.minFailureRatio) return undefined;
+    // One credential failing over and over is a client with a stale token or password, not guessing.
+    if (c.anonymous === 0 && c.credentials <= 1) return undefined;
+    if (subnet && c.ips < 2) return undefined;
+    src.failures.alerted = true;
+    src.flaggedUntil = event.ts + lookbackMs;
+    const pattern: Pattern = subnet
+      ? 'subnet_failure_burst'
+      : c.accounts >= cfg.minAccounts
+        ? 'credential_stuffing'
+        : c.accounts > 0
+          ? 'password_guessing'
+          : 'auth_failure_burst';
+    const severity = pattern === 'credential_stuffing' || pattern === 'subnet_failure_burst' ? 'high' : 'medium';
+    const where = subnet ? `${c.ips} addresses in ${key.slice(4)}` : key.slice(3);
+    const spread = c.accounts > 0 ? ` against ${c.accounts} accounts` : '';
+    return makeFinding(NAME, OWASP, event, {
+      severity,
+      principal: key,
+      summary: `${where} failed authentication ${c.failures} times${spread} within ${cfg.windowSeconds}s (threshold ${limit.threshold}, ${Math.round(c.ratio * 100)}% failures)`,
+      evidence: {
+        pattern,
+        confidence: burstConfidence(c, limit, cfg.minAccounts),
+        failures: c.failures,
+        successes: c.successes,
+        failureRatio: round2(c.ratio),
+        distinctAccounts: c.accounts,
+        distinctCredentials: c.credentials,
+        ...(subnet ? { subnet: key.slice(4), distinctIps: c.ips } : {}),
+        windowSeconds: cfg.windowSeconds,
+        threshold: limit.threshold,
+        thresholdBasis: limit.basis,
+        baselineFailures: round2(src.own.mean),
+        learnedWindows: src.own.n,
+        populationQuantile: limit.populationQuantile,
+      },
+    });
+  }
+
+  function takeover(event: NormalizedEvent, src: SourceState, key: string, state: CredentialStuffingState): Finding {
+    const p = event.principal;
+    const c = counts(src, event.ts, windowMs);
+    const named = p.kind !== 'ip';
+    const accountFailed = named && src.accounts.has(p.id);
+    state.lastTakeover = event.ts;
+    const session: Session = { until: event.ts + followMs, bound: new Set() };
+    state.sessions.set(event.clientIp, session);
+    if (named) bind(state, session, p.id, event).routes.add(event.route);
+    return makeFinding(NAME, OWASP, event, {
+      severity: 'high',
+      principal: named ? p.id : key,
+      summary: `${named ? p.id : key} authenticated successfully from ${key.slice(key.indexOf(':') + 1)} right after ${c.failures} failed attempts from there within ${cfg.windowSeconds}s`,
+      evidence: {
+        pattern: 'account_takeover',
+        confidence: accountFailed ? 0.9 : 0.8,
+        failuresBefore: c.failures,
+        distinctAccounts: c.accounts,
+        accountAmongFailures: accountFailed,
+        flaggedSource: key,
+        windowSeconds: cfg.windowSeconds,
+        lookbackSeconds: cfg.takeoverLookbackSeconds,
+        followSeconds: cfg.followSeconds,
+      },
+    });
+  }
+
+  /** After a takeover: bind the session's principals and report each new route they use. */
+  function follow(event: NormalizedEvent, state: CredentialStuffingState, out: Finding[]): void {
+    const p = event.principal;
+    if (p.kind === 'ip') return;
+    let f = state.followed.get(p.id);
+    if (!f || f.until < event.ts) {
+      const s = state.sessions.get(event.clientIp);
+      if (!s || s.until < event.ts || s.bound.size >= BIND_CAP) return;
+      f = bind(state, s, p.id, event);
+    }
+    if (f.routes.has(event.route) || f.routes.size >= FOLLOW_ROUTE_CAP) return;
+    f.routes.add(event.route);
+    out.push(
+      makeFinding(NAME, OWASP, event, {
+        severity: 'high',
+        summary: `${p.id} used ${event.method} ${event.route} ${Math.round((event.ts - f.takeoverTs) / 1000)}s after a suspected account takeover from ${f.takeoverIp}`,
+        evidence: {
+          pattern: 'post_takeover_activity',
+          confidence: 0.7,
+          secondsSinceTakeover: Math.round((event.ts - f.takeoverTs) / 1000),
+          takeoverIp: f.takeoverIp,
+          status: event.status,
+          routesSoFar: f.routes.size,
+          followSeconds: cfg.followSeconds,
+        },
+      }),
+    );
+  }
+
+  function bind(state: CredentialStuffingState, s: Session, principal: string, event: NormalizedEvent): Followed {
+    s.bound.add(principal);
+    const f: Followed = { until: s.until, takeoverTs: s.until - followMs, takeoverIp: event.clientIp, routes: new Set() };
+    state.followed.set(principal, f);
+    return f;
+  }
+}
+
+/**
+ * How sure a burst is stuffing: more accounts, a higher failure share and a count well past the
+ * threshold each add; a learning-period threshold lowers it. Heuristic, documented in the README.
+ */
+function burstConfidence(c: Counts, limit: Limit, minAccounts: number): number {
+  let conf = 0.6;
+  if (c.accounts >= minAccounts || c.credentials >= minAccounts) conf += 0.15;
+  if (c.ratio >= 0.9) conf += 0.1;
+  if (c.failures >= 2 * limit.threshold) conf += 0.1;
+  if (limit.basis === 'learning_floor') conf -= 0.1;
+  return round2(Math.min(0.95, conf));
+}

@@ -1,0 +1,40 @@
+import { newRing, quantileOf, ringPush, type Ring } from '../../libs/baseline/index.js';
+
+/**
+ * A population's recent per-window values (failures per IP, networks per principal of a cohort,
+ * repeats per object of a route) and a quantile of them: what "many" means in this deployment.
+ * Built on libs/baseline's Ring; shared by the credential-stuffing, token-misuse and flow-abuse
+ * detectors. NOTE: sorting the ring per event would cost ~50 µs, so the quantile is recomputed
+ * only every REFRESH values and on first use.
+ */
+export interface Population {
+  ring: Ring;
+  cachedAt: number;
+  cached: number;
+}
+
+const REFRESH = 32;
+
+export function newPopulation(size = 1024): Population {
+  return { ring: newRing(size), cachedAt: -1, cached: 0 };
+}
+
+export function addToPopulation(p: Population, value: number): void {
+  ringPush(p.ring, value);
+}
+
+/** Values seen so far (the learning-period counter). */
+export function populationSize(p: Population): number {
+  return p.ring.count;
+}
+
+/** The q-quantile of the recent values (0 when empty). */
+export function populationQuantile(p: Population, q: number): number {
+  if (p.ring.count === 0) return 0;
+  if (p.cachedAt < 0 || p.ring.count - p.cachedAt >= REFRESH) {
+    const n = Math.min(p.ring.count, p.ring.values.length);
+    p.cached = quantileOf(Array.from(p.ring.values.subarray(0, n)), q) ?? 0;
+    p.cachedAt = p.ring.count;
+  }
+  return p.cached;
+}

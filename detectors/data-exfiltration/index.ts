@@ -1,0 +1,196 @@
+import {
+  cohortKey,
+  confidence,
+  createProfileMap,
+  estimate,
+  hourAdd,
+  isUsualHour,
+  observe,
+  observePeak,
+  peakAt,
+  roll,
+  round2,
+  stdDev,
+  upperBound,
+  type BaselineSource,
+  type Ewma,
+  type Persistent,
+  type ProfileMap,
+  type Tracked,
+} from '../../libs/baseline/index.js';
+import type { Finding, NormalizedEvent, Severity } from '../../libs/contracts/index.js';
+import type { Detector } from '../framework.js';
+import { BULK_BIT, BULK_KINDS, bulkBits, kindsOf, type BulkKind } from './bulk.js';
+import { DEFAULTS, type ExfilConfig } from './config.js';
+import { cohortCodec, principalCodec, type CohortVolume, type PrincipalVolume } from './profile.js';
+
+export { DEFAULTS, type ExfilConfig } from './config.js';
+
+export const NAME = 'data-exfiltration';
+export const OWASP = 'API3:2023';
+
+export interface ExfilState {
+  principals: ProfileMap<PrincipalVolume>;
+  cohorts: ProfileMap<CohortVolume>;
+}
+
+/**
+ * Data exfiltration (OWASP API3:2023, excessive data exposure):
+ * - `volume_spike`: response bytes over a sliding window far above the principal's own baseline
+ *   (EWMA of its active windows), its cohort's while it learns, nothing while both learn;
+ * - `bulk_new`: a bulk read (`$export`, `$everything`, `_include`, `_revinclude`) by a principal
+ *   that never used it after a full learning period, unless its cohort commonly does; while the
+ *   principal learns, only a learned cohort that does not use it makes this a finding.
+ */
+export function createExfilDetector(cfg: ExfilConfig = DEFAULTS): Detector<ExfilState> & Persistent<ExfilState> {
+  const windowMs = cfg.windowSeconds * 1000;
+  const ewma = { alpha: cfg.alpha, halfLifeMs: cfg.halfLifeSeconds * 1000 };
+  const bound = { floor: cfg.minBytes, multiplier: cfg.multiplier, z: cfg.z };
+  const peakHalfLifeMs = cfg.peakHalfLifeSeconds * 1000;
+  const learning = { minEvents: cfg.learningEvents, minSpanMs: cfg.learningSeconds * 1000 };
+
+  function volume(event: NormalizedEvent, state: ExfilState, p: Tracked<PrincipalVolume>, c: Tracked<CohortVolume>): Finding[] {
+    const w = p.profile.window;
+    const closed = roll(w, event.ts, windowMs);
+    if (closed >= 0) {
+      observe(p.profile.bytes, closed, event.ts, ewma);
+      observePeak(p.profile.peak, closed, event.ts, peakHalfLifeMs);
+      observe(c.profile.bytes, closed, event.ts, ewma);
+    }
+    w.cur += event.responseBytes;
+    if (w.alerted || event.responseBytes === 0) return [];
+    const observed = estimate(w, event.ts, windowMs);
+    let source: BaselineSource;
+    let base: Ewma;
+    if (!state.principals.learning(p) && p.profile.bytes.n >= cfg.learningWindows) {
+      source = 'principal';
+      base = p.profile.bytes;
+    } else if (!state.cohorts.learning(c) && c.profile.bytes.n >= cfg.learningWindows) {
+      source = 'cohort';
+      base = c.profile.bytes;
+    } else {
+      // Principal and cohort both still learning: nothing to compare with, so nothing is reported.
+      return [];
+    }
+    const peak = source === 'principal' ? cfg.peakFactor * peakAt(p.profile.peak, event.ts, peakHalfLifeMs) : 0;
+    const threshold = Math.max(upperBound(base, bound), peak);
+    if (observed <= threshold) return [];
+    w.alerted = true;
+    const who = event.principal.id;
+    const baseline = `its ${source === 'principal' ? 'own' : 'cohort’s'} baseline is ${mib(base.mean)} MiB (threshold ${mib(threshold)} MiB)`;
+    return [
+      finding(event, observed > 4 * threshold ? 'high' : 'medium', `${who} received ${mib(observed)} MiB of responses within ${cfg.windowSeconds}s; ${baseline}`, {
+        pattern: 'volume_spike',
+        confidence: confidence(source, observed, threshold),
+        observedBytes: Math.round(observed),
+        windowSeconds: cfg.windowSeconds,
+        baseline: source,
+        baselineMeanBytes: Math.round(base.mean),
+        baselineSdBytes: Math.round(stdDev(base)),
+        baselineWindows: base.n,
+        peakBytes: Math.round(peak),
+        thresholdBytes: Math.round(threshold),
+        usualHour: isUsualHour(p.profile.hours, event.ts),
+      }),
+    ];
+  }
+
+  function bulk(event: NormalizedEvent, state: ExfilState, p: Tracked<PrincipalVolume>, c: Tracked<CohortVolume>): Finding[] {
+    const fresh = bulkBits(event) & ~p.profile.bulk;
+    if (fresh === 0) return [];
+    const principalLearned = !state.principals.learning(p);
+    const cohortLearned = !state.cohorts.learning(c);
+    const out: Finding[] = [];
+    for (const kind of kindsOf(fresh)) {
+      const i = BULK_KINDS.indexOf(kind);
+      const share = c.profile.members === 0 ? 0 : (c.profile.bulkUsers[i] ?? 0) / c.profile.members;
+      const cohortUses = share >= cfg.cohortShare;
+      // Learned principal: new to it, and not a cohort habit. Learning principal: only a learned
+      // cohort that does not do it is evidence enough.
+      const abnormal = principalLearned ? !cohortUses : cohortLearned && !cohortUses;
+      if (!abnormal) {
+        // NOTE: usage that alerted is not learned, so an attacker cannot make it normal by repeating it.
+        p.profile.bulk |= BULK_BIT[kind];
+        c.profile.bulkUsers[i] = (c.profile.bulkUsers[i] ?? 0) + 1;
+        continue;
+      }
+      const source: BaselineSource = principalLearned ? 'principal' : 'cohort';
+      out.push(
+        finding(event, kind === 'export' || kind === 'everything' ? 'high' : 'medium', bulkSummary(event, kind, source, cohortLearned), {
+          pattern: 'bulk_new',
+          confidence: round2(confidence(source, 1, 1) + (principalLearned && cohortLearned ? 0.1 : 0)),
+          operation: kind,
+          baseline: source,
+          principalEvents: p.events,
+          principalDays: round2((p.lastTs - p.firstTs) / 86_400_000),
+          cohortMembers: c.profile.members,
+          cohortUsers: c.profile.bulkUsers[i] ?? 0,
+          cohortShare: round2(share),
+          responseBytes: event.responseBytes,
+          usualHour: isUsualHour(p.profile.hours, event.ts),
+        }),
+      );
+    }
+    return out;
+  }
+
+  return {
+    name: NAME,
+    owasp: OWASP,
+    createState: () => ({
+      principals: createProfileMap({ capacity: cfg.principalCap, learning, codec: principalCodec }),
+      cohorts: createProfileMap({ capacity: cfg.cohortCap, learning, codec: cohortCodec }),
+    }),
+    detect(event, state) {
+      const p = state.principals.touch(event.principal.id, event.ts);
+      const c = state.cohorts.touch(cohortKey(event.principal), event.ts);
+      // NOTE: approximate: a principal forgotten and seen again counts twice (shares err low).
+      if (p.events === 1) c.profile.members++;
+      const found = [...volume(event, state, p, c), ...bulk(event, state, p, c)];
+      // The hour is learned after judging, so this event does not make its own hour usual.
+      hourAdd(p.profile.hours, event.ts);
+      return found;
+    },
+    snapshot: (state, version) => [
+      ...state.principals.snapshot(NAME, 'principal', version),
+      ...state.cohorts.snapshot(NAME, 'cohort', version),
+    ],
+    restore: (state, rows) => state.principals.restore(NAME, 'principal', rows) + state.cohorts.restore(NAME, 'cohort', rows),
+  };
+}
+
+const OPERATION: Record<BulkKind, string> = {
+  export: 'a bulk $export',
+  everything: 'an $everything read',
+  include: 'an _include search',
+  revinclude: 'a _revinclude search',
+};
+
+function bulkSummary(event: NormalizedEvent, kind: BulkKind, source: BaselineSource, cohortLearned: boolean): string {
+  const who = event.principal.id;
+  const why =
+    source === 'principal'
+      ? `it never did${cohortLearned ? ' and its cohort rarely does' : ''}`
+      : 'it is new and its cohort never does';
+  return `${who} ran ${OPERATION[kind]} on ${event.route}; ${why}`;
+}
+
+function finding(event: NormalizedEvent, severity: Severity, summary: string, evidence: Record<string, unknown>): Finding {
+  return {
+    detector: NAME,
+    owasp: OWASP,
+    severity,
+    principal: event.principal.id,
+    ...(event.principal.app === undefined ? {} : { app: event.principal.app }),
+    route: event.route,
+    ts: event.ts,
+    eventId: event.eventId,
+    sourceIp: event.clientIp,
+    summary,
+    evidence,
+  };
+}
+
+function mib(bytes: number): number {
+  return round2(bytes / (1024 * 1024));
+}

@@ -1,0 +1,87 @@
+import { addToPopulation, newPopulation, populationQuantile, populationSize, type Population } from '../credential-stuffing/stats.js';
+import type { FlowAbuseConfig } from './config.js';
+
+/** One principal's repeats of one operation (method + route) on one object, on event time. */
+export interface Repeat {
+  /** The operation (`METHOD route`) and the principal's cohort: which populations it teaches. */
+  step: string;
+  cohort: string;
+  /** Event times within the sliding window, oldest first (capped). */
+  times: number[];
+  /** Largest sliding count reached in the current tumbling window: what the population learns. */
+  peak: number;
+  /** Alerted in the current tumbling window: not learned from. */
+  alerted: boolean;
+}
+
+/** A route's (per cohort, and across everyone) repeats per object-window, and who they came from. */
+export interface RepeatPopulation {
+  values: Population;
+  principals: Set<string>;
+}
+
+/** Repeats tracked per principal, and times kept per repeat: past them counts saturate, far above alerting. */
+export const REPEAT_CAP = 64;
+const TIMES_CAP = 256;
+const POP_PRINCIPALS_CAP = 64;
+const POP_RING = 512;
+
+export function newRepeatPopulation(): RepeatPopulation {
+  return { values: newPopulation(POP_RING), principals: new Set() };
+}
+
+/** Adds one occurrence at `ts`; returns the count within the window ending at `ts`. */
+export function recordRepeat(r: Repeat, ts: number, windowMs: number): number {
+  while (r.times.length > 0 && (r.times[0] as number) <= ts - windowMs) r.times.shift();
+  if (r.times.length >= TIMES_CAP) r.times.shift();
+  r.times.push(ts);
+  r.peak = Math.max(r.peak, r.times.length);
+  return r.times.length;
+}
+
+/**
+ * Closes a principal's tumbling window: every repeat's peak teaches its operation's populations
+ * (unless it alerted), and repeats with nothing left in the sliding window are forgotten.
+ */
+export function closeWindow(
+  repeats: Map<string, Repeat>,
+  principal: string,
+  ts: number,
+  windowMs: number,
+  populationOf: (r: Repeat) => RepeatPopulation[],
+): void {
+  for (const [key, r] of repeats) {
+    if (r.peak > 0 && !r.alerted) {
+      for (const pop of populationOf(r)) {
+        addToPopulation(pop.values, r.peak);
+        if (pop.principals.size < POP_PRINCIPALS_CAP) pop.principals.add(principal);
+      }
+    }
+    while (r.times.length > 0 && (r.times[0] as number) <= ts - windowMs) r.times.shift();
+    if (r.times.length === 0) repeats.delete(key);
+    r.peak = r.times.length;
+    r.alerted = false;
+  }
+}
+
+export interface RepeatLimit {
+  threshold: number;
+  basis: 'floor' | 'learning_floor' | 'cohort' | 'population';
+  quantile: number;
+  samples: number;
+}
+
+/** The cohort's statistic if learned, else everyone's on that route, else the learning floor. */
+export function repeatLimit(cohort: RepeatPopulation, everyone: RepeatPopulation, cfg: FlowAbuseConfig): RepeatLimit {
+  for (const [pop, basis] of [
+    [cohort, 'cohort'],
+    [everyone, 'population'],
+  ] as const) {
+    const samples = populationSize(pop.values);
+    if (samples < cfg.repeatLearningSamples || pop.principals.size < cfg.minPrincipals) continue;
+    const q = populationQuantile(pop.values, cfg.repeatQuantile);
+    const learned = Math.ceil(q * cfg.repeatMultiplier);
+    return learned > cfg.minRepeats ? { threshold: learned, basis, quantile: q, samples } : { threshold: cfg.minRepeats, basis: 'floor', quantile: q, samples };
+  }
+  return { threshold: Math.ceil(cfg.minRepeats * cfg.learningFloorMultiplier), basis: 'learning_floor', quantile: 0, samples: populationSize(everyone.values) };
+}

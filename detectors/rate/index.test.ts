@@ -1,0 +1,128 @@
+import { describe, expect, it } from 'vitest';
+import { measureHeapPerItem } from '../../libs/baseline/index.js';
+import type { Finding, NormalizedEvent } from '../../libs/contracts/index.js';
+import { event, principal } from '../test-support/events.js';
+import { createRateDetector, type RateState } from './index.js';
+
+const T0 = Date.UTC(2026, 10, 2, 8, 0, 0);
+const MIN = 60_000;
+const ROUTE = '/fhir/Observation';
+
+function as(id: string, app = 'app:portal', scopes = ['user/*.read']) {
+  return principal(id, app, scopes);
+}
+
+/** `perMinute` requests in each of `minutes` minutes from `start`, evenly spread over 50 s. */
+function steady(id: string, start: number, minutes: number, perMinute: (m: number) => number, route = ROUTE): NormalizedEvent[] {
+  const out: NormalizedEvent[] = [];
+  for (let m = 0; m < minutes; m++) {
+    const n = perMinute(m);
+    for (let i = 0; i < n; i++) out.push(event({ ts: start + m * MIN + Math.floor((i * 50_000) / n), route, principal: as(id) }));
+  }
+  return out;
+}
+
+function burst(id: string, start: number, count: number, gapMs: number, route = ROUTE): NormalizedEvent[] {
+  return Array.from({ length: count }, (_, i) => event({ ts: start + i * gapMs, route, principal: as(id) }));
+}
+
+function run(events: NormalizedEvent[], state?: RateState): { findings: Finding[]; state: RateState } {
+  const d = createRateDetector();
+  const s = state ?? d.createState();
+  return { findings: events.flatMap((e) => d.detect(e, s)), state: s };
+}
+
+describe('rate', () => {
+  it('flags a request burst far above the principal’s own per-minute baseline, once per window', () => {
+    const history = steady('user:alice', T0, 120, () => 5);
+    const start = T0 + 122 * MIN; // a quiet minute between, so the window holds the burst only
+    const { findings, state } = run([...history, ...burst('user:alice', start, 100, 500)]);
+    expect(findings).toHaveLength(1);
+    const f = findings[0] as Finding;
+    expect(f).toMatchObject({ detector: 'rate', owasp: 'API4:2023', severity: 'medium', principal: 'user:alice', app: 'app:portal', route: ROUTE });
+    // threshold = max(30, 5 x 5, 5 + 6 x sqrt(5)) = 30: the 31st request crosses it.
+    expect(f.ts).toBe(start + 30 * 500);
+    expect(f.evidence).toEqual({
+      pattern: 'rate_spike',
+      confidence: 0.8,
+      observedPerWindow: 31,
+      windowSeconds: 60,
+      baseline: 'principal',
+      baselineScope: 'route',
+      baselineMean: 5,
+      baselineSd: 0,
+      baselineWindows: 120,
+      peak: 7.5,
+      threshold: 30,
+      method: 'GET',
+    });
+    expect(f.summary).toBe('user:alice made 31 requests to /fhir/Observation within 60s; its own baseline on this route is 5 (threshold 30)');
+    // The alerted minute is not learned: the next quiet minute closes the burst without moving the mean.
+    run(steady('user:alice', start + 2 * MIN, 1, () => 1), state);
+    expect(state.principals.get('user:alice')?.profile.routes.get(ROUTE)?.rate.mean).toBe(5);
+  });
+
+  it('does not flag a busy principal whose minutes swing widely, even at three times its mean', () => {
+    const history = steady('svc:sync', T0, 120, (m) => (m % 2 === 0 ? 20 : 40));
+    const busy = steady('svc:sync', T0 + 121 * MIN, 1, () => 90);
+    expect(run([...history, ...busy]).findings).toEqual([]);
+  });
+
+  it('does not flag the hourly sync burst a service always makes', () => {
+    // Each hour: three minutes at 150 requests, then a request every ten minutes; for 26 hours.
+    const day = Array.from({ length: 26 }, (_, h) => steady('svc:sync', T0 + h * 60 * MIN, 60, (m) => (m < 3 ? 150 : m % 10 === 5 ? 1 : 0)));
+    const next = steady('svc:sync', T0 + 26 * 60 * MIN, 3, () => 160);
+    expect(run([...day.flat(), ...next]).findings).toEqual([]);
+  });
+
+  it('judges a principal still learning against its cohort', () => {
+    const cohort = ['user:b', 'user:c', 'user:d'].flatMap((id) => steady(id, T0, 120, () => 4));
+    const newcomer = burst('user:eve', T0 + 121 * MIN, 60, 500);
+    const { findings } = run([...cohort, ...newcomer].sort((a, b) => a.ts - b.ts));
+    expect(findings).toHaveLength(1);
+    expect(findings[0]?.evidence).toMatchObject({ baseline: 'cohort', baselineMean: 4, threshold: 30, observedPerWindow: 31 });
+  });
+
+  it('judges a route new to principal and cohort against the cohort’s windows on any route', () => {
+    const cohort = ['user:b', 'user:c', 'user:d'].flatMap((id) => steady(id, T0, 120, () => 4));
+    const newcomer = burst('user:eve', T0 + 121 * MIN, 60, 500, '/api/v1/appointments');
+    const { findings } = run([...cohort, ...newcomer].sort((a, b) => a.ts - b.ts));
+    expect(findings).toHaveLength(1);
+    expect(findings[0]?.evidence).toMatchObject({ baseline: 'cohort', baselineScope: 'any', baselineMean: 4, threshold: 30, confidence: 0.55 });
+    expect(findings[0]?.summary).toBe(
+      'user:eve made 31 requests to /api/v1/appointments within 60s; its cohort’s baseline on any route is 4 (threshold 30)',
+    );
+  });
+
+  it('reports nothing while principal and cohort both learn', () => {
+    const d = createRateDetector();
+    const state = d.createState();
+    expect(burst('user:new', T0, 2000, 20).flatMap((e) => d.detect(e, state))).toEqual([]);
+  });
+
+  it('keeps its baselines through a snapshot and restore', () => {
+    const d = createRateDetector();
+    const { state } = run(steady('user:alice', T0, 120, () => 5));
+    const restored = d.createState();
+    const rows = d.snapshot(state, 1);
+    expect(d.restore(restored, rows)).toBe(rows.length);
+    expect(restored.principals.get('user:alice')).toEqual(state.principals.get('user:alice'));
+    const { findings } = run(burst('user:alice', T0 + 122 * MIN, 40, 500), restored);
+    expect(findings.map((f) => f.evidence.baseline)).toEqual(['principal']);
+  });
+
+  it('stays under 2 KiB per principal at 100,000 principals on three routes each', () => {
+    const d = createRateDetector();
+    const routes = ['/fhir/Patient/{id}', '/fhir/Observation', '/fhir/Encounter'];
+    const { bytesPerItem } = measureHeapPerItem(100_000, (n) => {
+      const state = d.createState();
+      for (let i = 0; i < n; i++) {
+        const p = as(`user:${i}`, `app:${i % 20}`);
+        for (const route of routes) d.detect(event({ ts: T0 + i, route, principal: p, eventId: 'e' }), state);
+      }
+      return state;
+    });
+    console.log(`rate: ${Math.round(bytesPerItem)} B/principal`);
+    expect(bytesPerItem).toBeLessThan(2048);
+  });
+});

@@ -1,0 +1,31 @@
+import { z } from 'zod';
+
+/**
+ * Defaults for token-misuse. Floors are the least evidence that alerts; above them thresholds come
+ * from the principal's own history and its cohort (same app + scope set).
+ */
+export const TokenMisuseConfigSchema = z.object({
+  /** Sliding window over which distinct networks and user agents are counted. */
+  windowSeconds: z.number().int().positive().default(600),
+  /** Floor: distinct /24 (/64) networks in the window. Phones move between wifi and carriers: 2-3 is normal. */
+  minNetworks: z.number().int().positive().default(5),
+  /** Floor: distinct user agents in the window (a browser, a phone app and an EHR plug-in is 3). */
+  minUserAgents: z.number().int().positive().default(5),
+  /** Own baseline: alert from multiplier x its mean distinct values per window (or mean + 4 sd). */
+  baselineMultiplier: z.number().positive().default(3),
+  /** Windows of a principal's own history before its baseline is trusted. */
+  learningWindows: z.number().int().nonnegative().default(3),
+  /** Cohort: alert from multiplier x this quantile of distinct values per principal-window in the cohort. */
+  cohortQuantile: z.number().min(0.5).max(1).default(0.99),
+  cohortMultiplier: z.number().positive().default(2),
+  /** Principal-windows a cohort must have seen before its quantile is trusted. */
+  cohortLearningWindows: z.number().int().nonnegative().default(30),
+  /** While neither the principal nor its cohort is learned, floors are multiplied by this. */
+  learningFloorMultiplier: z.number().positive().default(2),
+  /** One token alternating between far-apart networks (/16, /48) this often within `switchSeconds` is used from two places at once. */
+  minSwitches: z.number().int().positive().default(3),
+  switchSeconds: z.number().int().positive().default(60),
+});
+
+export type TokenMisuseConfig = z.infer<typeof TokenMisuseConfigSchema>;
+export const DEFAULTS: TokenMisuseConfig = TokenMisuseConfigSchema.parse({});

@@ -1,0 +1,174 @@
+import type { Finding, NormalizedEvent, Severity } from '../../libs/contracts/index.js';
+import { createBoundedCache, type BoundedCache } from '../../libs/cache/index.js';
+import { cohortKey, hash32 } from '../../libs/baseline/index.js';
+import type { Detector } from '../framework.js';
+import { makeFinding, round2 } from '../credential-stuffing/finding.js';
+import { addToPopulation, newPopulation, type Population } from '../credential-stuffing/stats.js';
+import { DEFAULTS, type TokenMisuseConfig } from './config.js';
+import { add, advance, limitOf, newDistinct, type Distinct, type Limit } from './distinct.js';
+import { networksOf, type Networks } from './network.js';
+
+export { DEFAULTS, TokenMisuseConfigSchema, type TokenMisuseConfig } from './config.js';
+
+export const NAME = 'token-misuse';
+export const OWASP = 'API2:2023';
+
+export type Pattern = 'many_networks' | 'many_user_agents' | 'concurrent_networks';
+
+/** What one principal, or one bearer token, was used from. */
+interface KeyState {
+  nets: Distinct;
+  uas: Distinct;
+  /** Hash of the wide block (/16, /48) of the last request, and when; -1 before the first. */
+  lastWide: number;
+  lastTs: number;
+  /** Changes of wide block within `switchSeconds` of each other, counted from `firstSwitchTs`. */
+  switches: number;
+  firstSwitchTs: number;
+  /** The cohort last seen with this key and its populations, resolved once: lookups by a built key cost more than the detector. */
+  cohort: string;
+  netPop: Population | undefined;
+  uaPop: Population | undefined;
+}
+
+export interface TokenMisuseState {
+  principals: BoundedCache<KeyState>;
+  tokens: BoundedCache<KeyState>;
+  networks: BoundedCache<Networks>;
+  /** Per cohort (app + scope set) and measure: distinct values per principal-window. */
+  cohorts: BoundedCache<Population>;
+}
+
+const KEY_CAP = 200_000;
+const COHORT_CAP = 4096;
+/** Principal-windows per cohort the quantile is taken over. */
+const COHORT_RING = 256;
+/** Identities shared by design: an IP is one network, a gateway consumer is an app used by everyone. */
+const SKIPPED_KINDS = new Set(['ip', 'consumer']);
+
+/**
+ * Token misuse (OWASP API2:2023): one principal or one bearer token used from many networks or user
+ * agents within a short window, far beyond its own history and its cohort's; or one token
+ * alternating between far-apart networks within seconds, i.e. used from two places at once.
+ */
+export function createTokenMisuseDetector(cfg: TokenMisuseConfig = DEFAULTS): Detector<TokenMisuseState> {
+  const windowMs = cfg.windowSeconds * 1000;
+  const switchMs = cfg.switchSeconds * 1000;
+  return {
+    name: NAME,
+    owasp: OWASP,
+    createState: () => ({
+      principals: createBoundedCache<KeyState>(KEY_CAP),
+      tokens: createBoundedCache<KeyState>(KEY_CAP),
+      networks: createBoundedCache<Networks>(KEY_CAP),
+      cohorts: createBoundedCache<Population>(COHORT_CAP),
+    }),
+    detect(event, state) {
+      const p = event.principal;
+      if (SKIPPED_KINDS.has(p.kind)) return [];
+      const nets = state.networks.getOrCreate(event.clientIp, () => networksOf(event.clientIp));
+      const seen: Seen = { net: hash32(nets.net), wide: hash32(nets.wide), ua: hash32(event.userAgent) };
+      const cohort = cohortKey(p);
+      const out: Finding[] = [];
+      check(event, state, state.principals.getOrCreate(p.id, newKeyState), 'principal', cohort, seen, out);
+      const fp = p.credentialFingerprint;
+      // A token is tracked apart from its principal: a stolen token replayed elsewhere while its owner keeps working.
+      if (p.authScheme === 'bearer' && fp !== undefined && p.id !== `key:${fp}`) {
+        const token = state.tokens.getOrCreate(fp, newKeyState);
+        check(event, state, token, 'token', cohort, seen, out);
+        const switched = concurrent(event, token, seen.wide);
+        if (switched) out.push(switched);
+      }
+      return out;
+    },
+  };
+
+  function check(event: NormalizedEvent, state: TokenMisuseState, k: KeyState, scope: 'principal' | 'token', cohort: string, seen: Seen, out: Finding[]): void {
+    if (k.netPop === undefined || k.uaPop === undefined || k.cohort !== cohort) {
+      k.cohort = cohort;
+      k.netPop = state.cohorts.getOrCreate(`${scope}|net|${cohort}`, () => newPopulation(COHORT_RING));
+      k.uaPop = state.cohorts.getOrCreate(`${scope}|ua|${cohort}`, () => newPopulation(COHORT_RING));
+    }
+    const { netPop, uaPop } = k;
+    const closedNets = advance(k.nets, event.ts, windowMs);
+    if (closedNets > 0) addToPopulation(netPop, closedNets);
+    const closedUas = advance(k.uas, event.ts, windowMs);
+    if (closedUas > 0) addToPopulation(uaPop, closedUas);
+    if (add(k.nets, seen.net, event.ts, windowMs)) {
+      const f = over(event, k.nets, limitOf(k.nets, netPop, cfg.minNetworks, cfg), 'many_networks', scope);
+      if (f) out.push(f);
+    }
+    if (add(k.uas, seen.ua, event.ts, windowMs)) {
+      const f = over(event, k.uas, limitOf(k.uas, uaPop, cfg.minUserAgents, cfg), 'many_user_agents', scope);
+      if (f) out.push(f);
+    }
+  }
+
+  function over(event: NormalizedEvent, d: Distinct, limit: Limit, pattern: Pattern, scope: 'principal' | 'token'): Finding | undefined {
+    const n = d.seen.size;
+    if (n < limit.threshold) return undefined;
+    d.alerted = true;
+    const what = pattern === 'many_networks' ? 'networks' : 'user agents';
+    const subject = scope === 'token' ? `one token of ${event.principal.id}` : event.principal.id;
+    const severity: Severity = n >= 2 * limit.threshold ? 'high' : 'medium';
+    let confidence = limit.basis === 'learning_floor' ? 0.5 : 0.65;
+    if (n >= 2 * limit.threshold) confidence += 0.15;
+    if (pattern === 'many_networks') confidence += 0.1;
+    return makeFinding(NAME, OWASP, event, {
+      severity,
+      summary: `${subject} was used from ${n} distinct ${what} within ${cfg.windowSeconds}s (threshold ${limit.threshold}, own baseline ${limit.ownMean} per window)`,
+      evidence: {
+        pattern,
+        confidence: round2(confidence),
+        scope,
+        ...(scope === 'token' ? { credentialFingerprint: event.principal.credentialFingerprint } : {}),
+        distinct: n,
+        threshold: limit.threshold,
+        thresholdBasis: limit.basis,
+        baselinePerWindow: limit.ownMean,
+        learnedWindows: limit.ownWindows,
+        cohortQuantile: limit.cohortQuantile,
+        cohortWindows: limit.cohortWindows,
+        windowSeconds: cfg.windowSeconds,
+      },
+    });
+  }
+
+  /** A token that keeps jumping between far-apart networks within seconds is held in two places. */
+  function concurrent(event: NormalizedEvent, k: KeyState, wide: number): Finding | undefined {
+    const jumped = k.lastWide !== -1 && wide !== k.lastWide && event.ts - k.lastTs <= switchMs;
+    k.lastWide = wide;
+    k.lastTs = event.ts;
+    if (!jumped) return undefined;
+    if (event.ts - k.firstSwitchTs > switchMs) {
+      k.switches = 1;
+      k.firstSwitchTs = event.ts;
+    } else {
+      k.switches++;
+    }
+    if (k.switches < cfg.minSwitches) return undefined;
+    return makeFinding(NAME, OWASP, event, {
+      severity: 'medium',
+      summary: `one token of ${event.principal.id} switched between far-apart networks ${k.switches} times within ${cfg.switchSeconds}s`,
+      evidence: {
+        pattern: 'concurrent_networks',
+        confidence: 0.7,
+        scope: 'token',
+        credentialFingerprint: event.principal.credentialFingerprint,
+        switches: k.switches,
+        minSwitches: cfg.minSwitches,
+        windowSeconds: cfg.switchSeconds,
+      },
+    });
+  }
+}
+
+interface Seen {
+  net: number;
+  wide: number;
+  ua: number;
+}
+
+function newKeyState(): KeyState {
+  return { nets: newDistinct(), uas: newDistinct(), lastWide: -1, lastTs: -1, switches: 0, firstSwitchTs: -1, cohort: '', netPop: undefined, uaPop: undefined };
+}

@@ -1,0 +1,50 @@
+/**
+ * A sliding-window counter on event time from two tumbling buckets: the estimate over the last
+ * `widthMs` is the current bucket plus the previous one weighted by how much of it still overlaps
+ * the window. Two numbers instead of a list of timestamps, accurate to within one bucket edge.
+ *
+ * When a bucket closes its total is handed back for learning, unless the bucket alerted (an attack
+ * must not become the new normal) or it was empty (baselines are per active window).
+ */
+export interface WindowCounter {
+  /** Start of the current bucket (ms, a multiple of the width); -1 before the first event. */
+  start: number;
+  cur: number;
+  prev: number;
+  /** Set by the detector when this bucket raised a finding. */
+  alerted: boolean;
+}
+
+export function newCounter(): WindowCounter {
+  return { start: -1, cur: 0, prev: 0, alerted: false };
+}
+
+/**
+ * Moves the counter to the bucket holding `ts`. Returns the total of the bucket that closed, or -1
+ * when none closed, it was empty, or it alerted. Events out of order (ts in an earlier bucket) are
+ * counted in the current bucket: logs arrive almost sorted, and the window is an estimate anyway.
+ */
+export function roll(c: WindowCounter, ts: number, widthMs: number): number {
+  const bucket = Math.floor(ts / widthMs) * widthMs;
+  if (bucket <= c.start) return -1;
+  const closed = c.start >= 0 && c.cur > 0 && !c.alerted ? c.cur : -1;
+  c.prev = bucket - c.start === widthMs ? c.cur : 0;
+  c.cur = 0;
+  c.start = bucket;
+  c.alerted = false;
+  return closed;
+}
+
+/** Sliding estimate of the count over the `widthMs` ending at `ts` (call `roll` first). */
+export function estimate(c: WindowCounter, ts: number, widthMs: number): number {
+  const into = Math.min(1, Math.max(0, (ts - c.start) / widthMs));
+  return c.cur + c.prev * (1 - into);
+}
+
+export function isCounter(v: unknown): v is WindowCounter {
+  if (typeof v !== 'object' || v === null) return false;
+  const o = v as Record<string, unknown>;
+  return typeof o.start === 'number' && typeof o.cur === 'number' && typeof o.prev === 'number' && typeof o.alerted === 'boolean';
+}
+
+export const COUNTER_BYTES = 48;

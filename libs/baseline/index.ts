@@ -1,0 +1,30 @@
+export { hash32 } from './hash.js';
+export { newEwma, observe, stdDev, upperBound, deviation, isEwma, EWMA_BYTES, type Ewma, type EwmaOptions } from './ewma.js';
+export { newHll, hllAdd, hllCount, hllMerge, encodeHll, decodeHll, type Hll } from './hll.js';
+export { newCountMin, cmAdd, cmEstimate, encodeCountMin, decodeCountMin, type CountMin } from './count-min.js';
+export {
+  newHourProfile,
+  hourOf,
+  hourAdd,
+  hourShare,
+  isUsualHour,
+  encodeHourProfile,
+  decodeHourProfile,
+  HOUR_PROFILE_BYTES,
+  type HourProfile,
+} from './hour-profile.js';
+export { newCappedSet, cappedAdd, encodeCappedSet, decodeCappedSet, type CappedSet, type CappedAdd } from './capped-set.js';
+export { newRing, ringPush, ringValues, quantileOf, robustZ, encodeRing, decodeRing, type Ring } from './quantile.js';
+export { newCounter, roll, estimate, isCounter, COUNTER_BYTES, type WindowCounter } from './counter.js';
+export { cohortKey } from './cohort.js';
+export { createProfileMap, type ProfileCodec, type ProfileMap, type Tracked, type Learning } from './profiles.js';
+export {
+  BaselineSnapshotSchema,
+  BaselineScopeSchema,
+  type BaselineSnapshot,
+  type BaselineScope,
+  type Persistent,
+} from './snapshot.js';
+export { measureHeapPerItem } from './memory.js';
+export { confidence, round2, type BaselineSource } from './confidence.js';
+export { newPeak, peakAt, observePeak, isPeak, PEAK_BYTES, type Peak } from './peak.js';
