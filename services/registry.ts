@@ -28,7 +28,7 @@ export function createDetectors(config: Config): Detector[] {
     createEnumerationDetector(config.detection.enumeration),
     // API1 BOLA: a patient-bound token reading another patient's compartment.
     createPatientContextDetector(),
-    // API1 BOLA: objects owned by another member of the same cohort.
+    // API1 BOLA: objects owned by another principal (authored via 201, bound by a patient claim, or learned).
     createForeignObjectDetector(),
     // API1/API5: requests the principal's SMART scopes do not cover, answered 2xx anyway.
     createScopeViolationDetector(),

@@ -172,6 +172,75 @@ describe('credential-stuffing', () => {
     expect(run([...ordinaryLogins(), ...stuffing(ATTACKER, start, 12), late]).slice(3)).toEqual([]);
   });
 
+  it('raises account_takeover when a success ends a long run of failures paced under the burst floor', () => {
+    // 12 guesses 45 s apart: about 7 per 300 s window, so no burst, but 12 tries before the one that worked.
+    const start = T0 + 3 * W;
+    const slow = Array.from({ length: 12 }, (_, i) => login(start + i * 45_000, ATTACKER, 401));
+    const hit = login(start + 12 * 45_000, ATTACKER, 200);
+    const victim = principal('user:victim7', { credentialFingerprint: 'fp_v7' });
+    const session = [event({ ts: start + 12 * 45_000 + 60_000, clientIp: ATTACKER, principal: victim, route: '/fhir/Patient/{id}/$everything' })];
+    const found = run([...ordinaryLogins(), ...slow, hit, ...session]);
+    expect(found.map((f) => [f.evidence.pattern, f.principal, f.route])).toEqual([
+      ['account_takeover', `ip:${ATTACKER}`, '/oauth2/token'],
+      ['post_takeover_activity', 'user:victim7', '/fhir/Patient/{id}/$everything'],
+    ]);
+    // The ordinary logins taught 270 successful logins (one in three after a typo): 2 x p99 (1) is under the floor of 10.
+    expect(found[0]?.evidence).toEqual({
+      pattern: 'account_takeover',
+      confidence: 0.8,
+      failuresBefore: 12,
+      distinctAccounts: 0,
+      accountAmongFailures: false,
+      flaggedSource: `ip:${ATTACKER}`,
+      evidenceKind: 'failure_run',
+      runSeconds: 540,
+      runThreshold: 10,
+      runThresholdBasis: 'floor',
+      windowSeconds: 300,
+      lookbackSeconds: 900,
+      followSeconds: 1800,
+    });
+    expect(found[0]?.summary).toBe(`ip:${ATTACKER} authenticated successfully from ${ATTACKER} right after 12 consecutive failed attempts from there over 540s (threshold 10)`);
+  });
+
+  it('does not call a success after a few typos, or after a run under the floor, a takeover', () => {
+    const start = T0 + 3 * W;
+    const typos = [login(start, ATTACKER, 401), login(start + 20_000, ATTACKER, 401), login(start + 40_000, ATTACKER, 401), login(start + 60_000, ATTACKER, 200)];
+    expect(run([...ordinaryLogins(), ...typos])).toEqual([]);
+    const nine = [...Array.from({ length: 9 }, (_, i) => login(start + i * 45_000, ATTACKER, 401)), login(start + 9 * 45_000, ATTACKER, 200)];
+    expect(run([...ordinaryLogins(), ...nine])).toEqual([]);
+  });
+
+  it('does not call a client that retried one stale token, then logged in again, a takeover', () => {
+    const start = T0 + 3 * W;
+    const stale = principal('user:app1', { credentialFingerprint: 'fp_expired' });
+    const retries = Array.from({ length: 15 }, (_, i) => event({ ts: start + i * 45_000, clientIp: ATTACKER, status: 401, principal: stale }));
+    const relogin = login(start + 15 * 45_000, ATTACKER, 200);
+    expect(run([...ordinaryLogins(), ...retries, relogin])).toEqual([]);
+  });
+
+  it('restarts a failure run after a pause longer than the window, or after any success to the IP', () => {
+    const start = T0 + 3 * W;
+    const apart = [
+      ...Array.from({ length: 6 }, (_, i) => login(start + i * 45_000, ATTACKER, 401)),
+      ...Array.from({ length: 6 }, (_, i) => login(start + 6 * 45_000 + W + i * 45_000, ATTACKER, 401)),
+    ];
+    const hit = login(start + 12 * 45_000 + W, ATTACKER, 200);
+    expect(run([...ordinaryLogins(), ...apart, hit])).toEqual([]);
+    // A NAT: another user's successful request between the guesses ends the run each time.
+    const mixed = Array.from({ length: 12 }, (_, i) => [
+      login(start + i * 45_000, ATTACKER, 401),
+      event({ ts: start + i * 45_000 + 10_000, clientIp: ATTACKER, principal: principal('user:staff1', { credentialFingerprint: 'fp_s1' }) }),
+    ]).flat();
+    expect(run([...ordinaryLogins(), ...mixed, login(start + 12 * 45_000, ATTACKER, 200)])).toEqual([]);
+  });
+
+  it('doubles the run floor while too few failure runs were seen to know what typos look like', () => {
+    const slow = (n: number) => [...Array.from({ length: n }, (_, i) => login(T0 + i * 45_000, ATTACKER, 401)), login(T0 + n * 45_000, ATTACKER, 200)];
+    expect(run(slow(19))).toEqual([]);
+    expect(run(slow(20)).map((f) => [f.evidence.pattern, f.evidence.runThreshold, f.evidence.runThresholdBasis])).toEqual([['account_takeover', 20, 'learning_floor']]);
+  });
+
   it('gives the same findings when the same events are replayed into fresh state', () => {
     const events = [...ordinaryLogins(), ...stuffing(ATTACKER, T0 + 3 * W, 15), login(T0 + 3 * W + 50_000, ATTACKER, 200)];
     const a = run(events);

@@ -5,6 +5,7 @@ import { networksOf, type Networks } from '../token-misuse/network.js';
 import { createAuthRoutes, type AuthRoutes } from './auth-routes.js';
 import { DEFAULTS, type CredentialStuffingConfig } from './config.js';
 import { makeFinding, round2 } from './finding.js';
+import { endRun, extendRun, guessed, learnRun, runLimit, type EndedRun } from './run.js';
 import { advance, counts, limitOf, newSource, recordFailure, recordSuccess, type Counts, type Limit, type SourceState } from './source.js';
 import { newPopulation, type Population } from './stats.js';
 
@@ -37,6 +38,8 @@ export interface CredentialStuffingState {
   /** Failures per window across IPs (and subnets) that had any: what "many" means in this deployment. */
   ipPopulation: Population;
   subnetPopulation: Population;
+  /** Failures from the IP before each successful login (0 mostly, a typo or two): what "many tries" means here. */
+  runPopulation: Population;
   authRoutes: AuthRoutes;
   sessions: BoundedCache<Session>;
   followed: BoundedCache<Followed>;
@@ -71,6 +74,7 @@ export function createCredentialStuffingDetector(cfg: CredentialStuffingConfig =
       networks: createBoundedCache<Networks>(SOURCE_CAP),
       ipPopulation: newPopulation(POPULATION_SIZE),
       subnetPopulation: newPopulation(POPULATION_SIZE),
+      runPopulation: newPopulation(POPULATION_SIZE),
       authRoutes: createAuthRoutes(),
       sessions: createBoundedCache<Session>(SESSION_CAP),
       followed: createBoundedCache<Followed>(SESSION_CAP),
@@ -95,6 +99,7 @@ export function createCredentialStuffingDetector(cfg: CredentialStuffingConfig =
         const p = event.principal;
         const input = { ts: event.ts, ip, route: event.route, account: p.kind === 'ip' ? undefined : p.id, credential: p.credentialFingerprint };
         recordFailure(ipState, input, windowMs);
+        extendRun(ipState.run, event.ts, windowMs, input.credential);
         recordFailure(netState, input, windowMs);
         const byIp = burst(event, ipState, `ip:${ip}`, limitOf(ipState, state.ipPopulation, cfg.minFailures, cfg), false);
         const found = byIp ?? burst(event, netState, `net:${net}`, limitOf(netState, state.subnetPopulation, cfg.minSubnetFailures, cfg), true);
@@ -104,11 +109,20 @@ export function createCredentialStuffingDetector(cfg: CredentialStuffingConfig =
 
       if (ipState) recordSuccess(ipState);
       if (netState) recordSuccess(netState);
+      // Any 2xx to the IP ends its failure run: a NAT whose other users succeed never builds one.
+      const ended = ipState ? endRun(ipState.run, event.ts, windowMs) : undefined;
       const flagged = ipState && ipState.flaggedUntil >= event.ts ? { src: ipState, key: `ip:${ip}` } : netState && netState.flaggedUntil >= event.ts ? { src: netState, key: `net:${net}` } : undefined;
-      if (!flagged || !(authRoute || flagged.src.failedRoutes.has(event.route))) return out;
+      const limit = runLimit(state.runPopulation, cfg);
+      const longRun = ended !== undefined && guessed(ended) && ended.failures >= limit.threshold ? ended : undefined;
+      const src = flagged?.src ?? (longRun ? ipState : undefined);
+      const successOfAttack = src !== undefined && (authRoute || src.failedRoutes.has(event.route));
       const already = state.followed.get(event.principal.id);
-      if (already && already.until >= event.ts) return out;
-      out.push(takeover(event, flagged.src, flagged.key, state));
+      if (!successOfAttack || (already && already.until >= event.ts)) {
+        // Every login that succeeds without raising anything teaches how many failures precede one.
+        if (authRoute && !flagged && !longRun) learnRun(state.runPopulation, ended?.failures ?? 0);
+        return out;
+      }
+      out.push(takeover(event, src, flagged?.key ?? `ip:${ip}`, state, flagged ? undefined : { run: longRun as EndedRun, threshold: limit.threshold, basis: limit.basis }));
       return out;
     },
   };
@@ -154,7 +168,8 @@ export function createCredentialStuffingDetector(cfg: CredentialStuffingConfig =
     });
   }
 
-  function takeover(event: NormalizedEvent, src: SourceState, key: string, state: CredentialStuffingState): Finding {
+  /** `byRun` when the source never burst and the success ended a long failure run instead. */
+  function takeover(event: NormalizedEvent, src: SourceState, key: string, state: CredentialStuffingState, byRun?: { run: EndedRun; threshold: number; basis: string }): Finding {
     const p = event.principal;
     const c = counts(src, event.ts, windowMs);
     const named = p.kind !== 'ip';
@@ -166,14 +181,17 @@ export function createCredentialStuffingDetector(cfg: CredentialStuffingConfig =
     return makeFinding(NAME, OWASP, event, {
       severity: 'high',
       principal: named ? p.id : key,
-      summary: `${named ? p.id : key} authenticated successfully from ${key.slice(key.indexOf(':') + 1)} right after ${c.failures} failed attempts from there within ${cfg.windowSeconds}s`,
+      summary: byRun
+        ? `${named ? p.id : key} authenticated successfully from ${key.slice(key.indexOf(':') + 1)} right after ${byRun.run.failures} consecutive failed attempts from there over ${byRun.run.seconds}s (threshold ${byRun.threshold})`
+        : `${named ? p.id : key} authenticated successfully from ${key.slice(key.indexOf(':') + 1)} right after ${c.failures} failed attempts from there within ${cfg.windowSeconds}s`,
       evidence: {
         pattern: 'account_takeover',
         confidence: accountFailed ? 0.9 : 0.8,
-        failuresBefore: c.failures,
+        failuresBefore: byRun ? byRun.run.failures : c.failures,
         distinctAccounts: c.accounts,
         accountAmongFailures: accountFailed,
         flaggedSource: key,
+        ...(byRun ? { evidenceKind: 'failure_run', runSeconds: byRun.run.seconds, runThreshold: byRun.threshold, runThresholdBasis: byRun.basis } : { evidenceKind: 'burst' }),
         windowSeconds: cfg.windowSeconds,
         lookbackSeconds: cfg.takeoverLookbackSeconds,
         followSeconds: cfg.followSeconds,

@@ -1,5 +1,6 @@
 import { estimate, newCounter, newEwma, observe, roll, upperBound, type Ewma, type WindowCounter } from '../../libs/baseline/index.js';
 import type { CredentialStuffingConfig } from './config.js';
+import { newRun, type FailureRun } from './run.js';
 import { addToPopulation, populationQuantile, populationSize, type Population } from './stats.js';
 
 /**
@@ -24,6 +25,8 @@ export interface SourceState {
   own: Ewma;
   /** Event time until which a success from this source counts as an account takeover. */
   flaggedUntil: number;
+  /** The current run of failures with no success between them (used for IPs only). */
+  run: FailureRun;
 }
 
 export function newSource(): SourceState {
@@ -37,6 +40,7 @@ export function newSource(): SourceState {
     failedRoutes: new Set(),
     own: newEwma(),
     flaggedUntil: -1,
+    run: newRun(),
   };
 }
 

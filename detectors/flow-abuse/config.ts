@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * Defaults for flow-abuse. Floors are the least evidence that alerts; above them thresholds come
- * from what the cohort does (repeats) and from the population's transition frequencies.
+ * from what the cohort does (repeats) and from the cohort's transition frequencies.
  */
 export const FlowAbuseConfigSchema = z.object({
   /** Sliding window over which one principal's repeats of one operation on one object are counted. */
@@ -19,14 +19,19 @@ export const FlowAbuseConfigSchema = z.object({
   /** Inactivity that ends a principal's session (transitions are followed within a session). */
   sessionGapSeconds: z.number().int().positive().default(1800),
   /**
-   * A transition is rare when the upper bound of its share among the source route's outgoing
-   * transitions, (count + 3) / total (the "rule of three" for unseen ones), is below this.
+   * A state-changing step is anomalous when the probability that a step of the principal's cohort
+   * would be as anomalous is under this: for a transition, the share of the source step's cohort
+   * transitions that are at least as rare (plus the rule-of-three mass of unseen ones); for a skipped
+   * step, (skips + 3) / arrivals. One anomalous step is never enough (see `familyAlpha`).
    */
   rareShare: z.number().positive().max(1).default(0.01),
-  /** A prior step is required when it preceded at least this share of a route's arrivals in session. */
-  requiredShare: z.number().positive().max(1).default(0.98),
-  /** Arrivals at a route before its required prior steps are trusted. */
-  minArrivals: z.number().int().positive().default(100),
+  /**
+   * A session alerts when the chance that a benign session of its cohort shows its anomalies,
+   * C(judged steps, anomalies) x the product of their probabilities, is under this divided by the
+   * cohort's sessions per day (Bonferroni): about this many false alerts per cohort per day if
+   * benign steps were independent.
+   */
+  familyAlpha: z.number().positive().max(1).default(0.01),
   /** Distinct principals a population statistic must come from before it is trusted. */
   minPrincipals: z.number().int().positive().default(10),
 });

@@ -53,6 +53,21 @@ function population(): NormalizedEvent[] {
 
 const AFTER = T0 + SESSIONS * 2 * H;
 
+/** Opening a prescription, then deleting, refilling, replacing and patching it: writes patients never make. */
+function oddSession(who: Principal, at: number, m = 9): NormalizedEvent[] {
+  const o = [med(m)];
+  return [
+    event({ ts: at, principal: who, route: MED, objects: o }),
+    event({ ts: at + 1000, principal: who, route: MED, method: 'DELETE', objects: o }),
+    event({ ts: at + 2000, principal: who, route: MED, objects: o }),
+    event({ ts: at + 3000, principal: who, route: REFILL, method: 'POST', objects: o }),
+    event({ ts: at + 4000, principal: who, route: MED, objects: o }),
+    event({ ts: at + 5000, principal: who, route: MED, method: 'PUT', objects: o }),
+    event({ ts: at + 6000, principal: who, route: MED, objects: o }),
+    event({ ts: at + 7000, principal: who, route: MED, method: 'PATCH', objects: o }),
+  ];
+}
+
 describe('flow-abuse', () => {
   it('stays quiet on the ordinary flows it learns from', () => {
     expect(run(population())).toEqual([]);
@@ -66,7 +81,8 @@ describe('flow-abuse', () => {
     const found = run([...population(), ...attack]);
     expect(found).toHaveLength(2);
     expect(found[0]).toMatchObject({ detector: 'flow-abuse', owasp: 'API6:2023', severity: 'medium', principal: 'user:p0', route: REFILL, ts: AFTER + 5 * 60_000 });
-    // The cohort refills each prescription once per window: 2 x p99 (1) = 2 is under the floor of 5.
+    // The cohort refills each prescription once per window (12 patients x 30 windows, each taught when
+    // it ended): 2 x p99 (1) = 2 is under the floor of 5.
     expect(found[0]?.evidence).toEqual({
       pattern: 'repeated_operation',
       confidence: 0.7,
@@ -74,7 +90,7 @@ describe('flow-abuse', () => {
       threshold: 5,
       thresholdBasis: 'floor',
       populationQuantile: 1,
-      populationSamples: 349,
+      populationSamples: 360,
       objectType: 'MedicationRequest',
       objectId: 'tok_m7',
       windowSeconds: 3600,
@@ -105,59 +121,116 @@ describe('flow-abuse', () => {
     expect(found[0]?.evidence).toMatchObject({ repeats: 10, threshold: 10, thresholdBasis: 'learning_floor', confidence: 0.6 });
   });
 
-  it('raises skipped_step when a claim is submitted without the create step the population always takes first', () => {
+  it('learns from principals who write once and never again, as their windows end in event time', () => {
+    const once = Array.from({ length: 30 }, (_, i) => event({ ts: T0 + i * 60_000, principal: patientUser(100 + i), route: REFILL, method: 'POST', objects: [med(100 + i)] }));
+    const attack = Array.from({ length: 5 }, (_, i) => event({ ts: T0 + 3 * H + i * 60_000, principal: patientUser(0), route: REFILL, method: 'POST', objects: [med(7)] }));
+    const found = run([...once, ...attack]);
+    expect(found).toHaveLength(1);
+    expect(found[0]?.evidence).toMatchObject({ repeats: 5, threshold: 5, thresholdBasis: 'floor', populationSamples: 30 });
+  });
+
+  it('treats bookings on a collection as one operation repeated, judged by how the cohort repeats any write while the route is new', () => {
+    const APPTS = '/api/v1/appointments';
+    const loop = Array.from({ length: 6 }, (_, i) => {
+      const appt = ref('appointments', `tok_a${i}`);
+      return [
+        event({ ts: AFTER + i * 240_000, principal: patientUser(6), route: APPTS, method: 'POST', status: 201, objects: [{ ...appt, via: 'location', created: true }] }),
+        event({ ts: AFTER + i * 240_000 + 60_000, principal: patientUser(6), route: `${APPTS}/{id}`, method: 'DELETE', status: 204, objects: [appt] }),
+      ];
+    }).flat();
+    const found = run([...population(), ...loop]);
+    expect(found.map((f) => [f.evidence.pattern, f.route, f.evidence.repeats])).toEqual([
+      ['repeated_operation', APPTS, 5],
+      ['repeated_operation', APPTS, 6],
+    ]);
+    // Nobody booked before, but the cohort's 360 refill windows say its members write once per window.
+    expect(found[0]?.evidence).toEqual({
+      pattern: 'repeated_operation',
+      confidence: 0.7,
+      repeats: 5,
+      threshold: 5,
+      thresholdBasis: 'floor',
+      populationQuantile: 1,
+      populationSamples: 360,
+      objectType: 'collection',
+      windowSeconds: 3600,
+    });
+    expect(found[0]?.summary).toBe(`user:p6 repeated POST ${APPTS} 5 times within 3600s (threshold 5)`);
+  });
+
+  it('does not count logins or searches sent as POST as repeated operations', () => {
+    const posts = Array.from({ length: 20 }, (_, i) => [
+      event({ ts: AFTER + i * 60_000, principal: patientUser(7), route: '/oauth2/token', method: 'POST' }),
+      event({ ts: AFTER + i * 60_000 + 1000, principal: patientUser(7), route: '/fhir/Observation/_search', method: 'POST' }),
+    ]).flat();
+    expect(run([...population(), ...posts])).toEqual([]);
+  });
+
+  it('does not alert on one skipped step or one unseen transition alone: some rare step is expected among many sessions', () => {
     const c = ref('claims', 'tok_c_other');
     const skip = [
       event({ ts: AFTER, principal: biller(3), route: '/billing/claims/{id}', objects: [c] }),
       event({ ts: AFTER + 10_000, principal: biller(3), route: '/billing/claims/{id}/submit', method: 'POST', objects: [c] }),
     ];
-    const found = run([...population(), ...skip]);
-    expect(found).toHaveLength(1);
-    expect(found[0]).toMatchObject({ severity: 'medium', principal: 'user:b3', route: '/billing/claims/{id}/submit' });
-    expect(found[0]?.evidence).toEqual({
-      pattern: 'skipped_step',
-      confidence: 0.85,
-      step: 'POST /billing/claims/{id}/submit',
-      skipped: ['POST /billing/claims'],
-      share: 1,
-      arrivals: 360,
-      requiredShare: 0.98,
-      sessionSteps: 1,
-    });
-  });
-
-  it('does not call a step skipped before the population has seen enough arrivals', () => {
-    const c = ref('claims', 'tok_c_other');
-    const early = population().filter((e) => e.ts < T0 + 8 * 2 * H);
-    const skip = [event({ ts: T0 + 8 * 2 * H, principal: biller(3), route: '/billing/claims/{id}/submit', method: 'POST', objects: [c] })];
-    // 8 sessions x 12 billers = 96 arrivals: under the 100 needed.
-    expect(run([...early, ...skip])).toEqual([]);
-  });
-
-  it('raises unseen_transition on a write the population never does after that step', () => {
     const odd = [
       event({ ts: AFTER, principal: patientUser(2), route: MED, objects: [med(9)] }),
       event({ ts: AFTER + 5000, principal: patientUser(2), route: MED, method: 'DELETE', objects: [med(9)] }),
     ];
-    const found = run([...population(), ...odd]);
-    expect(found).toHaveLength(1);
-    expect(found[0]).toMatchObject({ severity: 'medium', route: MED });
-    expect(found[0]?.evidence).toEqual({
-      pattern: 'unseen_transition',
-      confidence: 0.6,
-      from: `GET ${MED}`,
-      to: `DELETE ${MED}`,
-      transitionCount: 0,
-      fromTotal: 360,
-      upperShare: 0.0083,
-      rareShare: 0.01,
-    });
-    expect(found[0]?.summary).toBe(`user:p2 went from GET ${MED} to DELETE ${MED}, a transition the population never made in 360 transitions from there`);
+    const blind = [event({ ts: AFTER, principal: patientUser(5), route: REFILL, method: 'POST', objects: [med(5)] })];
+    expect(run([...population(), ...skip])).toEqual([]);
+    expect(run([...population(), ...odd])).toEqual([]);
+    expect(run([...population(), ...blind])).toEqual([]);
   });
 
-  it('calls a refill without first opening the prescription a skipped step, as the population always opens it', () => {
-    const blind = event({ ts: AFTER, principal: patientUser(5), route: REFILL, method: 'POST', objects: [med(5)] });
-    expect(run([...population(), blind]).map((f) => [f.evidence.pattern, f.evidence.skipped])).toEqual([['skipped_step', [`GET ${MED}`]]]);
+  it('raises a flow finding when one session gathers anomalous writes improbable for any session of its cohort that day', () => {
+    const found = run([...population(), ...oddSession(patientUser(2), AFTER)]);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ detector: 'flow-abuse', severity: 'high', principal: 'user:p2', route: MED, ts: AFTER + 7000 });
+    // 144 patient sessions a day: the limit is 0.01 / 144 (1e-4.16). After two unseen writes and one
+    // ordinary refill, C(3, 2) x 3/360 x 3/362 (1e-3.68) is above it; with the third unseen write
+    // C(4, 3) x 3/360 x 3/362 x 3/363 (1e-5.64) is not.
+    expect(found[0]?.evidence).toEqual({
+      pattern: 'unseen_transition',
+      confidence: 0.65,
+      step: `PATCH ${MED}`,
+      anomalies: [
+        { pattern: 'unseen_transition', step: `GET ${MED} -> DELETE ${MED}`, p: 0.0083, count: 0, total: 360 },
+        { pattern: 'unseen_transition', step: `GET ${MED} -> PUT ${MED}`, p: 0.0083, count: 0, total: 362 },
+        { pattern: 'unseen_transition', step: `GET ${MED} -> PATCH ${MED}`, p: 0.0083, count: 0, total: 363 },
+      ],
+      judgedSteps: 4,
+      log10Chance: -5.64,
+      log10Limit: -4.16,
+      cohortSessionsPerDay: 144,
+      familyAlpha: 0.01,
+    });
+    expect(found[0]?.summary).toBe(
+      `user:p2 made 3 state-changing steps in one session that its cohort almost never makes (GET ${MED} -> DELETE ${MED}, never in 360; ` +
+        `GET ${MED} -> PUT ${MED}, never in 362; GET ${MED} -> PATCH ${MED}, never in 363); chance for a cohort session 1e-6, limit 0.01 / 144 sessions a day`,
+    );
+  });
+
+  it("judges transitions against the principal's own cohort: what clinicians always do is no anomaly for a clinician", () => {
+    const clinician = (n: number): Principal => principalOf(`user:dr${n}`, { app: 'ehr', scopes: ['user/*.*'] });
+    const clinic: NormalizedEvent[] = [];
+    for (let k = 0; k < SESSIONS; k++) for (let u = 0; u < 12; u++) clinic.push(...oddSession(clinician(u), T0 + k * 2 * H + u * 60_000 + 2000, u * 100 + k));
+    const all = [...population(), ...clinic].sort((a, b) => a.ts - b.ts);
+    expect(run([...all, ...oddSession(clinician(3), AFTER)])).toEqual([]);
+    expect(run([...all, ...oddSession(patientUser(3), AFTER)]).map((f) => [f.principal, f.evidence.pattern])).toEqual([['user:p3', 'unseen_transition']]);
+  });
+
+  it('does not call a step skipped when the cohort only ever takes it after the same step (a step is never required before itself)', () => {
+    // Billers submit several claims per session: later submits follow earlier ones, the first never does.
+    const c = (n: number) => ref('claims', `tok_cs${n}`);
+    const work: NormalizedEvent[] = [];
+    for (let k = 0; k < SESSIONS; k++)
+      for (let u = 0; u < 12; u++)
+        for (let i = 0; i < 3; i++) work.push(event({ ts: T0 + k * 2 * H + u * 60_000 + i * 10_000, principal: biller(u), route: '/billing/claims/{id}/submit', method: 'POST', objects: [c(k * 1000 + u * 10 + i)] }));
+    const state = createFlowAbuseDetector(DEFAULTS).createState();
+    const d = createFlowAbuseDetector(DEFAULTS);
+    for (const e of work.sort((a, b) => a.ts - b.ts)) expect(d.detect(e, state)).toEqual([]);
+    const stats = state.targets.get(`billing|user/Claim.write|POST /billing/claims/{id}/submit`);
+    expect([stats?.arrivals, [...(stats?.preceded.keys() ?? [])]]).toEqual([360, []]);
   });
 
   it('does not judge the flows of an IP principal, whose requests mix many people', () => {

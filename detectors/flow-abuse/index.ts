@@ -2,10 +2,14 @@ import type { Finding, NormalizedEvent, ObjectRef } from '../../libs/contracts/i
 import { createBoundedCache, type BoundedCache } from '../../libs/cache/index.js';
 import { cohortKey } from '../../libs/baseline/index.js';
 import type { Detector } from '../framework.js';
+import { isAuthRouteByName } from '../credential-stuffing/auth-routes.js';
 import { makeFinding, round2 } from '../credential-stuffing/finding.js';
 import { DEFAULTS, type FlowAbuseConfig } from './config.js';
+import { judgeStep } from './judge.js';
+import { newCloseQueue, pushClose, takeDue, type CloseQueue } from './close-queue.js';
 import { closeWindow, newRepeatPopulation, recordRepeat, REPEAT_CAP, repeatLimit, type Repeat, type RepeatPopulation } from './repeats.js';
-import { learnArrival, learnTransition, newFromStats, newTargetStats, rareTransition, skippedSteps, type FromStats, type TargetStats } from './transitions.js';
+import { countSession, newCohortDays, newSession, resetSession, sessionsPerDay, type CohortDays, type Session } from './session.js';
+import { learnArrival, learnTransition, newFromStats, newTargetStats, type FromStats, type TargetStats } from './transitions.js';
 
 export { DEFAULTS, FlowAbuseConfigSchema, type FlowAbuseConfig } from './config.js';
 
@@ -14,33 +18,30 @@ export const OWASP = 'API6:2023';
 
 export type Pattern = 'repeated_operation' | 'unseen_transition' | 'rare_transition' | 'skipped_step';
 
-interface Session {
-  lastTs: number;
-  /** The previous step (`METHOD route`) of the session. */
-  last: string | undefined;
-  /** Distinct steps of the session so far, oldest first (capped). */
-  visited: string[];
-}
-
 interface PrincipalFlow {
   session: Session;
   repeats: Map<string, Repeat>;
-  /** Start of the principal's current tumbling repeat window; -1 before the first write. */
+  /** Start of the principal's current tumbling repeat window; -1 when none is open. */
   bucketStart: number;
 }
 
 export interface FlowAbuseState {
   principals: BoundedCache<PrincipalFlow>;
-  /** Population transitions, by source step. */
+  /** Cohort transitions, by `cohort|source step`. */
   from: BoundedCache<FromStats>;
-  /** Population arrivals at state-changing steps, with the earlier steps of their sessions. */
+  /** Cohort sessions' first arrivals at state-changing steps, by `cohort|step`. */
   targets: BoundedCache<TargetStats>;
-  /** Repeats per object-window, by `cohort|step` and `*|step`. */
+  /** Sessions per day, by cohort: the number of sessions tested, for the multiple-comparison limit. */
+  cohortDays: BoundedCache<CohortDays>;
+  /** Repeats per object-window, by `cohort|step`, `*|step` and `cohort|*`. */
   repeatPops: BoundedCache<RepeatPopulation>;
+  /** Principals' repeat windows in the order they end, so each teaches when it ends in event time. */
+  closing: CloseQueue;
 }
 
 const PRINCIPAL_CAP = 200_000;
 const STEP_CAP = 20_000;
+const COHORT_CAP = 10_000;
 const VISITED_CAP = 32;
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /**
@@ -51,9 +52,9 @@ const SHARED_KINDS = new Set(['ip', 'consumer']);
 
 /**
  * Business-flow abuse (OWASP API6:2023): the same state-changing operation repeated on one object
- * far more than the cohort does (refills, re-submissions); state-changing steps reached by a
- * transition the population (almost) never makes, or without a prior step the population always
- * takes first. Transitions are followed per principal session, on event time.
+ * (or one collection: bookings, submissions) far more than the cohort does; sessions whose
+ * state-changing steps together are improbable for the principal's cohort: transitions it (almost)
+ * never makes, prior steps it always takes first. Followed per principal session, on event time.
  */
 export function createFlowAbuseDetector(cfg: FlowAbuseConfig = DEFAULTS): Detector<FlowAbuseState> {
   const repeatMs = cfg.repeatWindowSeconds * 1000;
@@ -65,12 +66,16 @@ export function createFlowAbuseDetector(cfg: FlowAbuseConfig = DEFAULTS): Detect
       principals: createBoundedCache<PrincipalFlow>(PRINCIPAL_CAP),
       from: createBoundedCache<FromStats>(STEP_CAP),
       targets: createBoundedCache<TargetStats>(STEP_CAP),
+      cohortDays: createBoundedCache<CohortDays>(COHORT_CAP),
       repeatPops: createBoundedCache<RepeatPopulation>(STEP_CAP),
+      closing: newCloseQueue(PRINCIPAL_CAP),
     }),
     detect(event, state) {
+      closeDue(state, event.ts);
       // A step that failed (4xx/5xx, or no answer) did not happen: it is neither a step nor abuse.
       if (event.status < 100 || event.status >= 400) return [];
       const who = event.principal.id;
+      const cohort = cohortKey(event.principal);
       const flow = state.principals.getOrCreate(who, newFlow);
       const step = `${event.method} ${event.route}`;
       const writes = STATE_CHANGING.has(event.method) && event.status < 300;
@@ -79,18 +84,31 @@ export function createFlowAbuseDetector(cfg: FlowAbuseConfig = DEFAULTS): Detect
 
       const s = flow.session;
       if (event.ts - s.lastTs > gapMs) {
-        s.last = undefined;
-        s.visited = [];
+        resetSession(s);
+        countSession(state.cohortDays.getOrCreate(cohort, newCohortDays), event.ts);
       }
       s.lastTs = Math.max(s.lastTs, event.ts);
       if (step === s.last) return out;
-      const flagged = writes && !SHARED_KINDS.has(event.principal.kind) ? transitions(event, state, s, step, out) : false;
-      // A flagged step is not learned from, so repeated abuse does not become a normal flow.
-      if (!flagged) {
-        if (s.last !== undefined) learnTransition(state.from.getOrCreate(s.last, newFromStats), step, who);
-        if (writes) learnArrival(state.targets.getOrCreate(step, newTargetStats), s.visited, who);
+      const firstArrival = !s.visited.includes(step);
+      if (writes && !SHARED_KINDS.has(event.principal.kind)) {
+        const ctx = {
+          event,
+          step,
+          session: s,
+          from: s.last === undefined ? undefined : state.from.get(`${cohort}|${s.last}`),
+          target: state.targets.get(`${cohort}|${step}`),
+          firstArrival,
+          cohortSessions: sessionsPerDay(state.cohortDays.getOrCreate(cohort, newCohortDays)),
+        };
+        const found = judgeStep(ctx, cfg, NAME, OWASP);
+        if (found) out.push(found);
       }
-      if (!s.visited.includes(step)) {
+      // An alerted session is not learned from, so repeated abuse does not become a normal flow.
+      if (!s.alerted) {
+        if (s.last !== undefined) learnTransition(state.from.getOrCreate(`${cohort}|${s.last}`, newFromStats), step, who);
+        if (writes && firstArrival) learnArrival(state.targets.getOrCreate(`${cohort}|${step}`, newTargetStats), s.visited, who);
+      }
+      if (firstArrival) {
         if (s.visited.length >= VISITED_CAP) s.visited.shift();
         s.visited.push(step);
       }
@@ -99,15 +117,26 @@ export function createFlowAbuseDetector(cfg: FlowAbuseConfig = DEFAULTS): Detect
     },
   };
 
+  /** Closes the repeat windows that ended by `ts`, so quiet principals teach the populations too. */
+  function closeDue(state: FlowAbuseState, ts: number): void {
+    for (const { who, end } of takeDue(state.closing, ts)) {
+      const flow = state.principals.get(who);
+      if (flow === undefined || flow.bucketStart + repeatMs !== end) continue;
+      closeWindow(flow.repeats, who, end, repeatMs, (r) => pops(state, r.cohort, r.step));
+      flow.bucketStart = -1;
+    }
+  }
+
   function repeats(event: NormalizedEvent, state: FlowAbuseState, flow: PrincipalFlow, step: string, out: Finding[]): void {
     const bucket = Math.floor(event.ts / repeatMs) * repeatMs;
     if (bucket > flow.bucketStart) {
       if (flow.bucketStart >= 0) closeWindow(flow.repeats, event.principal.id, event.ts, repeatMs, (r) => pops(state, r.cohort, r.step));
       flow.bucketStart = bucket;
+      pushClose(state.closing, event.principal.id, bucket + repeatMs);
     }
-    const obj = targetObject(event.objects);
-    if (obj === undefined) return;
-    const key = `${step} ${obj.type}/${obj.id}`;
+    const target = targetOf(event);
+    if (target === undefined) return;
+    const key = `${step} ${target.type}/${target.id ?? '*'}`;
     let r = flow.repeats.get(key);
     if (r === undefined) {
       if (flow.repeats.size >= REPEAT_CAP) return;
@@ -115,15 +144,16 @@ export function createFlowAbuseDetector(cfg: FlowAbuseConfig = DEFAULTS): Detect
       flow.repeats.set(key, r);
     }
     const n = recordRepeat(r, event.ts, repeatMs);
-    const [cohort, everyone] = pops(state, r.cohort, step) as [RepeatPopulation, RepeatPopulation];
-    const limit = repeatLimit(cohort, everyone, cfg);
+    const [cohort, everyone, cohortAll] = pops(state, r.cohort, step) as [RepeatPopulation, RepeatPopulation, RepeatPopulation];
+    const limit = repeatLimit(cohort, everyone, cohortAll, cfg);
     if (n < limit.threshold) return;
     r.alerted = true;
     const twice = n >= 2 * limit.threshold;
+    const on = target.id === undefined ? '' : ` on one ${target.type}`;
     out.push(
       makeFinding(NAME, OWASP, event, {
         severity: twice ? 'high' : 'medium',
-        summary: `${event.principal.id} repeated ${step} on one ${obj.type} ${n} times within ${cfg.repeatWindowSeconds}s (threshold ${limit.threshold})`,
+        summary: `${event.principal.id} repeated ${step}${on} ${n} times within ${cfg.repeatWindowSeconds}s (threshold ${limit.threshold})`,
         evidence: {
           pattern: 'repeated_operation',
           confidence: round2((limit.basis === 'learning_floor' ? 0.6 : 0.7) + (twice ? 0.15 : 0)),
@@ -132,79 +162,40 @@ export function createFlowAbuseDetector(cfg: FlowAbuseConfig = DEFAULTS): Detect
           thresholdBasis: limit.basis,
           populationQuantile: limit.quantile,
           populationSamples: limit.samples,
-          objectType: obj.type,
-          objectId: obj.id,
+          objectType: target.type,
+          ...(target.id === undefined ? {} : { objectId: target.id }),
           windowSeconds: cfg.repeatWindowSeconds,
         },
       }),
     );
   }
 
+  /** The populations a repeat teaches and is judged by: its cohort on the route, everyone on the route, its cohort on any route. */
   function pops(state: FlowAbuseState, cohort: string, step: string): RepeatPopulation[] {
-    return [state.repeatPops.getOrCreate(`${cohort}|${step}`, newRepeatPopulation), state.repeatPops.getOrCreate(`*|${step}`, newRepeatPopulation)];
-  }
-
-  /** Judges a state-changing step against the population's flows; true when it raised a finding. */
-  function transitions(event: NormalizedEvent, state: FlowAbuseState, s: Session, step: string, out: Finding[]): boolean {
-    const who = event.principal.id;
-    const skipped = skippedSteps(state.targets.get(step), s.visited, cfg);
-    if (skipped.length > 0) {
-      const first = skipped[0] as (typeof skipped)[number];
-      out.push(
-        makeFinding(NAME, OWASP, event, {
-          severity: 'medium',
-          summary: `${who} did ${step} without ${first.step} first, which preceded ${Math.round(first.share * 100)}% of ${first.arrivals} such steps in the population`,
-          evidence: {
-            pattern: 'skipped_step',
-            confidence: round2(Math.min(0.9, 0.5 + first.share * 0.35 + (first.arrivals >= 10 * cfg.minArrivals ? 0.05 : 0))),
-            step,
-            skipped: skipped.slice(0, 3).map((r) => r.step),
-            share: round2(first.share),
-            arrivals: first.arrivals,
-            requiredShare: cfg.requiredShare,
-            sessionSteps: s.visited.length,
-          },
-        }),
-      );
-      return true;
-    }
-    if (s.last === undefined) return false;
-    const rare = rareTransition(state.from.get(s.last), step, cfg);
-    if (rare === undefined) return false;
-    const unseen = rare.count === 0;
-    out.push(
-      makeFinding(NAME, OWASP, event, {
-        severity: unseen ? 'medium' : 'low',
-        summary: unseen
-          ? `${who} went from ${s.last} to ${step}, a transition the population never made in ${rare.total} transitions from there`
-          : `${who} went from ${s.last} to ${step}, a transition the population made ${rare.count} times in ${rare.total}`,
-        evidence: {
-          pattern: unseen ? 'unseen_transition' : 'rare_transition',
-          confidence: unseen ? 0.6 : 0.4,
-          from: s.last,
-          to: step,
-          transitionCount: rare.count,
-          fromTotal: rare.total,
-          upperShare: Math.round(rare.upperShare * 10_000) / 10_000,
-          rareShare: cfg.rareShare,
-        },
-      }),
-    );
-    return true;
+    const p = state.repeatPops;
+    return [p.getOrCreate(`${cohort}|${step}`, newRepeatPopulation), p.getOrCreate(`*|${step}`, newRepeatPopulation), p.getOrCreate(`${cohort}|*`, newRepeatPopulation)];
   }
 }
 
-/** The object a write acts on: an existing object named in the path, else in the query. */
-function targetObject(objects: readonly ObjectRef[]): ObjectRef | undefined {
+/**
+ * What a write acts on: an existing object named in the path, else in the query; else, for a write
+ * that names none (a booking, a submission: POST to a collection), the collection itself, so
+ * booking one slot after another is one operation repeated. Logins and searches or operations sent
+ * as POST (`_search`, `$validate`) change no business state and have no target.
+ */
+function targetOf(event: NormalizedEvent): { type: string; id: string | undefined } | undefined {
   let fallback: ObjectRef | undefined;
-  for (const o of objects) {
+  for (const o of event.objects) {
     if (o.created) continue;
     if (o.via === 'path') return o;
     fallback ??= o;
   }
-  return fallback;
+  if (fallback !== undefined) return fallback;
+  const last = event.route.slice(event.route.lastIndexOf('/') + 1);
+  if (last.startsWith('_') || last.startsWith('$') || isAuthRouteByName(event.route)) return undefined;
+  return { type: 'collection', id: undefined };
 }
 
 function newFlow(): PrincipalFlow {
-  return { session: { lastTs: Number.NEGATIVE_INFINITY, last: undefined, visited: [] }, repeats: new Map(), bucketStart: -1 };
+  return { session: newSession(), repeats: new Map(), bucketStart: -1 };
 }

@@ -40,8 +40,9 @@ export function recordRepeat(r: Repeat, ts: number, windowMs: number): number {
 }
 
 /**
- * Closes a principal's tumbling window: every repeat's peak teaches its operation's populations
- * (unless it alerted), and repeats with nothing left in the sliding window are forgotten.
+ * Closes a principal's tumbling window: every repeat written in it teaches its operation's
+ * populations its peak (unless it alerted), and repeats with nothing left in the sliding window
+ * are forgotten.
  */
 export function closeWindow(
   repeats: Map<string, Repeat>,
@@ -59,23 +60,30 @@ export function closeWindow(
     }
     while (r.times.length > 0 && (r.times[0] as number) <= ts - windowMs) r.times.shift();
     if (r.times.length === 0) repeats.delete(key);
-    r.peak = r.times.length;
+    // NOTE: times still in the sliding window carry into the next window's count, but a window in
+    // which the object was not written again teaches nothing (its peak starts at 0, not at the carry).
+    r.peak = 0;
     r.alerted = false;
   }
 }
 
 export interface RepeatLimit {
   threshold: number;
-  basis: 'floor' | 'learning_floor' | 'cohort' | 'population';
+  basis: 'floor' | 'learning_floor' | 'cohort' | 'population' | 'cohort_any_route';
   quantile: number;
   samples: number;
 }
 
-/** The cohort's statistic if learned, else everyone's on that route, else the learning floor. */
-export function repeatLimit(cohort: RepeatPopulation, everyone: RepeatPopulation, cfg: FlowAbuseConfig): RepeatLimit {
+/**
+ * The first learned of: the cohort on this route; everyone on this route; the cohort on any route
+ * (a route few people use, such as booking, is judged by how the cohort repeats its writes in
+ * general rather than waiting indefinitely); else the learning floor. Never under `minRepeats`.
+ */
+export function repeatLimit(cohort: RepeatPopulation, everyone: RepeatPopulation, cohortAll: RepeatPopulation, cfg: FlowAbuseConfig): RepeatLimit {
   for (const [pop, basis] of [
     [cohort, 'cohort'],
     [everyone, 'population'],
+    [cohortAll, 'cohort_any_route'],
   ] as const) {
     const samples = populationSize(pop.values);
     if (samples < cfg.repeatLearningSamples || pop.principals.size < cfg.minPrincipals) continue;

@@ -1,9 +1,11 @@
 import type { FlowAbuseConfig } from './config.js';
 
 /**
- * The population's flow between routes: how often each step (method + route) is followed by each
- * other step within a principal's session, and which earlier steps of the session preceded each
- * arrival at a state-changing step. Kept exact but capped; route templates only, no ids.
+ * A cohort's flow between routes: how often each step (method + route) is followed by each other
+ * step within a principal's session, and which earlier steps of the session preceded each
+ * session's first arrival at a state-changing step. Kept exact but capped; route templates only.
+ * Keyed by `cohort|step`: patients, clinicians and services walk different flows, so a transition
+ * is only rare relative to the principal's own cohort.
  */
 export interface FromStats {
   total: number;
@@ -14,6 +16,7 @@ export interface FromStats {
 }
 
 export interface TargetStats {
+  /** Sessions that reached the step (each counted once, at its first arrival). */
   arrivals: number;
   /** Earlier steps of the session -> arrivals they preceded. */
   preceded: Map<string, number>;
@@ -23,6 +26,11 @@ export interface TargetStats {
 const TO_CAP = 256;
 const PRECEDED_CAP = 64;
 const PRINCIPALS_CAP = 64;
+/**
+ * Rule of three: when an outcome was never seen in n trials, 3/n bounds its probability (95%).
+ * Added to every observed count, so a transition seen once in 300 is not "1 in 300" but <= 4/300.
+ */
+const UNSEEN = 3;
 
 export function newFromStats(): FromStats {
   return { total: 0, to: new Map(), saturated: false, principals: new Set() };
@@ -41,6 +49,7 @@ export function learnTransition(f: FromStats, to: string, principal: string): vo
   if (f.principals.size < PRINCIPALS_CAP) f.principals.add(principal);
 }
 
+/** A session's first arrival at a state-changing step, with the distinct steps before it. */
 export function learnArrival(t: TargetStats, visited: readonly string[], principal: string): void {
   t.arrivals++;
   for (const v of visited) {
@@ -51,37 +60,48 @@ export function learnArrival(t: TargetStats, visited: readonly string[], princip
   if (t.principals.size < PRINCIPALS_CAP) t.principals.add(principal);
 }
 
-export interface RareTransition {
+export interface TransitionOdds {
   count: number;
   total: number;
-  upperShare: number;
+  /**
+   * How likely a cohort step from the same source is to be at least this rare: the share of the
+   * source's transitions whose target was seen at most `count` times, plus the rule-of-three mass
+   * of targets never seen. A p-value against the cohort's own distribution: in a long tail, one
+   * rare target is unlikely but "some rare target" is not, and this counts the whole tail.
+   */
+  p: number;
 }
 
-/**
- * Whether `from -> to` is rare in the population: learned from enough transitions and principals,
- * and even the upper bound of its share, (count + 3) / total, is under `rareShare`.
- */
-export function rareTransition(f: FromStats | undefined, to: string, cfg: FlowAbuseConfig): RareTransition | undefined {
+/** The odds of `from -> to` in the cohort, once learned from `minPrincipals` principals. */
+export function transitionOdds(f: FromStats | undefined, to: string, cfg: FlowAbuseConfig): TransitionOdds | undefined {
   if (f === undefined || f.principals.size < cfg.minPrincipals) return undefined;
-  const count = f.to.get(to);
-  if (count === undefined && f.saturated) return undefined;
-  const upperShare = ((count ?? 0) + 3) / f.total;
-  return upperShare < cfg.rareShare ? { count: count ?? 0, total: f.total, upperShare } : undefined;
+  const count = f.to.get(to) ?? 0;
+  if (count === 0 && f.saturated) return undefined;
+  let tail = UNSEEN;
+  for (const n of f.to.values()) if (n <= count) tail += n;
+  return { count, total: f.total, p: Math.min(1, tail / f.total) };
 }
 
-export interface RequiredStep {
+export interface SkipOdds {
+  /** The earlier step that preceded the most arrivals and that this session did not take. */
   step: string;
   share: number;
   arrivals: number;
+  /** Upper bound on how often a cohort session skips it: (skips + 3) / arrivals. */
+  p: number;
 }
 
-/** Earlier steps that preceded nearly every arrival at the target, and that this session skipped. */
-export function skippedSteps(t: TargetStats | undefined, visited: readonly string[], cfg: FlowAbuseConfig): RequiredStep[] {
-  if (t === undefined || t.arrivals < cfg.minArrivals || t.principals.size < cfg.minPrincipals) return [];
-  const out: RequiredStep[] = [];
+/**
+ * The least likely skip of a step that preceded the cohort's arrivals at the target; `p` 1 (and no
+ * step) when the session skipped nothing; undefined while the target's arrivals are not learned.
+ */
+export function skipOdds(t: TargetStats | undefined, visited: readonly string[], cfg: FlowAbuseConfig): SkipOdds | undefined {
+  if (t === undefined || t.principals.size < cfg.minPrincipals) return undefined;
+  let best: SkipOdds = { step: '', share: 0, arrivals: t.arrivals, p: 1 };
   for (const [step, n] of t.preceded) {
-    const share = n / t.arrivals;
-    if (share >= cfg.requiredShare && !visited.includes(step)) out.push({ step, share, arrivals: t.arrivals });
+    if (visited.includes(step)) continue;
+    const p = Math.min(1, (t.arrivals - n + UNSEEN) / t.arrivals);
+    if (p < best.p) best = { step, share: n / t.arrivals, arrivals: t.arrivals, p };
   }
-  return out;
+  return best;
 }

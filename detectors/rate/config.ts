@@ -6,8 +6,12 @@
 export interface RateConfig {
   /** Sliding window the rate is measured over. */
   windowSeconds: number;
-  /** Abnormal: above max(minPerWindow, multiplier x mean, mean + z x sd) of the baseline. */
+  /**
+   * The least abnormal volume worth an alert: more requests than this in one window above the
+   * baseline's bound, or in a run of consecutive requests that all found the rate above it.
+   */
   minPerWindow: number;
+  /** The bound: max(multiplier x mean, mean + z x sd) of the baseline (and peakFactor x peak). */
   multiplier: number;
   z: number;
   /**

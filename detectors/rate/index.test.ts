@@ -94,6 +94,55 @@ describe('rate', () => {
     );
   });
 
+  describe('sustained runs: the floor is a volume, reached in one minute or over consecutive abnormal minutes', () => {
+    const APPTS = '/api/v1/appointments';
+    /** Three members whose active minutes on the route hold one request: bound max(5 x 1, 1 + 6 x 1) = 7. */
+    const cohort = () => ['user:b', 'user:c', 'user:d'].flatMap((id) => steady(id, T0, 120, () => 1, APPTS));
+    const START = T0 + 121 * MIN;
+
+    it('flags a script polling one route every 3 s (20 a minute, under the floor) once its run passes the floor', () => {
+      const poll = burst('user:eve', START, 200, 3000, APPTS);
+      const { findings, state } = run([...cohort(), ...poll].sort((a, b) => a.ts - b.ts));
+      // One finding per minute bucket while the run lasts: minutes 1 to 9 of the 10.
+      expect(findings.map((f) => f.evidence.pattern)).toEqual(Array.from({ length: 9 }, () => 'rate_sustained'));
+      const f = findings[0] as Finding;
+      // The run starts at the 8th request (21 s: 8 > 7) and passes 30 requests at the 31st (90 s).
+      expect(f.ts).toBe(START + 90_000);
+      expect(f.evidence).toEqual({
+        pattern: 'rate_sustained',
+        confidence: 0.81, // cohort 0.65 + 0.1 x log2(21 / 7)
+        observedPerWindow: 21,
+        sustainedSeconds: 69,
+        sustainedRequests: 31,
+        minRequests: 30,
+        windowSeconds: 60,
+        baseline: 'cohort',
+        baselineScope: 'route',
+        baselineMean: 1,
+        baselineSd: 0,
+        baselineWindows: 357, // each member’s last minute is still open
+        peak: 0,
+        threshold: 7,
+        method: 'GET',
+      });
+      expect(f.summary).toBe('user:eve has sent 31 requests to /api/v1/appointments over 69s, above 7 per 60s all along; its cohort’s baseline on this route is 1');
+      // Minutes inside the run are not learned: the cohort's baseline is still one request a minute.
+      expect(state.cohorts.get('app:portal|user/*.read')?.profile.routes.get(APPTS)?.mean).toBe(1);
+    });
+
+    it('does not flag short bursts above the bound that stop before the floor (an app screen loading)', () => {
+      // 12 requests within 11 s, every 10 minutes, for an hour: each run ends at 12 requests.
+      const screens = Array.from({ length: 6 }, (_, k) => burst('user:eve', START + k * 10 * MIN, 12, 1000, APPTS)).flat();
+      expect(run([...cohort(), ...screens].sort((a, b) => a.ts - b.ts)).findings).toEqual([]);
+    });
+
+    it('does not add up minutes that fall back under the bound between them', () => {
+      // 20 requests within a minute, six quiet minutes, 20 more: two runs of 20, neither past the floor of 30.
+      const twice = [...burst('user:eve', START, 20, 2800, APPTS), ...burst('user:eve', START + 7 * MIN, 20, 2800, APPTS)];
+      expect(run([...cohort(), ...twice].sort((a, b) => a.ts - b.ts)).findings).toEqual([]);
+    });
+  });
+
   it('reports nothing while principal and cohort both learn', () => {
     const d = createRateDetector();
     const state = d.createState();

@@ -18,7 +18,7 @@ import {
 import type { Finding, NormalizedEvent } from '../../libs/contracts/index.js';
 import type { Detector } from '../framework.js';
 import { DEFAULTS, type RateConfig } from './config.js';
-import { cohortCodec, newRouteRate, principalCodec, routeOf, type CohortRate, type PrincipalRate } from './profile.js';
+import { cohortCodec, newRouteRate, principalCodec, routeOf, type CohortRate, type PrincipalRate, type RouteRate } from './profile.js';
 
 export { DEFAULTS, type RateConfig } from './config.js';
 
@@ -35,13 +35,15 @@ export interface RateState {
  * route, over a sliding window, far above its own baseline for that route (EWMA mean and variance
  * of its past active windows). While the principal learns, its cohort (same app + scope set) is
  * the baseline; a route new to both is judged against their windows on any route. While principal
- * and cohort both learn nothing is reported. At most one finding per principal, route and window
- * bucket; a bucket that alerted is not learned from.
+ * and cohort both learn nothing is reported. The floor (`minPerWindow`) is a volume, not a speed:
+ * it is met by one window (`rate_spike`) or by a run of requests that all found the rate above the
+ * baseline's bound (`rate_sustained`). At most one finding per principal, route and window bucket;
+ * a bucket that alerted, or closed inside a run, is not learned from.
  */
 export function createRateDetector(cfg: RateConfig = DEFAULTS): Detector<RateState> & Persistent<RateState> {
   const windowMs = cfg.windowSeconds * 1000;
   const ewma = { alpha: cfg.alpha, halfLifeMs: cfg.halfLifeSeconds * 1000 };
-  const bound = { floor: cfg.minPerWindow, multiplier: cfg.multiplier, z: cfg.z };
+  const relative = { floor: 0, multiplier: cfg.multiplier, z: cfg.z };
   const peakHalfLifeMs = cfg.peakHalfLifeSeconds * 1000;
   const principalLearning = { minEvents: cfg.learningEvents, minSpanMs: cfg.learningSeconds * 1000 };
   // A cohort is trusted once its members' activity spans the same event time.
@@ -61,7 +63,9 @@ export function createRateDetector(cfg: RateConfig = DEFAULTS): Detector<RateSta
       const r = routeOf(p.profile.routes, event.route, cfg.routesPerPrincipal, newRouteRate, (x) => x.counter.start);
       const cohortRoute = routeOf(c.profile.routes, event.route, cfg.routesPerCohort, newEwma, (x) => x.lastTs);
       const closed = roll(r.counter, ts, windowMs);
-      if (closed >= 0) {
+      // NOTE: a minute that closes inside a run above the bound is not learned: the run may yet
+      // prove to be abuse, and an attack must not become the baseline it is judged against.
+      if (closed >= 0 && r.hotSince < 0) {
         observe(r.rate, closed, ts, ewma);
         observePeak(r.peak, closed, ts, peakHalfLifeMs);
         observe(p.profile.any, closed, ts, ewma);
@@ -69,7 +73,6 @@ export function createRateDetector(cfg: RateConfig = DEFAULTS): Detector<RateSta
         observe(c.profile.any, closed, ts, ewma);
       }
       r.counter.cur++;
-      if (r.counter.alerted) return [];
       const trusted = state.principals.learning(p) ? undefined : p.profile;
       const trustedCohort = state.cohorts.learning(c) ? undefined : c.profile;
       const j = pick(trusted, r, trustedCohort, cohortRoute, cfg.learningWindows);
@@ -77,10 +80,21 @@ export function createRateDetector(cfg: RateConfig = DEFAULTS): Detector<RateSta
       if (j === undefined) return [];
       const observed = estimate(r.counter, ts, windowMs);
       const peak = j.source === 'principal' && j.scope === 'route' ? cfg.peakFactor * peakAt(r.peak, ts, peakHalfLifeMs) : 0;
-      const threshold = Math.max(upperBound(j.base, bound), peak);
-      if (observed <= threshold) return [];
-      r.counter.alerted = true;
-      return [finding(event, cfg, { ...j, observed, threshold, peak })];
+      // How far from the baseline is abnormal, whatever the volume; the floor is the volume.
+      const bound = Math.max(upperBound(j.base, relative), peak);
+      trackRun(r, observed, bound, ts);
+      if (r.counter.alerted) return [];
+      const threshold = Math.max(cfg.minPerWindow, bound);
+      if (observed > threshold) {
+        r.counter.alerted = true;
+        return [finding(event, cfg, { ...j, observed, threshold, peak })];
+      }
+      // The same volume spread over consecutive abnormal minutes: a script, not a blip.
+      if (r.hotSince >= 0 && r.hotCount > cfg.minPerWindow) {
+        r.counter.alerted = true;
+        return [sustainedFinding(event, cfg, { ...j, observed, threshold: bound, peak, since: r.hotSince, requests: r.hotCount })];
+      }
+      return [];
     },
     snapshot: (state, version) => [
       ...state.principals.snapshot(NAME, 'principal', version),
@@ -88,6 +102,23 @@ export function createRateDetector(cfg: RateConfig = DEFAULTS): Detector<RateSta
     ],
     restore: (state, rows) => state.principals.restore(NAME, 'principal', rows) + state.cohorts.restore(NAME, 'cohort', rows),
   };
+}
+
+/**
+ * A run is the time a principal's rate on a route stays above its baseline bound, event after
+ * event. It begins with the requests already in the window and ends at the first request that
+ * finds the rate back under the bound (a principal that stops sending simply finds it there).
+ */
+function trackRun(r: RouteRate, observed: number, bound: number, ts: number): void {
+  if (observed <= bound) {
+    r.hotSince = -1;
+    r.hotCount = 0;
+  } else if (r.hotSince < 0) {
+    r.hotSince = ts;
+    r.hotCount = Math.round(observed);
+  } else {
+    r.hotCount++;
+  }
 }
 
 interface Judge {
@@ -115,36 +146,67 @@ function pick(
   return undefined;
 }
 
-function finding(event: NormalizedEvent, cfg: RateConfig, m: Judge & { observed: number; threshold: number; peak: number }): Finding {
-  const who = event.principal.id;
+type Measured = Judge & { observed: number; threshold: number; peak: number };
+
+function finding(event: NormalizedEvent, cfg: RateConfig, m: Measured): Finding {
   const observed = Math.round(m.observed);
+  const summary = `${event.principal.id} made ${observed} requests to ${event.route} within ${cfg.windowSeconds}s; ${baselineText(m)} (threshold ${round2(m.threshold)})`;
+  return base(event, m, summary, { pattern: 'rate_spike', confidence: conf(m), observedPerWindow: observed, ...baselineEvidence(cfg, m) });
+}
+
+/** A run of minutes each above the bound whose requests, together, pass the floor. */
+function sustainedFinding(event: NormalizedEvent, cfg: RateConfig, m: Measured & { since: number; requests: number }): Finding {
+  const seconds = Math.round((event.ts - m.since) / 1000);
+  const summary =
+    `${event.principal.id} has sent ${m.requests} requests to ${event.route} over ${seconds}s, ` +
+    `above ${round2(m.threshold)} per ${cfg.windowSeconds}s all along; ${baselineText(m)}`;
+  return base(event, m, summary, {
+    pattern: 'rate_sustained',
+    confidence: conf(m),
+    observedPerWindow: Math.round(m.observed),
+    sustainedSeconds: seconds,
+    sustainedRequests: m.requests,
+    minRequests: cfg.minPerWindow,
+    ...baselineEvidence(cfg, m),
+  });
+}
+
+function baselineText(m: Measured): string {
   const whose = m.source === 'principal' ? 'its own' : 'its cohort’s';
   const where = m.scope === 'route' ? 'on this route' : 'on any route';
+  return `${whose} baseline ${where} is ${round2(m.base.mean)}`;
+}
+
+/** A baseline of other routes says less about this one. */
+function conf(m: Measured): number {
+  return round2(confidence(m.source, m.observed, m.threshold) - (m.scope === 'any' ? 0.1 : 0));
+}
+
+function baselineEvidence(cfg: RateConfig, m: Measured): Record<string, unknown> {
+  return {
+    windowSeconds: cfg.windowSeconds,
+    baseline: m.source,
+    baselineScope: m.scope,
+    baselineMean: round2(m.base.mean),
+    baselineSd: round2(stdDev(m.base)),
+    baselineWindows: m.base.n,
+    peak: round2(m.peak),
+    threshold: round2(m.threshold),
+  };
+}
+
+function base(event: NormalizedEvent, m: Measured, summary: string, evidence: Record<string, unknown>): Finding {
   return {
     detector: NAME,
     owasp: OWASP,
     severity: m.observed > 4 * m.threshold ? 'high' : 'medium',
-    principal: who,
+    principal: event.principal.id,
     ...(event.principal.app === undefined ? {} : { app: event.principal.app }),
     route: event.route,
     ts: event.ts,
     eventId: event.eventId,
     sourceIp: event.clientIp,
-    summary: `${who} made ${observed} requests to ${event.route} within ${cfg.windowSeconds}s; ${whose} baseline ${where} is ${round2(m.base.mean)} (threshold ${round2(m.threshold)})`,
-    evidence: {
-      pattern: 'rate_spike',
-      // A baseline of other routes says less about this one.
-      confidence: round2(confidence(m.source, m.observed, m.threshold) - (m.scope === 'any' ? 0.1 : 0)),
-      observedPerWindow: observed,
-      windowSeconds: cfg.windowSeconds,
-      baseline: m.source,
-      baselineScope: m.scope,
-      baselineMean: round2(m.base.mean),
-      baselineSd: round2(stdDev(m.base)),
-      baselineWindows: m.base.n,
-      peak: round2(m.peak),
-      threshold: round2(m.threshold),
-      method: event.method,
-    },
+    summary,
+    evidence: { ...evidence, method: event.method },
   };
 }

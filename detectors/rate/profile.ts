@@ -20,6 +20,10 @@ export interface RouteRate {
   rate: Ewma;
   /** Largest closed window, decaying (see config peakFactor). */
   peak: Peak;
+  /** Event time a run of requests above the route's baseline bound began; -1 when not in one. */
+  hotSince: number;
+  /** Requests sent during that run (including those already in the window when it began). */
+  hotCount: number;
 }
 
 /**
@@ -91,13 +95,16 @@ export const principalCodec: ProfileCodec<PrincipalRate> = {
     for (const [k, r] of entries) {
       const o = r as Partial<RouteRate> | null;
       if (!o || !isCounter(o.counter) || !isEwma(o.rate) || !isPeak(o.peak)) return undefined;
-      routes.set(k, { counter: o.counter, rate: o.rate, peak: o.peak });
+      // Snapshots written before runs were tracked have no run fields: start outside a run.
+      const hotSince = typeof o.hotSince === 'number' ? o.hotSince : -1;
+      const hotCount = typeof o.hotCount === 'number' ? o.hotCount : 0;
+      routes.set(k, { counter: o.counter, rate: o.rate, peak: o.peak, hotSince, hotCount });
     }
     return { routes, any };
   },
   bytes(p) {
     let n = 64 + EWMA_BYTES;
-    for (const k of p.routes.keys()) n += MAP_ENTRY_BYTES + 32 + COUNTER_BYTES + EWMA_BYTES + PEAK_BYTES + 2 * k.length;
+    for (const k of p.routes.keys()) n += MAP_ENTRY_BYTES + 48 + COUNTER_BYTES + EWMA_BYTES + PEAK_BYTES + 2 * k.length;
     return n;
   },
 };
@@ -124,5 +131,5 @@ export const cohortCodec: ProfileCodec<CohortRate> = {
 };
 
 export function newRouteRate(): RouteRate {
-  return { counter: newCounter(), rate: newEwma(), peak: newPeak() };
+  return { counter: newCounter(), rate: newEwma(), peak: newPeak(), hotSince: -1, hotCount: 0 };
 }

@@ -108,14 +108,65 @@ describe('bola/foreign-object', () => {
     expect(run(small)).toEqual([]);
   });
 
-  it('never judges staff credentials: clinicians reading the same chart is normal care', () => {
-    const doctors = Array.from({ length: 6 }, (_, i) => principal(`user:dr${i}`, 'ehr', ['user/*.read', 'openid']));
-    const charts: NormalizedEvent[] = [];
-    doctors.forEach((d, i) => {
-      for (let k = 0; k < 10; k++) charts.push(use(d, T0 + i * 100 + k, 'Observation', `tok_o${i}_${k}`));
+  describe('staff (SMART user/ scopes)', () => {
+    const EHR = ['openid', 'user/*.read', 'user/Observation.write'];
+    const doctors = Array.from({ length: 8 }, (_, i) => principal(`user:dr${i}`, 'ehr', EHR));
+    const dr = (i: number) => doctors[i] as Principal;
+    const write = (p: Principal, ts: number, id: string) =>
+      use(p, ts, 'Observation', id, { method: 'POST', status: 201, route: '/fhir/Observation', objects: [ref('Observation', id, { via: 'location', created: true })] });
+
+    /** Each doctor records 10 Observations and reads each back; nobody reads a colleague's. */
+    function authored(): NormalizedEvent[] {
+      return doctors.flatMap((d, i) =>
+        Array.from({ length: 10 }, (_, k) => [write(d, T0 + i * 100 + k * 10, `tok_o${i}_${k}`), use(d, T0 + i * 100 + k * 10 + 5, 'Observation', `tok_o${i}_${k}`)]).flat(),
+      );
+    }
+
+    it('flags a clinician reading an Observation a colleague authored, in a cohort that never does', () => {
+      const findings = run([...authored(), use(dr(1), LATER, 'Observation', 'tok_o0_3', { eventId: 'snoop' })]);
+      expect(findings.map((f) => [f.eventId, f.severity, f.confidence, f.summary])).toEqual([
+        ['snoop', 'high', 0.85, 'user:dr1 read Observation tok_o0_3, which user:dr0 created, and the API answered 200'],
+      ]);
+      expect(findings[0]?.evidence.baseline).toEqual({
+        owner: 'user:dr0',
+        ownership: 'created',
+        ownedSince: new Date(T0 + 30).toISOString(),
+        cohortShareRate: 0,
+        maxShareRate: 0.05,
+        cohortObjects: 80,
+        cohortPrincipals: 7, // the HyperLogLog estimate of the 8 doctors
+      });
     });
-    charts.push(use(doctors[1] as Principal, LATER, 'Observation', 'tok_o0_0'));
-    expect(run(charts)).toEqual([]);
+
+    it('does not flag clinicians reading the same patients: being the first to open a chart makes no one its owner', () => {
+      const charts: NormalizedEvent[] = [];
+      doctors.forEach((d, i) => {
+        for (let k = 0; k < 10; k++) charts.push(use(d, T0 + i * 100 + k, 'Patient', `tok_p${i}_${k}`));
+      });
+      charts.push(use(dr(1), LATER, 'Patient', 'tok_p0_0'), use(dr(2), LATER, 'Patient', 'tok_p3_4'));
+      expect(run([...authored(), ...charts])).toEqual([]);
+    });
+
+    it('does not flag a clinician reading a colleague’s Observation in a cohort that learned to share them', () => {
+      // Care teams: a colleague reads three of each doctor's Observations right after they are written.
+      const team = doctors.flatMap((_, i) => [0, 1, 2].map((k) => use(dr((i + 1) % 8), T0 + i * 100 + k * 10 + 7, 'Observation', `tok_o${i}_${k}`)));
+      const events = [...authored(), ...team].sort((a, b) => a.ts - b.ts);
+      expect(run([...events, use(dr(1), LATER, 'Observation', 'tok_o0_7')])).toEqual([]);
+    });
+
+    it('never judges backend services (system/ scopes), which act for the organisation', () => {
+      const services = Array.from({ length: 6 }, (_, i) => principal(`app:svc${i}`, 'etl', ['system/*.read', 'system/Observation.write']));
+      const events = services.flatMap((s, i) => Array.from({ length: 10 }, (_, k) => write(s, T0 + i * 100 + k, `tok_s${i}_${k}`)));
+      events.push(use(services[1] as Principal, LATER, 'Observation', 'tok_s0_0'));
+      expect(run(events)).toEqual([]);
+    });
+
+    it('never flags a creation, even of an id a colleague created before, and the new author owns it', () => {
+      const reused = [write(dr(1), LATER, 'tok_o0_3'), use(dr(1), LATER + 5, 'Observation', 'tok_o0_3'), use(dr(0), LATER + 9, 'Observation', 'tok_o0_3', { eventId: 'old-author' })];
+      expect(run([...authored(), ...reused]).map((f) => [f.eventId, f.evidence.baseline])).toEqual([
+        ['old-author', expect.objectContaining({ owner: 'user:dr1', ownership: 'created', ownedSince: new Date(LATER).toISOString() })],
+      ]);
+    });
   });
 
   it('learns that a cohort without SMART scopes shares objects (a custom staff API) and stays quiet', () => {

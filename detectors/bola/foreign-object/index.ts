@@ -2,7 +2,7 @@ import type { Finding, NormalizedEvent, ObjectRef } from '../../../libs/contract
 import { createBoundedCache, type BoundedCache } from '../../../libs/cache/index.js';
 import type { Detector } from '../../framework.js';
 import { cohortKey } from '../../../libs/baseline/index.js';
-import { accessLevel } from '../../scope-violation/smart-scopes.js';
+import { accessLevel, parseSmartScope } from '../../scope-violation/smart-scopes.js';
 import { claimedBinding } from '../patient-context/binding.js';
 import {
   countObject,
@@ -74,8 +74,9 @@ interface Foreign {
  * BOLA on owned objects (OWASP API1:2023): a principal successfully uses an object that another
  * principal of its cohort owns (created it, is bound to it by a SMART patient claim, or was its
  * only user for `ownershipLearningSeconds`), in a cohort whose principals do not normally share
- * objects of that type. Staff credentials (SMART user/ or system/ scopes) act for an organisation
- * and are not judged; other sharing cohorts (clinicians behind a custom API) are learned.
+ * objects of that type. Backend services (SMART system/ scopes) are not judged; staff (user/
+ * scopes) own only what they authored, since a first read of an organisation's record makes no one
+ * its owner; whether a cohort shares a type (care teams, a custom staff API) is learned.
  */
 export function createForeignObjectDetector(cfg: ForeignObjectConfig = DEFAULTS): Detector<ForeignObjectState> {
   const learningMs = cfg.ownershipLearningSeconds * 1000;
@@ -89,8 +90,13 @@ export function createForeignObjectDetector(cfg: ForeignObjectConfig = DEFAULTS)
     detect(event, state) {
       if (event.objects.length === 0 || !succeeded(event.status)) return [];
       const p = event.principal;
-      // An IP is not an owner (NAT, proxies); staff act for an organisation, not for themselves.
-      if (p.kind === 'ip' || accessLevel(p.scopes) === 'staff') return [];
+      // An IP is not an owner (NAT, proxies); a backend service (system/ scopes) acts for the
+      // organisation and owns nothing.
+      if (p.kind === 'ip' || isSystem(p.scopes)) return [];
+      // Staff (user/ scopes: clinicians, billing) read the organisation's records, so being the
+      // first to read one makes nobody its owner; authoring it does. Whether colleagues read each
+      // other's authored objects is learned per type like any sharing (see README).
+      const staff = accessLevel(p.scopes) === 'staff';
       const who = p.id;
       const ck = cohortKey(p);
       const cohort = state.cohorts.getOrCreate(ck, newCohortShare);
@@ -110,8 +116,18 @@ export function createForeignObjectDetector(cfg: ForeignObjectConfig = DEFAULTS)
           countObject(share);
           continue;
         }
+        if (obj.created) {
+          // NOTE: the API just minted this id for this principal (a reused id, after a delete or a
+          // reset sequence): a creation is never foreign, and it starts the object's life anew.
+          h.owner = who;
+          h.source = 'created';
+          h.since = event.ts;
+          h.accessors = [who];
+          countObject(share);
+          continue;
+        }
         if (h.accessors.includes(who)) continue;
-        const owned = h.accessors.length === 1 && (h.source !== 'sole_reader' || event.ts - h.since >= learningMs);
+        const owned = h.accessors.length === 1 && (staff ? h.source === 'created' : h.source !== 'sole_reader' || event.ts - h.since >= learningMs);
         const rate = shareRate(share);
         const learned = share.objects >= cfg.minCohortObjects && principalsOf(cohort) >= cfg.minCohortPrincipals;
         // NOTE: a Patient read by a patient-bound token is bola/patient-context's direct evidence.
@@ -128,6 +144,11 @@ export function createForeignObjectDetector(cfg: ForeignObjectConfig = DEFAULTS)
       return first === undefined ? [] : [finding(event, first, foreign.length, cfg, principalsOf(cohort))];
     },
   };
+}
+
+/** True for a client-credentials backend: some SMART `system/` scope. */
+function isSystem(scopes: readonly string[]): boolean {
+  return scopes.some((s) => s.startsWith('system/') && parseSmartScope(s) !== undefined);
 }
 
 function succeeded(status: number): boolean {
