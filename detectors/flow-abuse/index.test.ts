@@ -158,6 +158,18 @@ describe('flow-abuse', () => {
     expect(found[0]?.summary).toBe(`user:p6 repeated POST ${APPTS} 5 times within 3600s (threshold 5)`);
   });
 
+  it('does not judge record creation on a collection before any population has been learned', () => {
+    // A clinician charting 12 new Observations in an hour on a fresh deployment: normal work that only
+    // a learned population can call excessive. The same count on one existing object would alert.
+    const clinician = principalOf('user:dr1', { app: 'ehr', scopes: ['user/*.read', 'user/Observation.write'] });
+    const charting = Array.from({ length: 12 }, (_, i) =>
+      event({ ts: T0 + i * 240_000, principal: clinician, route: '/fhir/Observation', method: 'POST', status: 201, objects: [{ ...ref('Observation', `tok_o${i}`), via: 'location', created: true }] }),
+    );
+    expect(run(charting)).toEqual([]);
+    const sameObject = Array.from({ length: 12 }, (_, i) => event({ ts: T0 + i * 240_000, principal: clinician, route: '/fhir/Observation/{id}', method: 'PUT', objects: [ref('Observation', 'tok_o1')] }));
+    expect(run(sameObject).map((f) => f.evidence.thresholdBasis)).toEqual(['learning_floor', 'learning_floor', 'learning_floor']);
+  });
+
   it('does not count logins or searches sent as POST as repeated operations', () => {
     const posts = Array.from({ length: 20 }, (_, i) => [
       event({ ts: AFTER + i * 60_000, principal: patientUser(7), route: '/oauth2/token', method: 'POST' }),

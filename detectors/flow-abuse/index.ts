@@ -146,6 +146,10 @@ export function createFlowAbuseDetector(cfg: FlowAbuseConfig = DEFAULTS): Detect
     const n = recordRepeat(r, event.ts, repeatMs);
     const [cohort, everyone, cohortAll] = pops(state, r.cohort, step) as [RepeatPopulation, RepeatPopulation, RepeatPopulation];
     const limit = repeatLimit(cohort, everyone, cohortAll, cfg);
+    // Creating records one after another (POST to a collection) is how clinical data is written;
+    // only a learned population can say how many is too many. Repeats on one existing object need
+    // no such proof, so only they are judged against the bare learning floor.
+    if (target.id === undefined && limit.basis === 'learning_floor') return;
     if (n < limit.threshold) return;
     r.alerted = true;
     const twice = n >= 2 * limit.threshold;
