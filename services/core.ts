@@ -1,18 +1,18 @@
 import { mkdirSync } from 'node:fs';
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import type { Config } from '../libs/contracts/index.js';
+import type { Alert, Config } from '../libs/contracts/index.js';
 import type { Logger } from '../libs/log/index.js';
 import { createKeyService, type KeyService } from '../libs/auth/index.js';
 import { createTokenizer, loadOrCreateKey } from '../libs/privacy/index.js';
 import { createRouteTemplater } from '../libs/routes/index.js';
 import { createStore } from '../libs/store/index.js';
 import type { Store } from '../libs/store/types.js';
-import { createDetectorRuntime } from '../detectors/framework.js';
+import { createDetectorRuntime, type DetectorRuntime } from '../detectors/framework.js';
 import { createAlertManager, type AlertManager } from './detect/alert-manager.js';
 import { createSuppressor, type Suppressor } from './detect/suppressions.js';
 import { createBatchWriter, type BatchWriter } from './ingest/batch-writer.js';
-import { createPipelineMetrics } from './ingest/metrics.js';
-import { createNormalizer } from './ingest/normalize.js';
+import { createPipelineMetrics, type PipelineMetrics } from './ingest/metrics.js';
+import { createNormalizer, type Normalizer } from './ingest/normalize.js';
 import { createPipeline, type Pipeline } from './ingest/pipeline.js';
 import { createDetectors } from './registry.js';
 
@@ -25,6 +25,12 @@ export interface Core {
   writer: BatchWriter;
   pipeline: Pipeline;
   keys: KeyService;
+  /** The parts the pipeline is built from, for transports that build their own (services/kafka). */
+  normalize: Normalizer;
+  detectors: DetectorRuntime;
+  metrics: PipelineMetrics;
+  /** Baseline rows restored from the store at start (0 on a first start). */
+  baselinesRestored: number;
   close(): Promise<void>;
 }
 
@@ -43,7 +49,7 @@ export async function openStore(config: Config, logger: Logger): Promise<Store> 
   return store;
 }
 
-export async function createCore(config: Config, deps: { logger: Logger; store?: Store; registry?: Registry }): Promise<Core> {
+export async function createCore(config: Config, deps: { logger: Logger; store?: Store; registry?: Registry; onAlertsWritten?: (alerts: readonly Alert[]) => void }): Promise<Core> {
   const log = deps.logger;
   mkdirSync(config.dataDir, { recursive: true });
   const key = loadOrCreateKey({ dataDir: config.dataDir, ...(config.privacy.tokenizationKey ? { configured: config.privacy.tokenizationKey } : {}) });
@@ -58,12 +64,16 @@ export async function createCore(config: Config, deps: { logger: Logger; store?:
   // Rules before alerts: the first finding after start must already see them.
   const suppressor = createSuppressor({ store });
   await suppressor.load();
-  const alerts = createAlertManager({ store, logger: log, suppressor });
+  const alerts = createAlertManager({ store, logger: log, suppressor, ...(deps.onAlertsWritten ? { onWritten: deps.onAlertsWritten } : {}) });
   await alerts.load();
   const metrics = createPipelineMetrics(registry);
   const writer = createBatchWriter(config.ingest, { store, alerts, logger: log, metrics });
   const normalize = createNormalizer(config, { tokenizer, templater: createRouteTemplater() });
-  const pipeline = createPipeline({ normalize, detectors: createDetectorRuntime(createDetectors(config)), alerts, writer, metrics });
+  const detectors = createDetectorRuntime(createDetectors(config));
+  // Learned baselines survive restarts: restore them before the first event is detected.
+  const restored = detectors.restore(await store.loadBaselines());
+  log.info({ event: 'baselines_restored', rows: restored });
+  const pipeline = createPipeline({ normalize, detectors, alerts, writer, metrics });
   const keys = createKeyService({ store });
 
   return {
@@ -74,9 +84,15 @@ export async function createCore(config: Config, deps: { logger: Logger; store?:
     writer,
     pipeline,
     keys,
+    normalize,
+    detectors,
+    metrics,
+    baselinesRestored: restored,
     async close() {
-      // Flush buffered rows (events, then dead letters, then alerts) before the store goes away.
+      // Flush buffered rows (events, then dead letters, then alerts) before the store goes away,
+      // then save what the detectors learned so the next start does not relearn from zero.
       await writer.stop();
+      await store.saveBaselines(detectors.snapshot(Date.now()));
       await store.close();
     },
   };

@@ -17,7 +17,11 @@ import { createScrapingDetector } from '../detectors/scraping/index.js';
  * to add a detector, write it under detectors/ and list it here.
  *
  * - Transports (how lines arrive): file replay (services/cli/replay.ts), HTTP `POST /v1/ingest`
- *   (services/api) and Kafka (services/kafka), all into services/ingest/pipeline.ts.
+ *   (services/api) and Kafka (services/kafka, through the one consumer loop in libs/kafka), all into
+ *   services/ingest/pipeline.ts.
+ * - Kafka topics (libs/kafka/topics.ts, names configurable): `vigil.mirror.raw` (raw gateway lines in),
+ *   `vigil.events` (normalized events keyed by principal, ingest role -> detect role),
+ *   `vigil.alerts` (every alert version out), `vigil.deadletter` (unparseable input with reason headers).
  * - Tables (libs/store/migrations): events, alerts, dead_letters, api_keys, baselines,
  *   suppressions, schema_migrations.
  * - Detectors: below, each with its OWASP API Security Top 10 2023 category.

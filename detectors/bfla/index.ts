@@ -1,5 +1,5 @@
 import type { Finding, NormalizedEvent, Severity } from '../../libs/contracts/index.js';
-import { cohortKey, createProfileMap, type Persistent, type ProfileMap, type Tracked } from '../../libs/baseline/index.js';
+import { createCohortKeyMemo, createProfileMap, createRouteMemo, type Persistent, type ProfileMap, type Tracked } from '../../libs/baseline/index.js';
 import type { Detector } from '../framework.js';
 import { addUser, cohortCodec, pairOf, principalsOf, seePrincipal, type CohortUse, type PairUse } from './cohort.js';
 import { isDestructive, privilegeOf, type PrivilegeReason } from './privilege.js';
@@ -49,6 +49,9 @@ const PROBE_STATUSES = new Set([0, 401, 403, 404, 405, 429]);
  * traffic during a learning period; nothing is reported before it ends.
  */
 export function createBflaDetector(cfg: BflaConfig = DEFAULTS): Detector<BflaState> & Persistent<BflaState> {
+  // Memoized per principal id: building the key (sort, join) cost more than the rest of the detector.
+  const cohortKey = createCohortKeyMemo();
+  const privilegeOfRoute = createRouteMemo(privilegeOf);
   const learning = { minEvents: cfg.learningEvents, minSpanMs: cfg.learningSeconds * 1000 };
   return {
     name: NAME,
@@ -62,7 +65,7 @@ export function createBflaDetector(cfg: BflaConfig = DEFAULTS): Detector<BflaSta
       const tracked = state.cohorts.touch(key, event.ts);
       const cohort = tracked.profile;
       seePrincipal(cohort, who);
-      const reason = privilegeOf(event.method, event.route);
+      const reason = privilegeOfRoute(event.method, event.route);
       if (reason === undefined) return [];
       const stillLearning = state.cohorts.learning(tracked);
       const pair = pairOf(cohort, `${event.method.toUpperCase()} ${event.route}`, stillLearning);

@@ -1,5 +1,5 @@
 import {
-  cohortKey,
+  createCohortKeyMemo,
   confidence,
   createProfileMap,
   estimate,
@@ -43,6 +43,8 @@ export interface ExfilState {
  *   principal learns, only a learned cohort that does not use it makes this a finding.
  */
 export function createExfilDetector(cfg: ExfilConfig = DEFAULTS): Detector<ExfilState> & Persistent<ExfilState> {
+  // Memoized per principal id: building the key (sort, join) cost more than the rest of the detector.
+  const cohortKey = createCohortKeyMemo();
   const windowMs = cfg.windowSeconds * 1000;
   const ewma = { alpha: cfg.alpha, halfLifeMs: cfg.halfLifeSeconds * 1000 };
   const bound = { floor: cfg.minBytes, multiplier: cfg.multiplier, z: cfg.z };

@@ -1,6 +1,6 @@
 import type { Finding, NormalizedEvent, ObjectRef } from '../../libs/contracts/index.js';
 import { createBoundedCache, type BoundedCache } from '../../libs/cache/index.js';
-import { cohortKey } from '../../libs/baseline/index.js';
+import { createCohortKeyMemo, createRouteMemo } from '../../libs/baseline/index.js';
 import type { Detector } from '../framework.js';
 import { isAuthRouteByName } from '../credential-stuffing/auth-routes.js';
 import { makeFinding, round2 } from '../credential-stuffing/finding.js';
@@ -57,6 +57,10 @@ const SHARED_KINDS = new Set(['ip', 'consumer']);
  * never makes, prior steps it always takes first. Followed per principal session, on event time.
  */
 export function createFlowAbuseDetector(cfg: FlowAbuseConfig = DEFAULTS): Detector<FlowAbuseState> {
+  // Memoized per principal id: building the key (sort, join) cost more than the rest of the detector.
+  const cohortKey = createCohortKeyMemo();
+  // One string per (method, route): a key built per event has its hash computed on every lookup.
+  const stepOf = createRouteMemo((method, route) => `${method} ${route}`);
   const repeatMs = cfg.repeatWindowSeconds * 1000;
   const gapMs = cfg.sessionGapSeconds * 1000;
   return {
@@ -77,7 +81,7 @@ export function createFlowAbuseDetector(cfg: FlowAbuseConfig = DEFAULTS): Detect
       const who = event.principal.id;
       const cohort = cohortKey(event.principal);
       const flow = state.principals.getOrCreate(who, newFlow);
-      const step = `${event.method} ${event.route}`;
+      const step = stepOf(event.method, event.route);
       const writes = STATE_CHANGING.has(event.method) && event.status < 300;
       const out: Finding[] = [];
       if (writes) repeats(event, state, flow, step, out);
@@ -90,13 +94,16 @@ export function createFlowAbuseDetector(cfg: FlowAbuseConfig = DEFAULTS): Detect
       s.lastTs = Math.max(s.lastTs, event.ts);
       if (step === s.last) return out;
       const firstArrival = !s.visited.includes(step);
+      // Built once per event: each is looked up to judge and again to learn.
+      const fromKey = s.last === undefined ? undefined : `${cohort}|${s.last}`;
+      const targetKey = writes ? `${cohort}|${step}` : undefined;
       if (writes && !SHARED_KINDS.has(event.principal.kind)) {
         const ctx = {
           event,
           step,
           session: s,
-          from: s.last === undefined ? undefined : state.from.get(`${cohort}|${s.last}`),
-          target: state.targets.get(`${cohort}|${step}`),
+          from: fromKey === undefined ? undefined : state.from.get(fromKey),
+          target: state.targets.get(targetKey as string),
           firstArrival,
           cohortSessions: sessionsPerDay(state.cohortDays.getOrCreate(cohort, newCohortDays)),
         };
@@ -105,8 +112,8 @@ export function createFlowAbuseDetector(cfg: FlowAbuseConfig = DEFAULTS): Detect
       }
       // An alerted session is not learned from, so repeated abuse does not become a normal flow.
       if (!s.alerted) {
-        if (s.last !== undefined) learnTransition(state.from.getOrCreate(`${cohort}|${s.last}`, newFromStats), step, who);
-        if (writes && firstArrival) learnArrival(state.targets.getOrCreate(`${cohort}|${step}`, newTargetStats), s.visited, who);
+        if (fromKey !== undefined) learnTransition(state.from.getOrCreate(fromKey, newFromStats), step, who);
+        if (targetKey !== undefined && firstArrival) learnArrival(state.targets.getOrCreate(targetKey, newTargetStats), s.visited, who);
       }
       if (firstArrival) {
         if (s.visited.length >= VISITED_CAP) s.visited.shift();

@@ -1,5 +1,5 @@
 import {
-  cohortKey,
+  createCohortKeyMemo,
   confidence,
   createProfileMap,
   estimate,
@@ -41,6 +41,8 @@ export interface RateState {
  * a bucket that alerted, or closed inside a run, is not learned from.
  */
 export function createRateDetector(cfg: RateConfig = DEFAULTS): Detector<RateState> & Persistent<RateState> {
+  // Memoized per principal id: building the key (sort, join) cost more than the rest of the detector.
+  const cohortKey = createCohortKeyMemo();
   const windowMs = cfg.windowSeconds * 1000;
   const ewma = { alpha: cfg.alpha, halfLifeMs: cfg.halfLifeSeconds * 1000 };
   const relative = { floor: 0, multiplier: cfg.multiplier, z: cfg.z };

@@ -1,5 +1,5 @@
 import type { Finding, NormalizedEvent, Severity } from '../../libs/contracts/index.js';
-import { cohortKey } from '../../libs/baseline/index.js';
+import { createCohortKeyMemo, createPrincipalMemo, createRouteMemo, COHORT_MEMO_CAPACITY } from '../../libs/baseline/index.js';
 import { createBoundedCache, type BoundedCache } from '../../libs/cache/index.js';
 import type { Detector } from '../framework.js';
 import { fhirRequest, type FhirRequest } from './fhir-request.js';
@@ -46,6 +46,11 @@ const SYSTEMIC_CONFIDENCE = 0.8;
  * Principals without SMART resource scopes (opaque scopes, API keys) are never judged.
  */
 export function createScopeViolationDetector(cfg: ScopeViolationConfig = DEFAULTS): Detector<ScopeViolationState> {
+  // Memoized per principal id: building the key (sort, join) cost more than the rest of the detector.
+  const cohortKey = createCohortKeyMemo();
+  // The scope set's cache key, per principal id: joining the scopes on every event cost more than the check.
+  const scopeSetKey = createPrincipalMemo(COHORT_MEMO_CAPACITY, (p) => p.scopes.join(' '));
+  const requestOf = createRouteMemo(fhirRequest);
   const systemic = { minPrincipals: cfg.systemicMinPrincipals, share: cfg.systemicShare };
   return {
     name: NAME,
@@ -57,12 +62,16 @@ export function createScopeViolationDetector(cfg: ScopeViolationConfig = DEFAULT
     detect(event, state) {
       const scopes = event.principal.scopes;
       if (scopes.length === 0) return [];
-      const smart = state.parsed.getOrCreate(scopes.join(' '), () => parseSmartScopes(scopes));
+      let smart = state.parsed.get(scopeSetKey(event.principal));
+      if (smart === undefined) {
+        smart = parseSmartScopes(scopes);
+        state.parsed.set(scopeSetKey(event.principal), smart);
+      }
       if (smart.length === 0) return [];
       const cohort = state.cohorts.getOrCreate(cohortKey(event.principal), newCohortGaps);
       seePrincipal(cohort, event.principal.id);
       if (event.status < 200 || event.status > 299) return [];
-      const req = fhirRequest(event.method, event.route);
+      const req = requestOf(event.method, event.route);
       if (req === undefined || covers(smart, req)) return [];
       const verdict = recordGap(cohort, `${req.type} ${req.needs.join('')}`, event.principal.id, systemic);
       if (verdict.kind === 'known') return [];

@@ -1,5 +1,5 @@
 import {
-  cohortKey,
+  createCohortKeyMemo,
   confidence,
   createProfileMap,
   estimate,
@@ -51,6 +51,8 @@ interface Judged {
  * At most one finding per pattern and window; windows and page sizes that alerted are not learned.
  */
 export function createScrapingDetector(cfg: ScrapingConfig = DEFAULTS): Detector<ScrapingState> & Persistent<ScrapingState> {
+  // Memoized per principal id: building the key (sort, join) cost more than the rest of the detector.
+  const cohortKey = createCohortKeyMemo();
   const windowMs = cfg.windowSeconds * 1000;
   const ewma = { alpha: cfg.alpha, halfLifeMs: cfg.halfLifeSeconds * 1000 };
   const peakHalfLifeMs = cfg.peakHalfLifeSeconds * 1000;

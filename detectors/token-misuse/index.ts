@@ -1,12 +1,12 @@
 import type { Finding, NormalizedEvent, Severity } from '../../libs/contracts/index.js';
 import { createBoundedCache, type BoundedCache } from '../../libs/cache/index.js';
-import { cohortKey, hash32 } from '../../libs/baseline/index.js';
+import { createCohortKeyMemo, hash32 } from '../../libs/baseline/index.js';
 import type { Detector } from '../framework.js';
 import { makeFinding, round2 } from '../credential-stuffing/finding.js';
 import { addToPopulation, newPopulation, type Population } from '../credential-stuffing/stats.js';
 import { DEFAULTS, type TokenMisuseConfig } from './config.js';
 import { add, advance, limitOf, newDistinct, type Distinct, type Limit } from './distinct.js';
-import { networksOf, type Networks } from './network.js';
+import { networksOf } from './network.js';
 
 export { DEFAULTS, TokenMisuseConfigSchema, type TokenMisuseConfig } from './config.js';
 
@@ -34,13 +34,17 @@ interface KeyState {
 export interface TokenMisuseState {
   principals: BoundedCache<KeyState>;
   tokens: BoundedCache<KeyState>;
-  networks: BoundedCache<Networks>;
+  /** Hashes of each client IP's networks (net, wide), computed once per IP. */
+  networks: BoundedCache<NetworkHashes>;
+  /** hash32 of each user agent: a few hundred strings, hashed by the Map natively instead of per event. */
+  userAgents: BoundedCache<number>;
   /** Per cohort (app + scope set) and measure: distinct values per principal-window. */
   cohorts: BoundedCache<Population>;
 }
 
 const KEY_CAP = 200_000;
 const COHORT_CAP = 4096;
+const UA_CAP = 4096;
 /** Principal-windows per cohort the quantile is taken over. */
 const COHORT_RING = 256;
 /** Identities shared by design: an IP is one network, a gateway consumer is an app used by everyone. */
@@ -52,6 +56,8 @@ const SKIPPED_KINDS = new Set(['ip', 'consumer']);
  * alternating between far-apart networks within seconds, i.e. used from two places at once.
  */
 export function createTokenMisuseDetector(cfg: TokenMisuseConfig = DEFAULTS): Detector<TokenMisuseState> {
+  // Memoized per principal id: building the key (sort, join) cost more than the rest of the detector.
+  const cohortKey = createCohortKeyMemo();
   const windowMs = cfg.windowSeconds * 1000;
   const switchMs = cfg.switchSeconds * 1000;
   return {
@@ -60,20 +66,30 @@ export function createTokenMisuseDetector(cfg: TokenMisuseConfig = DEFAULTS): De
     createState: () => ({
       principals: createBoundedCache<KeyState>(KEY_CAP),
       tokens: createBoundedCache<KeyState>(KEY_CAP),
-      networks: createBoundedCache<Networks>(KEY_CAP),
+      networks: createBoundedCache<NetworkHashes>(KEY_CAP),
+      userAgents: createBoundedCache<number>(UA_CAP),
       cohorts: createBoundedCache<Population>(COHORT_CAP),
     }),
     detect(event, state) {
       const p = event.principal;
       if (SKIPPED_KINDS.has(p.kind)) return [];
-      const nets = state.networks.getOrCreate(event.clientIp, () => networksOf(event.clientIp));
-      const seen: Seen = { net: hash32(nets.net), wide: hash32(nets.wide), ua: hash32(event.userAgent) };
+      let nets = state.networks.get(event.clientIp);
+      if (nets === undefined) {
+        nets = hashedNetworksOf(event.clientIp);
+        state.networks.set(event.clientIp, nets);
+      }
+      let ua = state.userAgents.get(event.userAgent);
+      if (ua === undefined) {
+        ua = hash32(event.userAgent);
+        state.userAgents.set(event.userAgent, ua);
+      }
+      const seen: Seen = { net: nets.net, wide: nets.wide, ua };
       const cohort = cohortKey(p);
       const out: Finding[] = [];
       check(event, state, state.principals.getOrCreate(p.id, newKeyState), 'principal', cohort, seen, out);
       const fp = p.credentialFingerprint;
       // A token is tracked apart from its principal: a stolen token replayed elsewhere while its owner keeps working.
-      if (p.authScheme === 'bearer' && fp !== undefined && p.id !== `key:${fp}`) {
+      if (p.authScheme === 'bearer' && fp !== undefined && !isKeyOf(p.id, fp)) {
         const token = state.tokens.getOrCreate(fp, newKeyState);
         check(event, state, token, 'token', cohort, seen, out);
         const switched = concurrent(event, token, seen.wide);
@@ -161,6 +177,21 @@ export function createTokenMisuseDetector(cfg: TokenMisuseConfig = DEFAULTS): De
       },
     });
   }
+}
+
+interface NetworkHashes {
+  net: number;
+  wide: number;
+}
+
+function hashedNetworksOf(ip: string): NetworkHashes {
+  const n = networksOf(ip);
+  return { net: hash32(n.net), wide: hash32(n.wide) };
+}
+
+/** `id === \`key:${fp}\``, without building that string on every event. */
+function isKeyOf(id: string, fp: string): boolean {
+  return id.length === fp.length + 4 && id.startsWith('key:') && id.endsWith(fp);
 }
 
 interface Seen {

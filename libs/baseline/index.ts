@@ -28,3 +28,5 @@ export {
 export { measureHeapPerItem } from './memory.js';
 export { confidence, round2, type BaselineSource } from './confidence.js';
 export { newPeak, peakAt, observePeak, isPeak, PEAK_BYTES, type Peak } from './peak.js';
+export { createPrincipalMemo, createCohortKeyMemo, COHORT_MEMO_CAPACITY, type PrincipalMemo } from './principal-memo.js';
+export { createRouteMemo, ROUTE_MEMO_CAPACITY, type RouteMemo } from './route-memo.js';

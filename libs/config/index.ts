@@ -30,10 +30,29 @@ export const ENV_KEYS: Record<string, string> = {
   VIGIL_ENUM_SEQUENTIAL_RUN: 'detection.enumeration.sequentialRun',
   VIGIL_ENUM_MIN_FAILURES: 'detection.enumeration.minFailures',
   VIGIL_TRUST_PROXY: 'trustProxy',
+  VIGIL_ROLES: 'roles',
+  KAFKA_BROKERS: 'kafka.brokers',
+  KAFKA_CLIENT_ID: 'kafka.clientId',
+  KAFKA_GROUP_ID: 'kafka.groupId',
+  KAFKA_DETECT_GROUP_ID: 'kafka.detectGroupId',
+  KAFKA_TOPIC_RAW: 'kafka.topics.raw',
+  KAFKA_TOPIC_EVENTS: 'kafka.topics.events',
+  KAFKA_TOPIC_ALERTS: 'kafka.topics.alerts',
+  KAFKA_TOPIC_DEADLETTER: 'kafka.topics.deadLetter',
+  KAFKA_FORMAT: 'kafka.format',
+  KAFKA_FROM_BEGINNING: 'kafka.fromBeginning',
+  KAFKA_MAX_MESSAGE_BYTES: 'kafka.maxMessageBytes',
+  KAFKA_PARTITIONS: 'kafka.partitions',
+  KAFKA_SSL: 'kafka.ssl',
+  KAFKA_SSL_CA_FILE: 'kafka.sslCaFile',
+  KAFKA_SSL_REJECT_UNAUTHORIZED: 'kafka.sslRejectUnauthorized',
+  KAFKA_SASL_MECHANISM: 'kafka.saslMechanism',
+  KAFKA_SASL_USERNAME: 'kafka.saslUsername',
+  KAFKA_SASL_PASSWORD: 'kafka.saslPassword',
 };
 
 /** Secrets may come from files (Docker/Kubernetes secrets): VAR_FILE=/run/secrets/x. */
-const SECRET_VARS = ['CLICKHOUSE_PASSWORD', 'VIGIL_TOKENIZATION_KEY'];
+const SECRET_VARS = ['CLICKHOUSE_PASSWORD', 'VIGIL_TOKENIZATION_KEY', 'KAFKA_SASL_PASSWORD'];
 
 type Tree = Record<string, unknown>;
 

@@ -12,6 +12,70 @@ const csv = z
 
 const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')]);
 
+const RoleName = z.enum(['ingest', 'detect', 'api', 'notify']);
+export type RoleName = z.infer<typeof RoleName>;
+
+const KAFKA_TOPIC_DEFAULTS = { raw: 'vigil.mirror.raw', events: 'vigil.events', alerts: 'vigil.alerts', deadLetter: 'vigil.deadletter' };
+const KAFKA_DEFAULTS = {
+  brokers: [],
+  clientId: 'vigil',
+  groupId: 'vigil-ingest',
+  detectGroupId: 'vigil-detect',
+  topics: KAFKA_TOPIC_DEFAULTS,
+  format: 'auto' as const,
+  fromBeginning: true,
+  maxMessageBytes: 1024 * 1024,
+  partitions: 6,
+  ssl: false,
+  sslRejectUnauthorized: true,
+  saslMechanism: 'none' as const,
+};
+
+/** Kafka transport (libs/kafka). Secrets (saslPassword) come from KAFKA_SASL_PASSWORD(_FILE) and are never logged. */
+export const KafkaConfigSchema = z.object({
+  /** host:port list; kept as written (no lowercasing), e.g. "kafka-1:9092,kafka-2:9092". */
+  brokers: z
+    .union([
+      z.array(z.string().min(1)),
+      z.string().transform((s) =>
+        s
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean),
+      ),
+    ])
+    .default([]),
+  clientId: z.string().min(1).default('vigil'),
+  /** Consumer group of the raw mirror topic (ingest role, or ingest+detect in one process). */
+  groupId: z.string().min(1).default('vigil-ingest'),
+  /** Consumer group of vigil.events (detect role running without ingest). */
+  detectGroupId: z.string().min(1).default('vigil-detect'),
+  topics: z
+    .object({
+      raw: z.string().min(1).default(KAFKA_TOPIC_DEFAULTS.raw),
+      events: z.string().min(1).default(KAFKA_TOPIC_DEFAULTS.events),
+      alerts: z.string().min(1).default(KAFKA_TOPIC_DEFAULTS.alerts),
+      deadLetter: z.string().min(1).default(KAFKA_TOPIC_DEFAULTS.deadLetter),
+    })
+    .default(KAFKA_TOPIC_DEFAULTS),
+  /** Format of raw topic values (any the adapters accept). */
+  format: z.enum(['auto', 'kong', 'nginx', 'envoy', 'vigil']).default('auto'),
+  /** A new consumer group starts at the oldest retained message, so nothing mirrored before the first start is skipped. */
+  fromBeginning: bool.default(true),
+  /** Partitions of the topics Vigil creates when they are missing (existing topics are left alone). */
+  partitions: z.coerce.number().int().min(1).max(10_000).default(6),
+  /** Larger messages are dead-lettered unparsed ("oversized"). */
+  maxMessageBytes: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+  ssl: bool.default(false),
+  /** PEM file with the CA that signed the brokers' certificates (implies ssl). */
+  sslCaFile: z.string().min(1).optional(),
+  sslRejectUnauthorized: bool.default(true),
+  saslMechanism: z.enum(['none', 'plain', 'scram-sha-256', 'scram-sha-512']).default('none'),
+  saslUsername: z.string().optional(),
+  saslPassword: z.string().optional(),
+});
+export type KafkaConfig = z.infer<typeof KafkaConfigSchema>;
+
 /**
  * The one configuration schema. Sources, lowest precedence first: defaults, the optional JSON file
  * named by VIGIL_CONFIG (or --config), environment variables, command-line flags.
@@ -96,6 +160,16 @@ export const ConfigSchema = z.object({
     }),
   /** Treat "true"/"1" in env as booleans. */
   trustProxy: bool.default(false),
+  /**
+   * What this process runs (`vigil start --roles`). ingest: raw topic -> normalize; detect:
+   * detectors + store; api: HTTP API and /v1/ingest; notify: reserved for outbound notifiers.
+   */
+  roles: z
+    .union([z.array(RoleName), csv.pipe(z.array(RoleName))])
+    .refine((r) => r.length > 0, 'at least one role')
+    .default(['ingest', 'detect', 'api', 'notify']),
+  /** Kafka mode is on when `brokers` is non-empty; without brokers Vigil ingests over HTTP and files only. */
+  kafka: KafkaConfigSchema.default(KAFKA_DEFAULTS),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 export type ConfigInput = z.input<typeof ConfigSchema>;

@@ -5,15 +5,19 @@ import type { CliIo } from './context.js';
 import { keysCommand } from './keys.js';
 import { formatSummary, replay } from './replay.js';
 import { startVigil } from './start.js';
+import { simulateCommand } from '../simulate/cli.js';
 
 export const USAGE = `Usage: vigil <command> [options]
 
 Commands:
   start   [--data-dir DIR] [--port N] [--host H]      API + ingest + pipeline (embedded ClickHouse)
+          [--kafka-brokers H:P,...] [--roles ingest,detect,api,notify]   Kafka mode (see README "Kafka")
   replay  [--data-dir DIR] [--format auto|kong|nginx|envoy|vigil] FILE...
                                                        run log files through the pipeline on event time
   alerts  [--json] [--data-dir DIR] [--status S] [--severity S] [--detector D] [--principal P] [--since ISO] [--until ISO]
   keys    create --role admin|analyst|viewer [--label TEXT] | list [--json] | revoke ID   [--data-dir DIR]
+  simulate --out DIR [--days N] [--seed S] [--format kong|nginx|envoy] [--scale X]
+                                                       labelled synthetic traffic (traffic.log, labels.jsonl)
 
 Common options: --config FILE (JSON), environment: VIGIL_DATA_DIR, VIGIL_PORT, CLICKHOUSE_URL, ... (see README)
 `;
@@ -33,6 +37,12 @@ const OPTIONS = {
   principal: { type: 'string' },
   since: { type: 'string' },
   until: { type: 'string' },
+  'kafka-brokers': { type: 'string' },
+  roles: { type: 'string' },
+  out: { type: 'string' },
+  days: { type: 'string' },
+  seed: { type: 'string' },
+  scale: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -72,6 +82,8 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
         return await listAlerts(io, flags);
       case 'keys':
         return await keysCommand(io, flags, args);
+      case 'simulate':
+        return simulateCommand(io, flags);
       default:
         io.err(`vigil: unknown command "${command}"\n\n${USAGE}`);
         return 2;

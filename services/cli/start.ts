@@ -1,9 +1,10 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { isVigilError } from '../../libs/errors/index.js';
+import { VigilError, isVigilError } from '../../libs/errors/index.js';
 import { createApiApp } from '../api/index.js';
 import { createCore } from '../core.js';
 import { createOrdinals } from '../ingest/ordinals.js';
+import { createKafkaRoles } from '../kafka/index.js';
 import { cliConfig, type CliIo } from './context.js';
 import { readRunInfo, removeRunInfo, writeRunInfo } from './run-info.js';
 
@@ -17,14 +18,26 @@ export interface Running {
 }
 
 /**
- * `vigil start`: API + HTTP ingest + pipeline with embedded defaults. Stops on SIGINT/SIGTERM:
- * stop accepting requests, flush buffered rows, close the store, in that order.
+ * `vigil start`: API + HTTP ingest + pipeline with embedded defaults; with Kafka brokers configured,
+ * also the consumer loop the roles need (`--roles`, default all; services/kafka). Stops on
+ * SIGINT/SIGTERM: stop accepting requests, stop the Kafka loop (stop fetching, flush, commit,
+ * disconnect), flush buffered rows, close the store, in that order. A Kafka loop failure stops the
+ * process with exit code 1; a restart resumes from the last commit.
  */
 export async function startVigil(io: CliIo, flags: Record<string, unknown>, opts: { handleSignals: boolean }): Promise<Running> {
-  const { config, logger } = cliConfig(io, flags, false);
+  // --kafka-brokers / --roles reach the config as their environment variables (flags win over env).
+  const kafkaEnv = Object.fromEntries(
+    Object.entries({ KAFKA_BROKERS: flags['kafka-brokers'], VIGIL_ROLES: flags.roles }).filter((e): e is [string, string] => typeof e[1] === 'string'),
+  );
+  const { config, logger } = cliConfig({ ...io, env: { ...io.env, ...kafkaEnv } }, flags, false);
+  const roles = new Set(config.roles);
+  const kafka = config.kafka.brokers.length > 0 ? createKafkaRoles(config, { logger }) : undefined;
+  if (!kafka && !roles.has('api')) {
+    throw new VigilError('config_invalid', 'roles without api need Kafka (KAFKA_BROKERS or --kafka-brokers): without it the API is the only way in');
+  }
   let core;
   try {
-    core = await createCore(config, { logger });
+    core = await createCore(config, { logger, ...(kafka ? { onAlertsWritten: (a: Parameters<typeof kafka.onAlertsWritten>[0]) => kafka.onAlertsWritten(a) } : {}) });
   } catch (e) {
     if (isVigilError(e) && e.code === 'data_dir_locked') {
       const info = readRunInfo(config.dataDir);
@@ -34,34 +47,50 @@ export async function startVigil(io: CliIo, flags: Record<string, unknown>, opts
   }
   const ordinals = createOrdinals();
   let ready = true;
-  const app = createApiApp(
-    { maxBodyBytes: config.ingest.maxBodyBytes, trustProxy: config.trustProxy },
-    {
-      store: core.store,
-      logger,
-      registry: core.registry,
-      keys: core.keys,
-      ingest: (body, format, source) => core.pipeline.ingestBody(body, format, source, ordinals),
-      alerts: core.alerts,
-      suppressions: core.suppressor,
-      ready: async () => ready && (await core.store.ping()),
-      version: VERSION,
-    },
-  );
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(config.port, config.host, () => resolve(s));
-    s.once('error', reject);
-  });
-  const { port } = server.address() as AddressInfo;
-  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  let server: Server | undefined;
+  let url = '';
+  if (roles.has('api')) {
+    const app = createApiApp(
+      { maxBodyBytes: config.ingest.maxBodyBytes, trustProxy: config.trustProxy },
+      {
+        store: core.store,
+        logger,
+        registry: core.registry,
+        keys: core.keys,
+        ingest: (body, format, source) => core.pipeline.ingestBody(body, format, source, ordinals),
+        alerts: core.alerts,
+        suppressions: core.suppressor,
+        ready: async () => ready && (await core.store.ping()),
+        version: VERSION,
+      },
+    );
+    server = await new Promise<Server>((resolve, reject) => {
+      const s = app.listen(config.port, config.host, () => resolve(s));
+      s.once('error', reject);
+    });
+    const { port } = server.address() as AddressInfo;
+    url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  }
   core.writer.start();
-  if (!config.clickhouse.url) {
+  if (kafka) {
+    try {
+      await kafka.start(core);
+    } catch (e) {
+      await kafka.stop().catch(() => undefined);
+      server?.close();
+      server?.closeAllConnections();
+      await core.close();
+      throw e;
+    }
+  }
+  if (url && !config.clickhouse.url) {
     const key = writeRunInfo(config.dataDir, { url, pid: process.pid, startedAt: new Date().toISOString() });
     core.keys.addEphemeralKey(key, 'admin');
   }
-  logger.info({ event: 'vigil_started', url, data_dir: config.dataDir, embedded: !config.clickhouse.url });
-  io.out(`Vigil listening on ${url} (data dir ${config.dataDir})`);
-  if ((await core.keys.list()).length === 0) {
+  logger.info({ event: 'vigil_started', url, data_dir: config.dataDir, embedded: !config.clickhouse.url, roles: config.roles, kafka: kafka?.consumes ?? 'off' });
+  if (url) io.out(`Vigil listening on ${url} (data dir ${config.dataDir})`);
+  if (kafka) io.out(`Vigil consuming ${kafka.consumes} from Kafka (roles ${config.roles.join(',')}, data dir ${config.dataDir})`);
+  if (url && (await core.keys.list()).length === 0) {
     io.out('No API keys yet: create one with `npx vigil keys create --role admin`');
   }
 
@@ -73,14 +102,27 @@ export async function startVigil(io: CliIo, flags: Record<string, unknown>, opts
       ready = false;
       logger.info({ event: 'vigil_stopping' });
       // Stop taking requests first, so nothing arrives after the final flush.
-      await new Promise<void>((r) => server.close(() => r()));
-      server.closeAllConnections();
+      if (server) {
+        const s = server;
+        await new Promise<void>((r) => s.close(() => r()));
+        s.closeAllConnections();
+      }
+      // Then the Kafka loop: its last batch is flushed and committed before the store closes.
+      await kafka?.stop();
       await core.close();
-      if (!config.clickhouse.url) removeRunInfo(config.dataDir);
+      if (url && !config.clickhouse.url) removeRunInfo(config.dataDir);
       logger.info({ event: 'vigil_stopped' });
       logger.flush();
       resolveDone(0);
     })());
+  // The first Kafka failure ends the process: shut down what is left and exit 1.
+  kafka?.done.catch((e: unknown) => {
+    io.err(`vigil: kafka consumer stopped: ${e instanceof Error ? e.message : String(e)}\n`);
+    stop().then(
+      () => resolveDone(1),
+      () => resolveDone(1),
+    );
+  });
   if (opts.handleSignals) {
     for (const sig of ['SIGINT', 'SIGTERM'] as const) {
       process.once(sig, () => {

@@ -33,7 +33,10 @@ const DEFAULT_CONFIDENCE = 0.5;
  * its `lastSeen`; findings at or before that event time are treated as a replay of the same input
  * and not counted again. Together with deterministic event ids, re-running a file changes nothing.
  */
-export function createAlertManager(deps: { store: Store; logger: Logger; suppressor?: Suppressor; now?: () => Date }): AlertManager {
+export function createAlertManager(deps: { store: Store; logger: Logger; suppressor?: Suppressor; now?: () => Date;
+  /** Told of every alert version `flush` wrote, once the store acknowledged it (Kafka: vigil.alerts). */
+  onWritten?: (alerts: readonly Alert[]) => void;
+}): AlertManager {
   const now = deps.now ?? (() => new Date());
   const log = deps.logger.child({ component: 'alert-manager' });
   const active = new Map<string, Alert>();
@@ -127,6 +130,7 @@ export function createAlertManager(deps: { store: Store; logger: Logger; suppres
       if (dirty.size === 0) return;
       const batch = [...dirty.values()];
       await deps.store.upsertAlerts(batch);
+      deps.onWritten?.(batch);
       // Only forget what was written; findings that arrived during the write stay dirty.
       for (const a of batch) if (dirty.get(a.id) === a) dirty.delete(a.id);
     },

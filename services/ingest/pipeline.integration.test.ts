@@ -23,7 +23,13 @@ async function run(lines: string[]) {
   const ordinals = createOrdinals();
   lines.forEach((line, i) => core.pipeline.processLine(line, { source: 'test.log', position: String(i + 1) }, 'auto', ordinals));
   await core.pipeline.flush();
-  const result = { counts: core.pipeline.counts(), events: await core.store.countEvents(), deadLetters: await core.store.deadLetterCount() };
+  const result = {
+    counts: core.pipeline.counts(),
+    events: await core.store.countEvents(),
+    deadLetters: await core.store.deadLetterCount(),
+    restored: core.baselinesRestored,
+    snapshot: core.detectors.snapshot(1).length,
+  };
   await core.close();
   return result;
 }
@@ -40,13 +46,17 @@ describe('pipeline into the embedded store', () => {
   it('keeps the good elements of a batch line, dead-letters the bad one, and keeps identical lines apart', async () => {
     const r = await run(lines);
     expect(r.counts).toEqual({ lines: 4, events: 4, deadLetters: 2, findings: 0 });
+    expect(r.restored).toBe(0);
     expect(r.events).toBe(4);
     expect(r.deadLetters).toBe(2);
   });
 
-  it('writes no new events when the same input is replayed', async () => {
+  it('writes no new events when the same input is replayed, and restores what detectors learned', async () => {
     const r = await run(lines);
     expect(r.counts.events).toBe(4);
     expect(r.events).toBe(4);
+    // The first run's close saved the learned baselines; this start restored every row of them.
+    expect(r.snapshot).toBeGreaterThan(0);
+    expect(r.restored).toBe(r.snapshot);
   });
 });

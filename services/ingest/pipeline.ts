@@ -10,8 +10,15 @@ import type { Ordinals } from './ordinals.js';
 export interface SourcePosition {
   /** File path, "http:/v1/ingest", later a Kafka topic/partition. */
   source: string;
-  /** Line number (1-based) in a file, item index in an HTTP body. */
+  /** Line number (1-based) in a file, item index in an HTTP body, offset in a Kafka partition. */
   position: string;
+  /**
+   * Where this exact input sits, when the transport can say so for good (Kafka: topic/partition/offset).
+   * When set, event ids hash the line with it instead of counting identical lines, because occurrence
+   * counts restart with the process while a redelivered message keeps its coordinate. Pass ordinals that
+   * always answer 0 then (see NO_ORDINALS in services/kafka).
+   */
+  occurrence?: string;
 }
 
 export interface PipelineCounts {
@@ -62,7 +69,8 @@ export function createPipeline(deps: {
     outcome.events.forEach((ev, i) => {
       // NOTE: one raw item normally holds one event; should an adapter ever return several, each
       // gets the item plus its index as identity.
-      const identity = i === 0 ? raw : `${raw}\u0000${i}`;
+      const base = at.occurrence === undefined ? raw : `${raw}\u0000${at.occurrence}`;
+      const identity = i === 0 ? base : `${base}\u0000${i}`;
       const first = eventIdFor(identity, 0);
       const ordinal = ordinals.next(first);
       const eventId = ordinal === 0 ? first : eventIdFor(identity, ordinal);
@@ -97,7 +105,8 @@ export function createPipeline(deps: {
       // dead letter at "line:index" and the good ones still become events.
       let wantsFlush = false;
       for (const item of parseBody(line, format)) {
-        const pos = { source: at.source, position: `${at.position}:${item.position}` };
+        const pos: SourcePosition = { source: at.source, position: `${at.position}:${item.position}` };
+        if (at.occurrence !== undefined) pos.occurrence = `${at.occurrence}:${item.position}`;
         wantsFlush = handle(item.outcome, item.raw, pos, ordinals) || wantsFlush;
       }
       return wantsFlush;

@@ -34,9 +34,10 @@ export function createEnumerationDetector(cfg: EnumerationConfig): Detector<Enum
       const ok = event.status >= 200 && event.status < 400;
       const failed = FAILED_STATUSES.has(event.status);
       if (!ok && !failed) return [];
-      const types = state.principals.getOrCreate(event.principal.id, () => new Map());
-      const raised = new Set<Pattern>();
-      const findings: Finding[] = [];
+      const types = state.principals.getOrCreate(event.principal.id, newTypes);
+      // NOTE: allocated only when something is raised, which almost no event does.
+      let raised: Set<Pattern> | undefined;
+      let findings: Finding[] | undefined;
       for (const obj of event.objects) {
         // Created objects are the principal's own (201 Location): never evidence of enumeration.
         if (obj.created) continue;
@@ -44,14 +45,17 @@ export function createEnumerationDetector(cfg: EnumerationConfig): Detector<Enum
         if (!w) types.set(obj.type, (w = newTypeWindow()));
         advance(w, event.ts, windowMs);
         const isNew = record(w, { ts: event.ts, id: obj.id, ok });
-        for (const f of check(event, obj, w, isNew, ok, cfg, windowMs)) {
+        const checked = check(event, obj, w, isNew, ok, cfg, windowMs);
+        if (checked === undefined) continue;
+        for (const f of checked) {
+          raised ??= new Set();
           if (raised.has(f.pattern)) continue;
           raised.add(f.pattern);
           w.bucketAlerted = true;
-          findings.push(f.finding);
+          (findings ??= []).push(f.finding);
         }
       }
-      return findings;
+      return findings ?? [];
     },
   };
 }
@@ -69,21 +73,15 @@ function check(
   ok: boolean,
   cfg: EnumerationConfig,
   windowMs: number,
-): Raised[] {
-  const out: Raised[] = [];
+): Raised[] | undefined {
+  let out: Raised[] | undefined;
   const who = event.principal.id;
-  const base = {
-    resourceType: obj.type,
-    windowSeconds: cfg.windowSeconds,
-    baselineDistinct: round(w.mean),
-    learnedWindows: w.learnedWindows,
-  };
   if (obj.seq !== undefined) {
     const run = stepSequence(w, obj.seq, event.ts, windowMs);
     if (run >= cfg.sequentialRun) {
-      out.push(
+      (out ??= []).push(
         raise(event, 'sequential_walk', 'high', `${who} walked ${run} consecutive ${obj.type} ids in request order`, {
-          ...base,
+          ...baseOf(obj, w, cfg),
           pattern: 'sequential_walk',
           walkLength: run,
           sequentialRun: cfg.sequentialRun,
@@ -96,13 +94,13 @@ function check(
     const distinct = w.okIds.size;
     const limit = threshold(w, cfg);
     if (distinct > limit) {
-      out.push(
+      (out ??= []).push(
         raise(
           event,
           'distinct_ids',
           'high',
           `${who} read ${distinct} distinct ${obj.type} objects within ${cfg.windowSeconds}s; its baseline is ${round(w.mean)} per window (threshold ${round(limit)})`,
-          { ...base, pattern: 'distinct_ids', distinctIds: distinct, threshold: round(limit), lastObjectId: obj.id },
+          { ...baseOf(obj, w, cfg), pattern: 'distinct_ids', distinctIds: distinct, threshold: round(limit), lastObjectId: obj.id },
         ),
       );
     }
@@ -111,14 +109,14 @@ function check(
     const total = w.okTotal + w.failedTotal;
     const ratio = total === 0 ? 0 : w.failedTotal / total;
     if (w.failedIds.size >= cfg.minFailures && ratio >= 0.5) {
-      out.push(
+      (out ??= []).push(
         raise(
           event,
           'failure_probing',
           'medium',
           `${who} got 403/404 on ${w.failedIds.size} distinct ${obj.type} ids within ${cfg.windowSeconds}s (${Math.round(ratio * 100)}% of its ${obj.type} requests)`,
           {
-            ...base,
+            ...baseOf(obj, w, cfg),
             pattern: 'failure_probing',
             failedDistinctIds: w.failedIds.size,
             failures: w.failedTotal,
@@ -131,6 +129,20 @@ function check(
     }
   }
   return out;
+}
+
+function newTypes(): Map<string, TypeWindow> {
+  return new Map();
+}
+
+/** Evidence every pattern shares; built only when one is raised. */
+function baseOf(obj: ObjectRef, w: TypeWindow, cfg: EnumerationConfig): Record<string, unknown> {
+  return {
+    resourceType: obj.type,
+    windowSeconds: cfg.windowSeconds,
+    baselineDistinct: round(w.mean),
+    learnedWindows: w.learnedWindows,
+  };
 }
 
 function raise(event: NormalizedEvent, pattern: Pattern, severity: Severity, summary: string, evidence: Record<string, unknown>): Raised {

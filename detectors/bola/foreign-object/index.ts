@@ -1,9 +1,9 @@
 import type { Finding, NormalizedEvent, ObjectRef } from '../../../libs/contracts/index.js';
 import { createBoundedCache, type BoundedCache } from '../../../libs/cache/index.js';
 import type { Detector } from '../../framework.js';
-import { cohortKey } from '../../../libs/baseline/index.js';
+import { createCohortKeyMemo, createPrincipalMemo } from '../../../libs/baseline/index.js';
 import { accessLevel, parseSmartScope } from '../../scope-violation/smart-scopes.js';
-import { claimedBinding } from '../patient-context/binding.js';
+import { boundPatientOf } from '../patient-context/binding.js';
 import {
   countObject,
   newCohortShare,
@@ -79,6 +79,10 @@ interface Foreign {
  * its owner; whether a cohort shares a type (care teams, a custom staff API) is learned.
  */
 export function createForeignObjectDetector(cfg: ForeignObjectConfig = DEFAULTS): Detector<ForeignObjectState> {
+  // Memoized per principal id: building the key (sort, join) cost more than the rest of the detector.
+  const cohortKey = createCohortKeyMemo();
+  // What the scopes say about the credential, parsed once per principal rather than per event.
+  const access = createPrincipalMemo(COHORT_MEMO, (p) => ({ system: isSystem(p.scopes), level: accessLevel(p.scopes) }));
   const learningMs = cfg.ownershipLearningSeconds * 1000;
   return {
     name: NAME,
@@ -92,24 +96,26 @@ export function createForeignObjectDetector(cfg: ForeignObjectConfig = DEFAULTS)
       const p = event.principal;
       // An IP is not an owner (NAT, proxies); a backend service (system/ scopes) acts for the
       // organisation and owns nothing.
-      if (p.kind === 'ip' || isSystem(p.scopes)) return [];
+      if (p.kind === 'ip') return [];
+      const { system, level } = access(p);
+      if (system) return [];
       // Staff (user/ scopes: clinicians, billing) read the organisation's records, so being the
       // first to read one makes nobody its owner; authoring it does. Whether colleagues read each
       // other's authored objects is learned per type like any sharing (see README).
-      const staff = accessLevel(p.scopes) === 'staff';
+      const staff = level === 'staff';
       const who = p.id;
       const ck = cohortKey(p);
       const cohort = state.cohorts.getOrCreate(ck, newCohortShare);
       seePrincipal(cohort, who);
-      const claimed = claimedBinding(p);
-      const boundPatient = claimed.kind === 'bound' ? claimed.binding.patient : undefined;
-      const foreign: Foreign[] = [];
+      const boundPatient = boundPatientOf(p, level);
+      // Allocated on the first foreign object only: almost every event has none.
+      let foreign: Foreign[] | undefined;
       for (const obj of event.objects) {
         if (SHARED_TYPES.has(obj.type)) continue;
         const share = typeShareOf(cohort, obj.type);
         if (share === undefined) continue;
-        const holdings = state.objects.getOrCreate(`${obj.type}\u0000${obj.id}`, () => []);
-        const h = holdings.find((x) => x.cohort === ck);
+        const holdings = state.objects.getOrCreate(`${obj.type}\u0000${obj.id}`, newHoldings);
+        const h = holdingOf(holdings, ck);
         if (h === undefined) {
           const source: OwnershipSource = obj.created ? 'created' : obj.type === 'Patient' && obj.id === boundPatient ? 'patient_claim' : 'sole_reader';
           holdings.push({ cohort: ck, owner: who, source, since: event.ts, accessors: [who] });
@@ -133,17 +139,29 @@ export function createForeignObjectDetector(cfg: ForeignObjectConfig = DEFAULTS)
         // NOTE: a Patient read by a patient-bound token is bola/patient-context's direct evidence.
         const covered = obj.type === 'Patient' && boundPatient !== undefined;
         if (owned && learned && rate <= cfg.maxShareRate && !covered && h.accessors.length + 1 < cfg.sharedMinAccessors) {
-          foreign.push({ obj, holding: h, rate, share });
+          (foreign ??= []).push({ obj, holding: h, rate, share });
         } else if (h.accessors.length === 1) {
           // A second peer used it unflagged: evidence that this cohort shares this type.
           share.shared++;
         }
         remember(h, who, cfg.sharedMinAccessors);
       }
-      const first = foreign[0];
-      return first === undefined ? [] : [finding(event, first, foreign.length, cfg, principalsOf(cohort))];
+      const first = foreign?.[0];
+      return first === undefined || foreign === undefined ? [] : [finding(event, first, foreign.length, cfg, principalsOf(cohort))];
     },
   };
+}
+
+/** Principals whose parsed access is remembered (the cohort key memo's size). */
+const COHORT_MEMO = 16_384;
+
+function newHoldings(): Holding[] {
+  return [];
+}
+
+function holdingOf(holdings: readonly Holding[], cohort: string): Holding | undefined {
+  for (const h of holdings) if (h.cohort === cohort) return h;
+  return undefined;
 }
 
 /** True for a client-credentials backend: some SMART `system/` scope. */

@@ -1,5 +1,5 @@
 import type { Principal } from '../../../libs/contracts/index.js';
-import { accessLevel } from '../../scope-violation/smart-scopes.js';
+import { accessLevel, type AccessLevel } from '../../scope-violation/smart-scopes.js';
 
 /**
  * How a credential is tied to one patient.
@@ -32,6 +32,17 @@ export function claimedBinding(p: Principal): Claimed {
   // A RelatedPerson (parent, carer) legitimately acts for several patients: never learn one.
   if (level === 'patient' && p.fhirUser?.startsWith('RelatedPerson/') !== true) return { kind: 'learnable' };
   return { kind: 'unbound' };
+}
+
+/**
+ * The patient of a `bound` claimedBinding(p), given `level` = accessLevel(p.scopes): the same
+ * answer without allocating, for detectors that only need the id on every event.
+ */
+export function boundPatientOf(p: Pick<Principal, 'patient' | 'fhirUser'>, level: AccessLevel): string | undefined {
+  if (level === 'staff') return undefined;
+  if (p.patient !== undefined) return p.patient;
+  if (p.fhirUser?.startsWith(PATIENT_PREFIX) === true) return p.fhirUser.slice(PATIENT_PREFIX.length);
+  return undefined;
 }
 
 /** Per principal: the one Patient it has used so far, while that stays true. */

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { createCohortKeyMemo, createPrincipalMemo } from './principal-memo.js';
+import { createRouteMemo } from './route-memo.js';
+
+describe('createPrincipalMemo', () => {
+  it('derives once per principal while its app and scopes stay the same', () => {
+    let calls = 0;
+    const memo = createPrincipalMemo(8, (p) => `${++calls}:${p.scopes.join(',')}`);
+    expect(memo({ id: 'user:a', scopes: ['x', 'y'] })).toBe('1:x,y');
+    expect(memo({ id: 'user:a', scopes: ['x', 'y'] })).toBe('1:x,y');
+    expect(calls).toBe(1);
+  });
+
+  it('recomputes when the same principal arrives with other scopes or another app', () => {
+    const keyOf = createCohortKeyMemo(8);
+    expect(keyOf({ id: 'user:a', app: 'app:1', scopes: ['b', 'a'] })).toBe('app:1|a b');
+    expect(keyOf({ id: 'user:a', app: 'app:1', scopes: ['c'] })).toBe('app:1|c');
+    expect(keyOf({ id: 'user:a', app: 'app:2', scopes: ['c'] })).toBe('app:2|c');
+    expect(keyOf({ id: 'user:a', scopes: ['c'] })).toBe('-|c');
+  });
+
+  it('is not fooled by a caller mutating the scopes array it passed', () => {
+    const keyOf = createCohortKeyMemo(8);
+    const scopes = ['a'];
+    expect(keyOf({ id: 'user:a', scopes })).toBe('-|a');
+    scopes.push('b');
+    expect(keyOf({ id: 'user:a', scopes })).toBe('-|a b');
+  });
+});
+
+describe('createRouteMemo', () => {
+  it('caches per route and method, undefined answers included', () => {
+    const seen: string[] = [];
+    const memo = createRouteMemo((method, route) => {
+      seen.push(`${method} ${route}`);
+      return method === 'DELETE' ? 'delete' : undefined;
+    });
+    expect(memo('GET', '/a')).toBeUndefined();
+    expect(memo('GET', '/a')).toBeUndefined();
+    expect(memo('DELETE', '/a')).toBe('delete');
+    expect(memo('DELETE', '/a')).toBe('delete');
+    expect(seen).toEqual(['GET /a', 'DELETE /a']);
+  });
+});

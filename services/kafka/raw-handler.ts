@@ -1,0 +1,98 @@
+import { redactRaw } from '../../libs/adapters/index.js';
+import type { DeadLetter, InputFormat } from '../../libs/contracts/index.js';
+import type { BatchHandler, ConsumedMessage, DeadLetterTopic, KafkaProducer } from '../../libs/kafka/index.js';
+import type { BatchWriter } from '../ingest/batch-writer.js';
+import type { Pipeline } from '../ingest/pipeline.js';
+import type { Ordinals } from '../ingest/ordinals.js';
+
+/**
+ * Kafka messages carry their own coordinate (SourcePosition.occurrence), so identical lines are
+ * told apart by offset, not by counting: every id is "first occurrence".
+ */
+export const NO_ORDINALS: Ordinals = { next: () => 0 };
+
+/**
+ * Wraps the store writer the pipeline writes into so each dead letter also goes to the dead-letter
+ * topic, tagged with the Kafka message it came from (`current`, set per message by the handler).
+ */
+export function tapDeadLetters(inner: BatchWriter, sink: (d: DeadLetter) => void): BatchWriter {
+  return {
+    ...inner,
+    addDeadLetter(d) {
+      sink(d);
+      return inner.addDeadLetter(d);
+    },
+  };
+}
+
+/**
+ * The raw mirror topic's handler: each message value is one log line (or a Kong batch array) in any
+ * format the adapters accept, run through `pipeline` (which detects and stores in the all-in-one
+ * process, or forwards to vigil.events in the ingest role). Values that are empty or oversized never
+ * reach a parser; they become dead letters at once.
+ */
+export function createRawHandler(
+  cfg: { format: InputFormat; maxMessageBytes: number },
+  deps: {
+    /** Built over `writer`. */
+    pipeline: Pipeline;
+    /** Wrapped with `tapDeadLetters(…, handler.onDeadLetter)`, so every dead letter also reaches the topic. */
+    writer: BatchWriter;
+    producer: KafkaProducer;
+    deadLetters: DeadLetterTopic;
+    /** Which is made durable first in `flush`; both always precede the commit. */
+    order: 'store-first' | 'produce-first';
+    now?: () => number;
+  },
+): BatchHandler & { onDeadLetter(d: DeadLetter): void } {
+  const now = deps.now ?? Date.now;
+  let current: ConsumedMessage | undefined;
+
+  function onDeadLetter(d: DeadLetter): void {
+    if (!current) return;
+    // "offset" or "offset:item" for batched arrays: the item is what follows the offset.
+    const item = d.position.startsWith(`${current.offset}:`) ? d.position.slice(current.offset.length + 1) : '0';
+    deps.deadLetters.add(current, { reason: d.reason, raw: d.raw, format: d.format, position: item });
+  }
+
+  return {
+    onDeadLetter,
+
+    handle(m) {
+      current = m;
+      const at = { source: `kafka:${m.topic}/${m.partition}`, position: m.offset };
+      try {
+        const reason = rejectReason(m.value, cfg.maxMessageBytes);
+        if (reason !== undefined || m.value === null) {
+          // Only the head of an oversized value is kept (redactRaw truncates further).
+          const raw = m.value ? redactRaw(m.value.subarray(0, 64 * 1024).toString('utf8')) : '';
+          const d: DeadLetter = { ...at, format: 'kafka', reason: reason ?? 'empty message', raw, receivedAt: now() };
+          // The tapped writer also sends it to the dead-letter topic (onDeadLetter).
+          return deps.writer.addDeadLetter(d);
+        }
+        return deps.pipeline.processLine(m.value.toString('utf8'), { ...at, occurrence: `${m.topic}/${m.partition}/${m.offset}` }, cfg.format, NO_ORDINALS);
+      } finally {
+        current = undefined;
+      }
+    },
+
+    async flush() {
+      // Store-first (detect here): alerts reach vigil.alerts only once stored. Produce-first (ingest
+      // role): events are on vigil.events before the dead-letter rows land; either way both precede the commit.
+      if (deps.order === 'store-first') {
+        await deps.writer.flush();
+        await deps.producer.flush();
+      } else {
+        await deps.producer.flush();
+        await deps.writer.flush();
+      }
+    },
+  };
+}
+
+/** Why a value is dead-lettered before parsing, if it is. */
+export function rejectReason(value: Buffer | null, maxBytes: number): string | undefined {
+  if (value === null) return 'empty message (null value)';
+  if (value.length > maxBytes) return `oversized: ${value.length} bytes > ${maxBytes}`;
+  return undefined;
+}
