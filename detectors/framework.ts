@@ -55,3 +55,21 @@ export function createDetectorRuntime(detectors: readonly Detector[]): DetectorR
 }
 
 const NO_FINDINGS: Finding[] = [];
+
+/**
+ * The fields every finding takes from its triggering event: who (the event's principal unless the
+ * evidence is keyed otherwise, e.g. an IP), its app, the route, the event time and id, the source IP.
+ */
+export function findingAbout(
+  event: NormalizedEvent,
+  principal: string = event.principal.id,
+): Pick<Finding, 'principal' | 'app' | 'route' | 'ts' | 'eventId' | 'sourceIp'> {
+  return {
+    principal,
+    ...(event.principal.app === undefined ? {} : { app: event.principal.app }),
+    route: event.route,
+    ts: event.ts,
+    eventId: event.eventId,
+    sourceIp: event.clientIp,
+  };
+}

@@ -1,6 +1,7 @@
 import type { Finding, NormalizedEvent, Severity } from '../../libs/contracts/index.js';
 import { createCohortKeyMemo, createProfileMap, createRouteMemo, type Persistent, type ProfileMap, type Tracked } from '../../libs/baseline/index.js';
 import type { Detector } from '../framework.js';
+import { findingAbout } from '../framework.js';
 import { addUser, cohortCodec, pairOf, principalsOf, seePrincipal, type CohortUse, type PairUse } from './cohort.js';
 import { isDestructive, privilegeOf, type PrivilegeReason } from './privilege.js';
 
@@ -105,12 +106,7 @@ function finding(event: NormalizedEvent, c: Context): Finding {
     detector: NAME,
     owasp: OWASP,
     severity,
-    principal: who,
-    ...(event.principal.app === undefined ? {} : { app: event.principal.app }),
-    route: event.route,
-    ts: event.ts,
-    eventId: event.eventId,
-    sourceIp: event.clientIp,
+    ...findingAbout(event, who),
     summary: `${who} ${verb} the privileged function ${event.method} ${event.route} (${c.reason}, answered ${event.status}), which its cohort of ~${c.principals} principals never used while learning`,
     confidence,
     evidence: {

@@ -1,4 +1,5 @@
 import type { Finding, NormalizedEvent, Severity } from '../../libs/contracts/index.js';
+import { findingAbout } from '../framework.js';
 
 export interface FindingInput {
   severity: Severity;
@@ -15,12 +16,7 @@ export function makeFinding(detector: string, owasp: string, event: NormalizedEv
     detector,
     owasp,
     severity: f.severity,
-    principal: f.principal ?? event.principal.id,
-    ...(event.principal.app === undefined ? {} : { app: event.principal.app }),
-    route: event.route,
-    ts: event.ts,
-    eventId: event.eventId,
-    sourceIp: event.clientIp,
+    ...findingAbout(event, f.principal ?? event.principal.id),
     summary: f.summary,
     evidence: f.evidence,
     confidence: f.evidence.confidence,

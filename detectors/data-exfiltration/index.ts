@@ -20,6 +20,7 @@ import {
 } from '../../libs/baseline/index.js';
 import type { Finding, NormalizedEvent, Severity } from '../../libs/contracts/index.js';
 import type { Detector } from '../framework.js';
+import { findingAbout } from '../framework.js';
 import { BULK_BIT, BULK_KINDS, bulkBits, kindsOf, type BulkKind } from './bulk.js';
 import { DEFAULTS, type ExfilConfig } from './config.js';
 import { cohortCodec, principalCodec, type CohortVolume, type PrincipalVolume } from './profile.js';
@@ -182,12 +183,7 @@ function finding(event: NormalizedEvent, severity: Severity, summary: string, ev
     detector: NAME,
     owasp: OWASP,
     severity,
-    principal: event.principal.id,
-    ...(event.principal.app === undefined ? {} : { app: event.principal.app }),
-    route: event.route,
-    ts: event.ts,
-    eventId: event.eventId,
-    sourceIp: event.clientIp,
+    ...findingAbout(event),
     summary,
     evidence,
   };

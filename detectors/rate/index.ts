@@ -17,6 +17,7 @@ import {
 } from '../../libs/baseline/index.js';
 import type { Finding, NormalizedEvent } from '../../libs/contracts/index.js';
 import type { Detector } from '../framework.js';
+import { findingAbout } from '../framework.js';
 import { DEFAULTS, type RateConfig } from './config.js';
 import { cohortCodec, newRouteRate, principalCodec, routeOf, type CohortRate, type PrincipalRate, type RouteRate } from './profile.js';
 
@@ -202,12 +203,7 @@ function base(event: NormalizedEvent, m: Measured, summary: string, evidence: Re
     detector: NAME,
     owasp: OWASP,
     severity: m.observed > 4 * m.threshold ? 'high' : 'medium',
-    principal: event.principal.id,
-    ...(event.principal.app === undefined ? {} : { app: event.principal.app }),
-    route: event.route,
-    ts: event.ts,
-    eventId: event.eventId,
-    sourceIp: event.clientIp,
+    ...findingAbout(event),
     summary,
     evidence: { ...evidence, method: event.method },
   };

@@ -2,6 +2,7 @@ import type { Finding, NormalizedEvent, Severity } from '../../libs/contracts/in
 import { createCohortKeyMemo, createPrincipalMemo, createRouteMemo, COHORT_MEMO_CAPACITY } from '../../libs/baseline/index.js';
 import { createBoundedCache, type BoundedCache } from '../../libs/cache/index.js';
 import type { Detector } from '../framework.js';
+import { findingAbout } from '../framework.js';
 import { fhirRequest, type FhirRequest } from './fhir-request.js';
 import { newCohortGaps, recordGap, seePrincipal, type CohortGaps, type GapVerdict } from './gaps.js';
 import { parseSmartScopes, type SmartScope } from './smart-scopes.js';
@@ -104,12 +105,7 @@ function violation(event: NormalizedEvent, req: FhirRequest, smart: readonly Sma
     detector: NAME,
     owasp: req.write ? OWASP_WRITE : OWASP_READ,
     severity,
-    principal: who,
-    ...(event.principal.app === undefined ? {} : { app: event.principal.app }),
-    route: event.route,
-    ts: event.ts,
-    eventId: event.eventId,
-    sourceIp: event.clientIp,
+    ...findingAbout(event, who),
     summary,
     confidence,
     evidence: {

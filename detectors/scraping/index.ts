@@ -18,6 +18,7 @@ import {
 } from '../../libs/baseline/index.js';
 import type { Finding, NormalizedEvent, Severity } from '../../libs/contracts/index.js';
 import type { Detector } from '../framework.js';
+import { findingAbout } from '../framework.js';
 import { isDeepPage, isSearch } from './classify.js';
 import { DEFAULTS, type ScrapingConfig } from './config.js';
 import { cohortCodec, principalCodec, type CohortScrape, type PrincipalScrape } from './profile.js';
@@ -180,12 +181,7 @@ function finding(event: NormalizedEvent, cfg: ScrapingConfig, pattern: Pattern, 
     detector: NAME,
     owasp: OWASP,
     severity,
-    principal: who,
-    ...(event.principal.app === undefined ? {} : { app: event.principal.app }),
-    route: event.route,
-    ts: event.ts,
-    eventId: event.eventId,
-    sourceIp: event.clientIp,
+    ...findingAbout(event, who),
     summary: `${who} ${what} on ${event.route}; ${baseline}`,
     evidence: {
       pattern,

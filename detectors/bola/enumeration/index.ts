@@ -1,6 +1,7 @@
 import type { Config, Finding, NormalizedEvent, ObjectRef, Severity } from '../../../libs/contracts/index.js';
 import { createBoundedCache, type BoundedCache } from '../../../libs/cache/index.js';
 import type { Detector } from '../../framework.js';
+import { findingAbout } from '../../framework.js';
 import { advance, newTypeWindow, record, stepSequence, threshold, type TypeWindow } from './window.js';
 
 export const NAME = 'bola/enumeration';
@@ -152,12 +153,7 @@ function raise(event: NormalizedEvent, pattern: Pattern, severity: Severity, sum
       detector: NAME,
       owasp: OWASP,
       severity,
-      principal: event.principal.id,
-      ...(event.principal.app === undefined ? {} : { app: event.principal.app }),
-      route: event.route,
-      ts: event.ts,
-      eventId: event.eventId,
-      sourceIp: event.clientIp,
+      ...findingAbout(event),
       summary,
       evidence,
     },

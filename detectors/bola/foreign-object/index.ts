@@ -1,6 +1,7 @@
 import type { Finding, NormalizedEvent, ObjectRef } from '../../../libs/contracts/index.js';
 import { createBoundedCache, type BoundedCache } from '../../../libs/cache/index.js';
 import type { Detector } from '../../framework.js';
+import { findingAbout } from '../../framework.js';
 import { createCohortKeyMemo, createPrincipalMemo } from '../../../libs/baseline/index.js';
 import { accessLevel, parseSmartScope } from '../../scope-violation/smart-scopes.js';
 import { boundPatientOf } from '../patient-context/binding.js';
@@ -187,12 +188,7 @@ function finding(event: NormalizedEvent, f: Foreign, count: number, cfg: Foreign
     detector: NAME,
     owasp: OWASP,
     severity: read ? 'high' : 'critical',
-    principal: who,
-    ...(event.principal.app === undefined ? {} : { app: event.principal.app }),
-    route: event.route,
-    ts: event.ts,
-    eventId: event.eventId,
-    sourceIp: event.clientIp,
+    ...findingAbout(event, who),
     summary: `${who} ${read ? 'read' : `sent ${event.method} to`} ${f.obj.type} ${f.obj.id}${more}, which ${f.holding.owner} ${how}, and the API answered ${event.status}`,
     confidence,
     evidence: {

@@ -2,6 +2,7 @@ import type { Finding, NormalizedEvent, Severity } from '../../../libs/contracts
 import { createBoundedCache, type BoundedCache } from '../../../libs/cache/index.js';
 import { accessLevel } from '../../scope-violation/smart-scopes.js';
 import type { Detector } from '../../framework.js';
+import { findingAbout } from '../../framework.js';
 import { claimedBinding, isBound, learn, newLearnedBinding, type BindingSource, type LearnedBinding } from './binding.js';
 
 export const NAME = 'bola/patient-context';
@@ -107,12 +108,7 @@ function finding(event: NormalizedEvent, o: Observed): Finding {
     detector: NAME,
     owasp: OWASP,
     severity,
-    principal: who,
-    ...(event.principal.app === undefined ? {} : { app: event.principal.app }),
-    route: event.route,
-    ts: event.ts,
-    eventId: event.eventId,
-    sourceIp: event.clientIp,
+    ...findingAbout(event, who),
     summary: `${who}, bound to patient ${o.bound} by its ${SOURCE_TEXT[o.source]}, ${verb} patient ${o.foreign[0] ?? ''}${more} and the API answered ${event.status}`,
     confidence: o.confidence,
     evidence: {
