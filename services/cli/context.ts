@@ -31,6 +31,10 @@ export function cliConfig(io: CliIo, flags: Record<string, unknown>, quiet: bool
  * its API. Commands that can work through the API take both paths; others say so clearly.
  */
 export async function storeOrApi(config: Config, logger: Logger): Promise<{ store: Store } | { api: ApiClient }> {
+  // A live `vigil start` on this data dir: go straight to its API rather than let the embedded
+  // engine fail on the lock (and print its own error) first.
+  const running = runningVigil(config);
+  if (running) return { api: createApiClient(running) };
   try {
     return { store: await openStore(config, logger) };
   } catch (e) {
@@ -40,5 +44,21 @@ export async function storeOrApi(config: Config, logger: Logger): Promise<{ stor
       throw new VigilError('data_dir_locked', `${config.dataDir} is locked by another Vigil process and no API address was found in ${config.dataDir}/run`, { cause: e });
     }
     return { api: createApiClient(info) };
+  }
+}
+
+/** The `vigil start` that holds this embedded data dir, if one is alive. */
+export function runningVigil(config: Config): ReturnType<typeof readRunInfo> {
+  const info = config.clickhouse.url ? undefined : readRunInfo(config.dataDir);
+  return info && isAlive(info.pid) ? info : undefined;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: the process exists but belongs to someone else.
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -6,7 +6,7 @@ import { InputFormatSchema } from '../../libs/contracts/index.js';
 import { VigilError, isVigilError } from '../../libs/errors/index.js';
 import { createCore, type Core } from '../core.js';
 import { createOrdinals } from '../ingest/ordinals.js';
-import { cliConfig, type CliIo } from './context.js';
+import { cliConfig, runningVigil, type CliIo } from './context.js';
 import { readRunInfo } from './run-info.js';
 
 export interface ReplaySummary {
@@ -35,19 +35,20 @@ export async function replay(io: CliIo, flags: Record<string, unknown>, files: s
     }
   }
   const { config, logger } = cliConfig(io, flags, true);
+  const inUse = (info: ReturnType<typeof readRunInfo>, cause?: unknown) =>
+    new VigilError(
+      'data_dir_locked',
+      `${config.dataDir} is used by a running vigil start${info ? ` (pid ${info.pid})` : ''}. Replay needs the data directory to itself: ` +
+        `stop it first, or send the file to its API: curl -X POST -H 'Authorization: Bearer <key>' --data-binary @FILE '${info?.url ?? 'http://HOST:PORT'}/v1/ingest?format=${format}'`,
+      cause === undefined ? {} : { cause },
+    );
+  const running = runningVigil(config);
+  if (running) throw inUse(running);
   let core: Core;
   try {
     core = await createCore(config, { logger });
   } catch (e) {
-    if (isVigilError(e) && e.code === 'data_dir_locked') {
-      const info = readRunInfo(config.dataDir);
-      throw new VigilError(
-        'data_dir_locked',
-        `${config.dataDir} is used by a running vigil start${info ? ` (pid ${info.pid})` : ''}. Replay needs the data directory to itself: ` +
-          `stop it first, or send the file to its API: curl -X POST -H 'Authorization: Bearer <key>' --data-binary @FILE '${info?.url ?? 'http://HOST:PORT'}/v1/ingest?format=${format}'`,
-        { cause: e },
-      );
-    }
+    if (isVigilError(e) && e.code === 'data_dir_locked') throw inUse(readRunInfo(config.dataDir), e);
     throw e;
   }
   const started = performance.now();
