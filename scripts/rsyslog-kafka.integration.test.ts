@@ -6,7 +6,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -14,9 +13,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ApiEvent } from '../libs/contracts/index.js';
 import { parseLine } from '../libs/adapters/index.js';
+import { startPrivateNginx, type PrivateNginx } from '../libs/adapters/test-support/nginx.js';
 import { createTestKafka, testKafkaBrokers, type ReceivedMessage } from '../services/test-support/kafka.js';
 
-const NGINX = '/usr/sbin/nginx';
 const RSYSLOGD = '/usr/sbin/rsyslogd';
 const fixture = (relative: string): string => fileURLToPath(new URL(`../fixtures/${relative}`, import.meta.url));
 const SHIPPED_TOPIC = 'topic="vigil.mirror.raw"';
@@ -25,8 +24,7 @@ const LONG_AGENT = `vigil-it/1.0 ${'x'.repeat(9000)}`;
 
 const kafka = createTestKafka({ clientId: 'vigil-rsyslog-it' });
 let dir = '';
-let port = 0;
-let nginx: ChildProcess | undefined;
+let nginx: PrivateNginx | undefined;
 let rsyslogd: ChildProcess | undefined;
 let rsyslogOutput = '';
 let fileLines: string[] = [];
@@ -37,57 +35,6 @@ async function need(path: string, install: string): Promise<void> {
   await access(path, constants.R_OK).catch((cause: unknown) => {
     throw new Error(`${path} is missing (apt-get install ${install}; .ci/run installs it): this test needs the real thing`, { cause });
   });
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-function nginxConfig(): string {
-  return `
-daemon off;
-master_process off;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 64; }
-http {
-  include ${fixture('nginx/vigil-log-format.conf')};
-  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
-  large_client_header_buffers 4 32k;
-  default_type application/fhir+json;
-  server {
-    listen 127.0.0.1:${port};
-    access_log ${dir}/access.json.log vigil_json;
-    location = /fhir/Patient { return 201 '{"resourceType":"Patient","id":"456"}'; }
-    location = /fhir/Patient/999 { return 404 '{"resourceType":"OperationOutcome"}'; }
-    location /fhir/ { return 200 '{"resourceType":"Bundle"}'; }
-    location / { return 403 '{"error":"forbidden"}'; }
-  }
-}
-`;
-}
-
-async function startNginx(): Promise<void> {
-  await writeFile(join(dir, 'nginx.conf'), nginxConfig());
-  const proc = spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], { stdio: ['ignore', 'ignore', 'pipe'] });
-  nginx = proc;
-  let stderr = '';
-  proc.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  for (let attempt = 0; attempt < 100; attempt++) {
-    if (proc.exitCode !== null) throw new Error(`nginx exited at start (${proc.exitCode}): ${stderr}`);
-    const up = await fetch(`http://127.0.0.1:${port}/up`).then((res) => res.arrayBuffer().then(() => true), () => false);
-    if (up) return;
-    await sleep(50);
-  }
-  throw new Error(`nginx did not answer on port ${port}: ${stderr}`);
 }
 
 /** rsyslogd with the shipped recipe, only the topic renamed so this run reads its own messages. */
@@ -124,34 +71,28 @@ async function stop(proc: ChildProcess | undefined, signal: NodeJS.Signals): Pro
   await Promise.race([exited, sleep(10_000).then(() => proc.kill('SIGKILL'))]);
 }
 
-async function send(path: string, init: RequestInit = {}): Promise<number> {
-  const res = await fetch(`http://127.0.0.1:${port}${path}`, init);
-  await res.arrayBuffer();
-  return res.status;
-}
-
-/** nginx writes the access log after the response: wait until `count` lines are there. */
-async function accessLogLines(count: number): Promise<string[]> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const lines = (await readFile(join(dir, 'access.json.log'), 'utf8')).split('\n').filter((l) => l !== '');
-    if (lines.length >= count) return lines;
-    await sleep(20);
-  }
-  throw new Error(`access.json.log has fewer than ${count} lines`);
-}
-
 async function setup(): Promise<void> {
-  await need(NGINX, 'nginx');
   await need(RSYSLOGD, 'rsyslog');
   // NOTE: rsyslogd only logs a module it cannot load and keeps running, so check up front.
   const modules = ['x86_64-linux-gnu/', 'aarch64-linux-gnu/', ''].map((arch) => `/usr/lib/${arch}rsyslog/omkafka.so`);
   const found = await Promise.all(modules.map((m) => access(m).then(() => true, () => false)));
   if (!found.includes(true)) await need(modules[0] ?? '', 'rsyslog-kafka');
   dir = await mkdtemp(join(tmpdir(), 'vigil-rsyslog-'));
-  port = await freePort();
   // One partition, so Kafka's offsets show the order rsyslog shipped the lines in.
   const topic = await kafka.createTopic('rsyslog-mirror', 1);
-  await startNginx();
+  nginx = await startPrivateNginx(
+    dir,
+    (port) => `  large_client_header_buffers 4 32k;
+  server {
+    listen 127.0.0.1:${port};
+    access_log ${dir}/access.json.log vigil_json;
+    location = /fhir/Patient { return 201 '{"resourceType":"Patient","id":"456"}'; }
+    location = /fhir/Patient/999 { return 404 '{"resourceType":"OperationOutcome"}'; }
+    location /fhir/ { return 200 '{"resourceType":"Bundle"}'; }
+    location / { return 403 '{"error":"forbidden"}'; }
+  }`,
+  );
+  const { send } = nginx;
   await startRsyslogd(topic);
   const statuses = [
     await send('/fhir/Patient/123', { headers: { authorization: 'Bearer eyJhbGciOiJub25lIn0.e30.', 'user-agent': 'Evil "quoted" agent \\ backslash' } }),
@@ -162,7 +103,7 @@ async function setup(): Promise<void> {
   ];
   expect(statuses).toEqual([200, 200, 201, 404, 403]);
   // The start-up probe (GET /up) is a line too: 6 in all.
-  fileLines = await accessLogLines(6);
+  fileLines = await nginx.logLines('access.json.log', 6);
   received = await kafka.consume(topic, 6, 30_000).catch((e: unknown) => {
     throw new Error(`${String(e)}\nrsyslogd said: ${rsyslogOutput}`, { cause: e });
   });
@@ -187,7 +128,7 @@ beforeAll(async () => {
 afterAll(async () => {
   // rsyslogd first: it must not see nginx's log vanish under it.
   await stop(rsyslogd, 'SIGTERM');
-  await stop(nginx, 'SIGQUIT');
+  await nginx?.stop();
   await kafka.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });

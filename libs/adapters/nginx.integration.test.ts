@@ -2,55 +2,31 @@
 // nginx really wrote. This is what proves the snippet yields valid JSON for hostile input and that
 // the adapters read nginx's own escaping. Needs /usr/sbin/nginx (CI installs it); without it the
 // test fails with a message saying so, it is never skipped.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { constants } from 'node:fs';
-import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { connect, createServer } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ApiEvent } from '../contracts/index.js';
 import { parseLine, type ParseOutcome } from './index.js';
-import { fixturePath, JWT_CLINICIAN, JWT_PATIENT_PORTAL } from './test-support/fixtures.js';
-
-const NGINX = '/usr/sbin/nginx';
+import { JWT_CLINICIAN, JWT_PATIENT_PORTAL } from './test-support/fixtures.js';
+import { startPrivateNginx, type PrivateNginx } from './test-support/nginx.js';
 
 let dir = '';
 let port = 0;
-let nginx: ChildProcess | undefined;
-let nginxStderr = '';
+let nginx: PrivateNginx | undefined;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-function config(): string {
-  return `
-daemon off;
-master_process off;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 64; }
-http {
-  include ${fixturePath('nginx/vigil-log-format.conf')};
-  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
-  default_type application/fhir+json;
-  server {
-    listen 127.0.0.1:${port};
+async function startNginx(): Promise<PrivateNginx> {
+  dir = await mkdtemp(join(tmpdir(), 'vigil-nginx-'));
+  const started = await startPrivateNginx(
+    dir,
+    (p) => `  server {
+    listen 127.0.0.1:${p};
     access_log ${dir}/access.json.log vigil_json;
     access_log ${dir}/access.combined.log combined;
     location = /fhir/Patient {
       if ($request_method = POST) {
-        add_header Location "http://127.0.0.1:${port}/fhir/Patient/456/_history/1";
+        add_header Location "http://127.0.0.1:${p}/fhir/Patient/456/_history/1";
         return 201 '{"resourceType":"Patient","id":"456"}';
       }
       return 200 '{"resourceType":"Bundle"}';
@@ -58,58 +34,11 @@ http {
     location = /fhir/Patient/999 { return 404 '{"resourceType":"OperationOutcome"}'; }
     location /fhir/ { return 200 '{"resourceType":"Bundle","type":"searchset"}'; }
     location / { return 403 '{"error":"forbidden"}'; }
-  }
-}
-`;
-}
-
-async function startNginx(): Promise<void> {
-  await access(NGINX, constants.X_OK).catch((cause: unknown) => {
-    throw new Error(`nginx is not installed at ${NGINX} (apt-get install nginx); this test needs a real nginx`, { cause });
-  });
-  dir = await mkdtemp(join(tmpdir(), 'vigil-nginx-'));
-  port = await freePort();
-  await writeFile(join(dir, 'nginx.conf'), config());
-  // -e: the error log before the config is read, so nginx never touches /var/log/nginx.
-  const proc = spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], { stdio: ['ignore', 'ignore', 'pipe'] });
-  nginx = proc;
-  proc.stderr?.on('data', (chunk: Buffer) => (nginxStderr += chunk.toString()));
-  for (let attempt = 0; attempt < 100; attempt++) {
-    if (proc.exitCode !== null) throw new Error(`nginx exited at start (${proc.exitCode}): ${nginxStderr}`);
-    const up = await fetch(`http://127.0.0.1:${port}/up`).then(
-      (res) => res.arrayBuffer().then(() => true),
-      () => false,
-    );
-    if (up) return;
-    await sleep(50);
-  }
-  throw new Error(`nginx did not answer on port ${port}: ${nginxStderr}`);
-}
-
-async function stopNginx(): Promise<void> {
-  const proc = nginx;
-  if (proc && proc.exitCode === null) {
-    const exited = new Promise((resolve) => proc.once('exit', resolve));
-    proc.kill('SIGQUIT');
-    await Promise.race([exited, sleep(5000).then(() => proc.kill('SIGKILL'))]);
-  }
-  if (dir) await rm(dir, { recursive: true, force: true });
-}
-
-/** nginx writes the access log after the response is sent: wait until `count` lines are there. */
-async function logLines(file: string, count: number): Promise<string[]> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const lines = (await readFile(join(dir, file), 'utf8')).split('\n').filter((l) => l !== '');
-    if (lines.length >= count) return lines;
-    await sleep(20);
-  }
-  throw new Error(`${file} has fewer than ${count} lines`);
-}
-
-async function send(path: string, init: RequestInit = {}): Promise<number> {
-  const res = await fetch(`http://127.0.0.1:${port}${path}`, init);
-  await res.arrayBuffer();
-  return res.status;
+  }`,
+  );
+  port = started.port;
+  nginx = started;
+  return started;
 }
 
 /** A request line nginx cannot parse, over a raw socket (fetch would refuse to send it). */
@@ -143,7 +72,7 @@ function ready(): void {
 }
 
 async function setup(): Promise<void> {
-  await startNginx();
+  const { send, logLines } = await startNginx();
   startedAt = Date.now();
   const statuses = [
     await send('/fhir/Patient/123', {
@@ -175,7 +104,8 @@ beforeAll(async () => {
 }, 30_000);
 
 afterAll(async () => {
-  await stopNginx();
+  await nginx?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 describe('real nginx, vigil_json log_format', () => {
