@@ -3,3 +3,4 @@ export * from './event.js';
 export * from './alert.js';
 export * from './keys.js';
 export * from './config.js';
+export * from './destination.js';
