@@ -9,11 +9,16 @@ export const ERROR_CODES = {
   not_found: { status: 404, retriable: false },
   conflict: { status: 409, retriable: false },
   payload_too_large: { status: 413, retriable: false },
+  rate_limited: { status: 429, retriable: true },
   config_invalid: { status: 500, retriable: false },
   store_unavailable: { status: 503, retriable: true },
   store_failed: { status: 500, retriable: false },
   data_dir_locked: { status: 500, retriable: false },
   internal: { status: 500, retriable: false },
+  /** An outbound target Vigil will not send to (SSRF guard, scheme, TLS verification): fix the destination. */
+  destination_refused: { status: 400, retriable: false },
+  /** An outbound target that could not be reached or answered in time (DNS, connect, reset, timeout). */
+  destination_unreachable: { status: 502, retriable: true },
 } as const;
 export type ErrorCode = keyof typeof ERROR_CODES;
 
