@@ -1,5 +1,5 @@
 import type { Finding, NormalizedEvent } from '../libs/contracts/index.js';
-import type { BaselineSnapshot, Persistent } from '../libs/baseline/index.js';
+import { createChangeTracker, type BaselineSnapshot, type ChangeTracker, type Persistent } from '../libs/baseline/index.js';
 
 /**
  * A detector is a pure function over one event and the state it is handed. It reads the clock from
@@ -15,14 +15,51 @@ export interface Detector<S = unknown> {
   detect(event: NormalizedEvent, state: S): Finding[];
 }
 
+/** Where an event came from when it was consumed from `vigil.events` (Kafka detect role). */
+export interface EventOrigin {
+  partition: number;
+  offset: string;
+}
+
+/**
+ * One incremental snapshot, taken in steps (one per detector that keeps baselines) so the caller
+ * can yield to the event loop between them: the pipeline keeps detecting meanwhile.
+ */
+export interface SnapshotJob {
+  readonly version: number;
+  /** Principals it covers; undefined: every principal (the dirty set overflowed, or a full snapshot). */
+  readonly principals: ReadonlySet<string> | undefined;
+  readonly steps: readonly (() => BaselineSnapshot[])[];
+}
+
 /** A detector paired with its live state: what the pipeline calls per event. */
 export interface DetectorRuntime {
   readonly names: readonly string[];
-  detect(event: NormalizedEvent): Finding[];
+  /** `origin` (Kafka) records the principal's partition and the partition's position for handoffs. */
+  detect(event: NormalizedEvent, origin?: EventOrigin): Finding[];
   /** Baseline rows of every detector that keeps learned state (Persistent), for the store. */
   snapshot(version: number): BaselineSnapshot[];
+  /**
+   * The rows changed since the last call: principals that saw an event (the dirty set) and every
+   * cohort row. Undefined when nothing changed. Hand the principals back to `changes.requeue` if
+   * saving fails.
+   */
+  snapshotChanged(version: number): SnapshotJob | undefined;
+  /** Principal rows of principals whose events arrive on these partitions (a handoff). */
+  snapshotPartitions(version: number, partitions: ReadonlySet<number>): BaselineSnapshot[];
   /** Hands stored rows to the detectors they belong to; returns how many were taken. */
   restore(rows: readonly BaselineSnapshot[]): number;
+  /** Drops these principals' state where detectors allow it (Persistent.forget); their marks always. */
+  forget(partitions: ReadonlySet<number>, principals: ReadonlySet<string>): void;
+  /**
+   * Kafka mode: which partitions this instance owns. Snapshots then leave out principals of other
+   * partitions (or of no known partition): their current state lives on another instance, and an
+   * old copy written here with a newer version would replace it.
+   */
+  own(owned: ((partition: number) => boolean) | undefined): void;
+  /** A snapshot version above the wall clock and above every version restored (another instance's clock may run ahead). */
+  nextVersion(now: number): number;
+  readonly changes: ChangeTracker;
 }
 
 function isPersistent<S>(d: Detector<S>): d is Detector<S> & Persistent<S> {
@@ -30,19 +67,81 @@ function isPersistent<S>(d: Detector<S>): d is Detector<S> & Persistent<S> {
   return typeof p.snapshot === 'function' && typeof p.restore === 'function';
 }
 
-export function createDetectorRuntime(detectors: readonly Detector[]): DetectorRuntime {
+export interface RuntimeOptions {
+  /** Principals named in the dirty set before an incremental snapshot becomes a full one. */
+  dirtyCap?: number;
+  /** Principals whose Kafka partition is remembered (two-generation LRU). */
+  partitionCap?: number;
+}
+
+export function createDetectorRuntime(detectors: readonly Detector[], opts: RuntimeOptions = {}): DetectorRuntime {
   const live = detectors.map((d) => ({ d, state: d.createState() }));
+  const persistent = live.filter((x): x is { d: Detector & Persistent<unknown>; state: unknown } => isPersistent(x.d));
+  const changes = createChangeTracker({ dirtyCap: opts.dirtyCap ?? 200_000, partitionCap: opts.partitionCap ?? 1_000_000 });
+  let owned: ((partition: number) => boolean) | undefined;
+  let lastVersion = 0;
+
+  /**
+   * Keeps the rows this instance may write, with the principal's partition attached: principal rows
+   * of `principals` (all when undefined) on owned partitions, or on `partitions` when given (a
+   * handoff names them itself: by then the loop may already report the next assignment).
+   */
+  function keep(rows: BaselineSnapshot[], principals?: ReadonlySet<string>, partitions?: ReadonlySet<number>): BaselineSnapshot[] {
+    const out: BaselineSnapshot[] = [];
+    for (const r of rows) {
+      if (r.scope !== 'principal') {
+        out.push(r);
+        continue;
+      }
+      if (principals !== undefined && !principals.has(r.key)) continue;
+      const partition = changes.partitionOf(r.key);
+      if (partitions !== undefined) {
+        if (partition === undefined || !partitions.has(partition)) continue;
+      } else if (owned !== undefined && (partition === undefined || !owned(partition))) continue;
+      out.push(partition === undefined ? r : { ...r, partition });
+    }
+    return out;
+  }
+
+  const stepsFor = (version: number, select?: ReadonlySet<string>, partitions?: ReadonlySet<number>) =>
+    persistent.map(({ d, state }) => () => keep(d.snapshot(state, version, select ? { principals: select } : undefined), select, partitions));
+
   return {
     names: detectors.map((d) => d.name),
+    changes,
     snapshot(version) {
-      return live.flatMap(({ d, state }) => (isPersistent(d) ? d.snapshot(state, version) : []));
+      return stepsFor(version).flatMap((step) => step());
+    },
+    snapshotChanged(version) {
+      if (!changes.changed) return undefined;
+      const principals = changes.take();
+      return { version, principals, steps: stepsFor(version, principals) };
+    },
+    snapshotPartitions(version, partitions) {
+      return stepsFor(version, undefined, partitions).flatMap((step) => step().filter((r) => r.scope === 'principal'));
     },
     restore(rows) {
       let taken = 0;
-      for (const { d, state } of live) if (isPersistent(d)) taken += d.restore(state, rows);
+      for (const { d, state } of persistent) taken += d.restore(state, rows);
+      for (const r of rows) {
+        if (r.version > lastVersion) lastVersion = r.version;
+        if (r.scope === 'principal' && r.partition !== undefined) changes.place(r.key, r.partition);
+      }
       return taken;
     },
-    detect(event) {
+    forget(partitions, principals) {
+      for (const { d, state } of persistent) d.forget?.(state, principals);
+      changes.release(partitions, principals);
+    },
+    own(next) {
+      owned = next;
+    },
+    nextVersion(now) {
+      lastVersion = Math.max(lastVersion + 1, Math.trunc(now));
+      return lastVersion;
+    },
+    detect(event, origin) {
+      changes.touched(event.principal.id, origin);
       // NOTE: the common case is "no finding", so avoid allocating unless one appears.
       let out: Finding[] | undefined;
       for (const { d, state } of live) {

@@ -9,6 +9,7 @@ import { replay } from '../services/cli/replay.js';
 import { openStore } from '../services/core.js';
 import { combineScores, formatScore, median, scoreRun, type Score } from '../services/simulate/score.js';
 import { SIM_FORMATS, simulateTraffic, type SimFormat } from '../services/simulate/simulate.js';
+import { templatingReport } from './eval-templating.js';
 
 /**
  * `npm run eval`: the detection quality benchmark. For each seed: simulate labelled traffic
@@ -90,4 +91,6 @@ console.log(`\nVigil detection benchmark: ${seeds.length} seeds (${seeds.join(',
 console.log(formatScore(total));
 const ttd = median(Object.values(total.perKind).flatMap((k) => k.ttdSeconds));
 console.log(`\ntargets: recall >= 0.95, precision >= 0.9, median time to detect <= 60 s${ttd === undefined ? '' : ` (now ${Math.round(ttd)} s)`}, 0 alerts on the benign populations`);
+// Route templating accuracy (scripts/eval-templating.ts): FHIR R4 examples and the same seeds' traffic.
+console.log(`\n${templatingReport({ seeds, days, scale })}`);
 console.log(`eval took ${((performance.now() - started) / 1000).toFixed(1)} s`);

@@ -2,18 +2,21 @@ import { mkdirSync } from 'node:fs';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Alert, Config } from '../libs/contracts/index.js';
 import type { Logger } from '../libs/log/index.js';
-import { createKeyService, type KeyService } from '../libs/auth/index.js';
-import { createTokenizer, loadOrCreateKey } from '../libs/privacy/index.js';
+import { createAuditLog, createKeyService, type AuditLog, type KeyService } from '../libs/auth/index.js';
+import { createKeyring, loadOrCreateKey, parsePreviousKeys, type Keyring, type Tokenizer } from '../libs/privacy/index.js';
 import { createRouteTemplater } from '../libs/routes/index.js';
 import { createStore } from '../libs/store/index.js';
 import type { Store } from '../libs/store/types.js';
 import { createDetectorRuntime, type DetectorRuntime } from '../detectors/framework.js';
+import { createBaselineSnapshotter, type BaselineSnapshotter, type Schedule } from '../libs/baseline/index.js';
 import { createAlertManager, type AlertManager } from './detect/alert-manager.js';
 import { createSuppressor, type Suppressor } from './detect/suppressions.js';
 import { createBatchWriter, type BatchWriter } from './ingest/batch-writer.js';
 import { createPipelineMetrics, type PipelineMetrics } from './ingest/metrics.js';
 import { createNormalizer, type Normalizer } from './ingest/normalize.js';
 import { createPipeline, type Pipeline } from './ingest/pipeline.js';
+import { createInventory, type Inventory } from './inventory/index.js';
+import { flushingInventory, withInventory } from './inventory/wiring.js';
 import { createDetectors } from './registry.js';
 
 /** The pipeline and everything it needs, shared by `vigil start` and `vigil replay`. */
@@ -25,13 +28,24 @@ export interface Core {
   writer: BatchWriter;
   pipeline: Pipeline;
   keys: KeyService;
+  /** Audit trail writer of the API (libs/auth/audit.ts); flushed by close(). */
+  audit: AuditLog;
+  /** The tokenizer events are built with; the API audit tokenizes identifiers in params with it. */
+  tokenizer: Tokenizer;
+  /** Every active tokenization key (current + privacy.previousTokenizationKeys), for lookups by a raw identifier. */
+  keyring: Keyring;
   /** The parts the pipeline is built from, for transports that build their own (services/kafka). */
   normalize: Normalizer;
   detectors: DetectorRuntime;
   metrics: PipelineMetrics;
   /** Baseline rows restored from the store at start (0 on a first start). */
   baselinesRestored: number;
-  close(): Promise<void>;
+  /** API inventory (services/inventory): fed with every detected event, flushed with the writer. */
+  inventory: Inventory;
+  /** Periodic incremental baseline snapshots (detection.snapshotIntervalSeconds), started by createCore. */
+  snapshots: BaselineSnapshotter;
+  /** `saveBaselines: false` is a crash-test seam: close as a kill -9 would leave the store (no final snapshot). */
+  close(opts?: { saveBaselines?: boolean }): Promise<void>;
 }
 
 /**
@@ -42,20 +56,22 @@ export interface Core {
 export async function openStore(config: Config, logger: Logger): Promise<Store> {
   if (!config.clickhouse.url) mkdirSync(config.dataDir, { recursive: true });
   const store = await createStore(
-    { clickhouse: config.clickhouse, dataDir: config.dataDir, retentionDays: config.retentionDays },
+    { clickhouse: config.clickhouse, dataDir: config.dataDir, retentionDays: config.retentionDays, auditRetentionDays: config.auth.audit.retentionDays },
     { logger },
   );
   await store.migrate();
   return store;
 }
 
-export async function createCore(config: Config, deps: { logger: Logger; store?: Store; registry?: Registry; onAlertsWritten?: (alerts: readonly Alert[]) => void }): Promise<Core> {
+export async function createCore(config: Config, deps: { logger: Logger; store?: Store; registry?: Registry; onAlertsWritten?: (alerts: readonly Alert[]) => void; snapshotSchedule?: Schedule }): Promise<Core> {
   const log = deps.logger;
   mkdirSync(config.dataDir, { recursive: true });
   const key = loadOrCreateKey({ dataDir: config.dataDir, ...(config.privacy.tokenizationKey ? { configured: config.privacy.tokenizationKey } : {}) });
   for (const w of key.warnings) log.warn({ event: 'tokenization_key_warning' }, w);
   if (key.source === 'created') log.info({ event: 'tokenization_key_created', path: key.path }, 'generated a tokenization key');
-  const tokenizer = createTokenizer(key.key);
+  // Key rotation: events get the current key's tokens; lookups try every active key (libs/privacy/keyring.ts).
+  const keyring = createKeyring(key.key, parsePreviousKeys(config.privacy.previousTokenizationKeys ?? []));
+  const tokenizer = keyring.current;
 
   const store = deps.store ?? (await openStore(config, log));
   const registry = deps.registry ?? new Registry();
@@ -67,14 +83,25 @@ export async function createCore(config: Config, deps: { logger: Logger; store?:
   const alerts = createAlertManager({ store, logger: log, suppressor, ...(deps.onAlertsWritten ? { onWritten: deps.onAlertsWritten } : {}) });
   await alerts.load();
   const metrics = createPipelineMetrics(registry);
-  const writer = createBatchWriter(config.ingest, { store, alerts, logger: log, metrics });
+  // Routes and specs before the first event; its flush rides the writer's, after the events it counts.
+  const inventory = createInventory(config.inventory, { store, logger: log });
+  await inventory.load();
+  inventory.start();
+  const writer = createBatchWriter(config.ingest, { store, alerts: flushingInventory(alerts, inventory), logger: log, metrics });
   const normalize = createNormalizer(config, { tokenizer, templater: createRouteTemplater() });
-  const detectors = createDetectorRuntime(createDetectors(config));
+  const detectors = withInventory(createDetectorRuntime(createDetectors(config)), inventory);
   // Learned baselines survive restarts: restore them before the first event is detected.
   const restored = detectors.restore(await store.loadBaselines());
   log.info({ event: 'baselines_restored', rows: restored });
   const pipeline = createPipeline({ normalize, detectors, alerts, writer, metrics });
-  const keys = createKeyService({ store });
+  // After the restore: the first periodic snapshot must not be taken from empty state.
+  const snapshots = createBaselineSnapshotter(
+    { intervalSeconds: config.detection.snapshotIntervalSeconds },
+    { source: detectors, sink: store, logger: log, registry, ...(deps.snapshotSchedule ? { schedule: deps.snapshotSchedule } : {}) },
+  );
+  snapshots.start();
+  const keys = createKeyService({ store, logger: log });
+  const audit = createAuditLog(config.auth.audit, { store, logger: log });
 
   return {
     store,
@@ -84,15 +111,26 @@ export async function createCore(config: Config, deps: { logger: Logger; store?:
     writer,
     pipeline,
     keys,
+    audit,
+    tokenizer,
+    keyring,
     normalize,
     detectors,
     metrics,
     baselinesRestored: restored,
-    async close() {
+    inventory,
+    snapshots,
+    async close(opts) {
+      // A periodic snapshot in flight finishes before the final one (and before the store closes).
+      await snapshots.stop();
       // Flush buffered rows (events, then dead letters, then alerts) before the store goes away,
       // then save what the detectors learned so the next start does not relearn from zero.
       await writer.stop();
-      await store.saveBaselines(detectors.snapshot(Date.now()));
+      inventory.stop();
+      if (opts?.saveBaselines !== false) await store.saveBaselines(detectors.snapshot(detectors.nextVersion(Date.now())));
+      // Last-used times and audit rows are written asynchronously: both before the store goes away.
+      await keys.flush();
+      await audit.stop().catch(() => undefined); // logged by the audit log with the row count
       await store.close();
     },
   };

@@ -25,6 +25,12 @@ import { createScrapingDetector } from '../detectors/scraping/index.js';
  * - Tables (libs/store/migrations): events, alerts, dead_letters, api_keys, baselines,
  *   suppressions, schema_migrations.
  * - Detectors: below, each with its OWASP API Security Top 10 2023 category.
+ * - SIEM delivery (services/notify, the notify role): tables destinations and deliveries (the
+ *   outbox); fed by the alert manager's onWritten hook, or in Kafka split mode by consuming
+ *   `vigil.alerts` in its own group (notify.kafkaGroupId, default vigil-notify).
+ * - API inventory (services/inventory, wired in services/core.ts around the detectors): tables
+ *   inventory_routes and api_specs; findings inventory/shadow-route, inventory/zombie-route,
+ *   inventory/undocumented-param (API9:2023) and inventory/unauthenticated-data (API2:2023).
  */
 export function createDetectors(config: Config): Detector[] {
   return [

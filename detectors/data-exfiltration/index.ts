@@ -19,6 +19,7 @@ import {
   type Tracked,
 } from '../../libs/baseline/index.js';
 import type { Finding, NormalizedEvent, Severity } from '../../libs/contracts/index.js';
+import { addPhi, mergePhi, phiEvidence, phiPhrase } from '../../libs/phi/index.js';
 import type { Detector } from '../framework.js';
 import { findingAbout } from '../framework.js';
 import { BULK_BIT, BULK_KINDS, bulkBits, kindsOf, type BulkKind } from './bulk.js';
@@ -61,6 +62,7 @@ export function createExfilDetector(cfg: ExfilConfig = DEFAULTS): Detector<Exfil
       observe(c.profile.bytes, closed, event.ts, ewma);
     }
     w.cur += event.responseBytes;
+    trackPhi(p.profile, event);
     if (w.alerted || event.responseBytes === 0) return [];
     const observed = estimate(w, event.ts, windowMs);
     let source: BaselineSource;
@@ -80,9 +82,10 @@ export function createExfilDetector(cfg: ExfilConfig = DEFAULTS): Detector<Exfil
     if (observed <= threshold) return [];
     w.alerted = true;
     const who = event.principal.id;
+    const phi = p.profile.phiStart === w.start ? p.profile.phi : undefined;
     const baseline = `its ${source === 'principal' ? 'own' : 'cohort’s'} baseline is ${mib(base.mean)} MiB (threshold ${mib(threshold)} MiB)`;
     return [
-      finding(event, observed > 4 * threshold ? 'high' : 'medium', `${who} received ${mib(observed)} MiB of responses within ${cfg.windowSeconds}s; ${baseline}`, {
+      finding(event, observed > 4 * threshold ? 'high' : 'medium', `${who} received ${mib(observed)} MiB of responses within ${cfg.windowSeconds}s${phiPhrase(phi)}; ${baseline}`, {
         pattern: 'volume_spike',
         confidence: confidence(source, observed, threshold),
         observedBytes: Math.round(observed),
@@ -94,6 +97,7 @@ export function createExfilDetector(cfg: ExfilConfig = DEFAULTS): Detector<Exfil
         peakBytes: Math.round(peak),
         thresholdBytes: Math.round(threshold),
         usualHour: isUsualHour(p.profile.hours, event.ts),
+        ...phiEvidence(phi),
       }),
     ];
   }
@@ -104,6 +108,8 @@ export function createExfilDetector(cfg: ExfilConfig = DEFAULTS): Detector<Exfil
     const principalLearned = !state.principals.learning(p);
     const cohortLearned = !state.cohorts.learning(c);
     const out: Finding[] = [];
+    // A bulk read is one request: what its own response disclosed.
+    const phi = mergePhi([event.phi]);
     for (const kind of kindsOf(fresh)) {
       const i = BULK_KINDS.indexOf(kind);
       const share = c.profile.members === 0 ? 0 : (c.profile.bulkUsers[i] ?? 0) / c.profile.members;
@@ -119,7 +125,7 @@ export function createExfilDetector(cfg: ExfilConfig = DEFAULTS): Detector<Exfil
       }
       const source: BaselineSource = principalLearned ? 'principal' : 'cohort';
       out.push(
-        finding(event, kind === 'export' || kind === 'everything' ? 'high' : 'medium', bulkSummary(event, kind, source, cohortLearned), {
+        finding(event, kind === 'export' || kind === 'everything' ? 'high' : 'medium', bulkSummary(event, kind, source, cohortLearned, phiPhrase(phi)), {
           pattern: 'bulk_new',
           confidence: round2(confidence(source, 1, 1) + (principalLearned && cohortLearned ? 0.1 : 0)),
           operation: kind,
@@ -131,6 +137,7 @@ export function createExfilDetector(cfg: ExfilConfig = DEFAULTS): Detector<Exfil
           cohortShare: round2(share),
           responseBytes: event.responseBytes,
           usualHour: isUsualHour(p.profile.hours, event.ts),
+          ...phiEvidence(phi),
         }),
       );
     }
@@ -154,12 +161,28 @@ export function createExfilDetector(cfg: ExfilConfig = DEFAULTS): Detector<Exfil
       hourAdd(p.profile.hours, event.ts);
       return found;
     },
-    snapshot: (state, version) => [
-      ...state.principals.snapshot(NAME, 'principal', version),
+    // With `select` (incremental snapshots, partition handoff) only those principals' rows are encoded.
+    snapshot: (state, version, select) => [
+      ...state.principals.snapshot(NAME, 'principal', version, select?.principals),
       ...state.cohorts.snapshot(NAME, 'cohort', version),
     ],
     restore: (state, rows) => state.principals.restore(NAME, 'principal', rows) + state.cohorts.restore(NAME, 'cohort', rows),
+    // Their partition moved to another instance, which loads these rows from the store.
+    forget: (state, principals) => {
+      state.principals.delete(principals);
+    },
   };
+}
+
+/** Merges the event's PHI into the principal's current-window PHI (reset when the window moves). */
+function trackPhi(p: PrincipalVolume, event: NormalizedEvent): void {
+  const start = p.window.start;
+  if (p.phiStart !== start) {
+    if (p.phi === undefined && event.phi === undefined) return;
+    p.phi = undefined;
+    p.phiStart = start;
+  }
+  p.phi = addPhi(p.phi, event.phi);
 }
 
 const OPERATION: Record<BulkKind, string> = {
@@ -169,13 +192,13 @@ const OPERATION: Record<BulkKind, string> = {
   revinclude: 'a _revinclude search',
 };
 
-function bulkSummary(event: NormalizedEvent, kind: BulkKind, source: BaselineSource, cohortLearned: boolean): string {
+function bulkSummary(event: NormalizedEvent, kind: BulkKind, source: BaselineSource, cohortLearned: boolean, phi: string): string {
   const who = event.principal.id;
   const why =
     source === 'principal'
       ? `it never did${cohortLearned ? ' and its cohort rarely does' : ''}`
       : 'it is new and its cohort never does';
-  return `${who} ran ${OPERATION[kind]} on ${event.route}; ${why}`;
+  return `${who} ran ${OPERATION[kind]} on ${event.route}${phi}; ${why}`;
 }
 
 function finding(event: NormalizedEvent, severity: Severity, summary: string, evidence: Record<string, unknown>): Finding {

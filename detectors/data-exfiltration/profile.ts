@@ -18,6 +18,7 @@ import {
   type ProfileCodec,
   type WindowCounter,
 } from '../../libs/baseline/index.js';
+import type { PhiEvidence } from '../../libs/phi/index.js';
 import { BULK_KINDS } from './bulk.js';
 
 /** Per principal: live window of response bytes, its baseline, the bulk kinds it uses, its hours. */
@@ -29,6 +30,12 @@ export interface PrincipalVolume {
   /** Bits of BULK_BIT this principal has used (while not alerting). */
   bulk: number;
   hours: HourProfile;
+  /**
+   * PHI in the responses of the current window (`phiStart` = window.start), for the finding's
+   * evidence. NOTE: transient: not encoded into snapshots, set only when an event carried PHI.
+   */
+  phi?: PhiEvidence;
+  phiStart?: number;
 }
 
 /** Per cohort: members' window bytes, how many members use each bulk kind, members seen. */

@@ -163,11 +163,16 @@ export function createScrapingDetector(cfg: ScrapingConfig = DEFAULTS): Detector
       }
       return out;
     },
-    snapshot: (state, version) => [
-      ...state.principals.snapshot(NAME, 'principal', version),
+    // With `select` (incremental snapshots, partition handoff) only those principals' rows are encoded.
+    snapshot: (state, version, select) => [
+      ...state.principals.snapshot(NAME, 'principal', version, select?.principals),
       ...state.cohorts.snapshot(NAME, 'cohort', version),
     ],
     restore: (state, rows) => state.principals.restore(NAME, 'principal', rows) + state.cohorts.restore(NAME, 'cohort', rows),
+    // Their partition moved to another instance, which loads these rows from the store.
+    forget: (state, principals) => {
+      state.principals.delete(principals);
+    },
   };
 }
 

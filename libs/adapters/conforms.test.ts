@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { ApiEventSchema, type ApiEvent, type ApiEventInput } from '../contracts/index.js';
+import { ApiEventSchema, MAX_BODY_CHARS, type ApiEvent, type ApiEventInput } from '../contracts/index.js';
 import { conforms, EVENT_KEYS } from './conforms.js';
 import { parseLine } from './index.js';
 import { fixtureLines } from './test-support/fixtures.js';
@@ -66,6 +66,8 @@ const INVALID: [string, Record<string, unknown>][] = [
   ['route too long', { gatewayRoute: 'r'.repeat(257) }],
   ['request id too long', { requestId: 'r'.repeat(257) }],
   ['fields value number', { fields: { a: 2 } }],
+  ['request body not text', { requestBody: { a: 1 } }],
+  ['response body too long', { responseBody: 'b'.repeat(MAX_BODY_CHARS + 1) }],
 ];
 
 /** Valid for zod, but the fast check leaves them to zod (defaults, offsets, stripping). */
@@ -118,6 +120,8 @@ describe('conforms agrees with ApiEventSchema', () => {
       gatewayRoute: 'r',
       requestId: 'q',
       fields: { user_id: 'u' },
+      requestBody: '{"resourceType":"Patient"}',
+      responseBody: '',
     };
     expect(conforms(full)).toBe(true);
     expect(ApiEventSchema.safeParse(full).success).toBe(true);

@@ -6,7 +6,7 @@
 // equal object. It may say false for a valid event (then zod decides and names the problem), never
 // true for an invalid one. conforms.test.ts checks this against zod on every fixture and on a
 // mutation per constraint, and fails when the contract gains a key this file does not know.
-import type { ApiEvent, ApiEventInput } from '../contracts/index.js';
+import { MAX_BODY_CHARS, type ApiEvent, type ApiEventInput } from '../contracts/index.js';
 import { isIsoZ } from './iso-time.js';
 
 /** The keys of ApiEventSchema, in contract order. */
@@ -30,6 +30,8 @@ export const EVENT_KEYS = [
   'gatewayRoute',
   'requestId',
   'fields',
+  'requestBody',
+  'responseBody',
 ] as const;
 const KNOWN = new Set<string>(EVENT_KEYS);
 
@@ -90,5 +92,6 @@ export function conforms(e: ApiEventInput): e is ApiEvent {
   if (!optTextObject(e.consumer, CONSUMER_KEYS) || !optTextObject(e.authenticatedEntity, ENTITY_KEYS)) return false;
   if (!optText(e.host, 512) || !optText(e.query, 16384)) return false;
   if (!optText(e.service, 256) || !optText(e.gatewayRoute, 256) || !optText(e.requestId, 256)) return false;
+  if (!optText(e.requestBody, MAX_BODY_CHARS) || !optText(e.responseBody, MAX_BODY_CHARS)) return false;
   return e.fields === undefined || stringMap(e.fields);
 }

@@ -2,6 +2,7 @@
 // https://developer.konghq.com/plugins/http-log/ ("Log format"). One JSON object per request; the
 // http-log plugin posts a JSON array when it batches (max_batch_size > 1).
 import type { ApiEventInput } from '../contracts/index.js';
+import { firstBody } from './body.js';
 import { isoFromMs } from './iso-time.js';
 import type { Mapped } from './outcome.js';
 import {
@@ -75,6 +76,10 @@ export function kongToEvent(entry: unknown): Mapped {
       requestHeaders['x-request-id'] ??
       responseHeaders['x-kong-request-id'],
     fields: fieldsOf(entry),
+    // Kong logs no bodies by default; custom_fields_by_lua adds them as request.body /
+    // response.body (docs/phi.md), some setups as top-level request_body / response_body.
+    requestBody: firstBody(request.body, entry.request_body),
+    responseBody: firstBody(response.body, entry.response_body),
   };
   if (problems.length > 0) return `kong: ${problems.join('; ')}`;
   return event;

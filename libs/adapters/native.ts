@@ -1,7 +1,7 @@
 // Vigil native JSON: a custom mirror writes ApiEvent itself (libs/contracts/event.ts), one per line.
 // ApiEventSchema does all the checking, always (the input is foreign); this only brings two things
 // into the shape every other adapter guarantees: time in UTC with Z, and lowercased header names.
-import { ApiEventSchema } from '../contracts/index.js';
+import { ApiEventSchema, MAX_BODY_CHARS } from '../contracts/index.js';
 import { toIsoZ } from './iso-time.js';
 import { describeIssues, type Mapped } from './outcome.js';
 import { isRecord } from './values.js';
@@ -19,6 +19,11 @@ export function nativeToEvent(entry: unknown): Mapped {
   if (req !== undefined) out = { ...out, requestHeaders: req };
   const res = lowercased(responseHeaders);
   if (res !== undefined) out = { ...out, responseHeaders: res };
+  // A body over the cap is cut, not rejected: rejecting would put the body into a dead letter.
+  for (const key of ['requestBody', 'responseBody'] as const) {
+    const body = out[key];
+    if (typeof body === 'string' && body.length > MAX_BODY_CHARS) out = { ...out, [key]: body.slice(0, MAX_BODY_CHARS) };
+  }
   const result = ApiEventSchema.safeParse(out);
   return result.success ? result.data : describeIssues(result.error);
 }

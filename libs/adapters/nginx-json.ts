@@ -4,6 +4,7 @@
 //   sent_http_<name>  -> response header <name>
 //   any other key the event has no place for -> `fields` (e.g. "user_id":"$jwt_claim_sub")
 import type { ApiEventInput } from '../contracts/index.js';
+import { firstBody } from './body.js';
 import { isoFromMs, toIsoZ } from './iso-time.js';
 import { parseClfTime } from './nginx-combined.js';
 import type { Mapped } from './outcome.js';
@@ -37,6 +38,10 @@ const MAPPED_KEYS = new Set([
   'request_time',
   'remote_addr',
   'request_id',
+  // Bodies (docs/phi.md): $request_body, and a response body only OpenResty can capture.
+  'request_body',
+  'response_body',
+  'resp_body',
 ]);
 
 export function nginxJsonToEvent(entry: unknown): Mapped {
@@ -100,6 +105,10 @@ export function nginxJsonToEvent(entry: unknown): Mapped {
     // A client- or gateway-supplied X-Request-ID correlates across hops; $request_id only inside nginx.
     requestId: requestHeaders['x-request-id'] ?? optString(entry.request_id),
     fields,
+    requestBody: firstBody(entry.request_body),
+    // NOTE: stock nginx has no variable for the response body; these keys are only filled by an
+    // OpenResty body_filter_by_lua that copies it into a variable (docs/phi.md).
+    responseBody: firstBody(entry.response_body, entry.resp_body),
   };
   if (problems.length > 0) return `nginx: ${problems.join('; ')}`;
   return event;

@@ -119,7 +119,13 @@ export function parseBody(body: string, format: InputFormat): BodyItem[] {
     }
     if (parsed) {
       if (!Array.isArray(value)) return [{ position: 0, outcome: valueOutcome(value, format), raw: body }];
-      return value.map((item: unknown, position) => ({ position, outcome: valueOutcome(item, format), raw: JSON.stringify(item) }));
+      return value.map((item: unknown, position) => {
+        const raw = stringifyItem(item);
+        // Too deep to re-serialize (JSON.parse nests further than JSON.stringify can recurse): the
+        // item becomes a dead letter keeping the body's text, which the dead-letter store truncates.
+        if (raw === undefined) return { position, outcome: deadLetter(format === 'auto' ? 'unknown' : format, 'JSON nested too deeply'), raw: body };
+        return { position, outcome: valueOutcome(item, format), raw };
+      });
     }
     // A pretty-printed document whose first line is a lone bracket is one broken value, not NDJSON.
     const firstLineEnd = body.indexOf('\n', first);
@@ -131,4 +137,13 @@ export function parseBody(body: string, format: InputFormat): BodyItem[] {
   const lines = body.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
   return lines.map((line, position) => ({ position, outcome: parseLine(line, format), raw: line }));
+}
+
+function stringifyItem(item: unknown): string | undefined {
+  try {
+    return JSON.stringify(item);
+  } catch (e) {
+    if (e instanceof RangeError) return undefined;
+    throw e;
+  }
 }

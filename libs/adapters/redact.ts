@@ -1,6 +1,8 @@
 // Dead letters keep the offending input so an operator can see what went wrong, but bearer tokens,
 // API keys and cookies must never reach storage (CONVENTIONS: privacy is a default). redactRaw
 // masks them and truncates, whatever the format, including input that is not valid JSON at all.
+// Mirrored bodies (PHI) are masked whole first (redact-body.ts).
+import { maskBodies } from './redact-body.js';
 
 /** What a dead letter may keep of its input. */
 export const MAX_RAW_BYTES = 4096;
@@ -55,7 +57,11 @@ const HEADER_LINE = /\b(proxy-authorization|authorization|set-cookie|cookie|x-ap
  * (a marker says how long the input was when it had to be cut).
  */
 export function redactRaw(raw: string): string {
-  let text = raw.length > SCAN_CHARS ? raw.slice(0, SCAN_CHARS) : raw;
+  // NOTE: bodies are masked on the whole input, before the scan cut: a body member must be
+  // skipped as a whole, or its tail would survive past the cut.
+  const masked = maskBodies(raw);
+  const cut = masked.length > SCAN_CHARS;
+  let text = cut ? masked.slice(0, SCAN_CHARS) : masked;
   text = text.replace(JSON_MEMBER, (whole: string, name: string, sep: string) =>
     isSecretName(name) ? `"${name}"${sep}"${MASK}"` : whole,
   );
@@ -64,7 +70,7 @@ export function redactRaw(raw: string): string {
     .replace(QUERY_SECRET, (_m: string, name: string) => `${name}=${MASK}`)
     .replace(JWT, MASK)
     .replace(HEADER_LINE, (_m: string, name: string, sep: string) => `${name}${sep}${MASK}`);
-  return truncateUtf8(text, raw, raw.length > SCAN_CHARS);
+  return truncateUtf8(text, raw, cut);
 }
 
 function truncateUtf8(text: string, original: string, alreadyCut: boolean): string {

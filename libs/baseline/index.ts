@@ -24,9 +24,12 @@ export {
   type BaselineSnapshot,
   type BaselineScope,
   type Persistent,
+  type SnapshotSelect,
 } from './snapshot.js';
+export { createChangeTracker, type ChangeTracker, type ChangeTrackerOptions } from './changes.js';
 export { measureHeapPerItem } from './memory.js';
 export { confidence, round2, type BaselineSource } from './confidence.js';
 export { newPeak, peakAt, observePeak, isPeak, PEAK_BYTES, type Peak } from './peak.js';
 export { createPrincipalMemo, createCohortKeyMemo, COHORT_MEMO_CAPACITY, type PrincipalMemo } from './principal-memo.js';
 export { createRouteMemo, ROUTE_MEMO_CAPACITY, type RouteMemo } from './route-memo.js';
+export { createBaselineSnapshotter, type BaselineSnapshotter, type Schedule, type SnapshotSink, type SnapshotSource } from './snapshotter.js';

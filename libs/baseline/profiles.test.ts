@@ -82,6 +82,18 @@ describe('profile map', () => {
     expect([...small.entries()].map((t) => t.key).sort()).toEqual(['p6', 'p7', 'p8', 'p9']);
   });
 
+  it('snapshots only the keys asked for, without promoting them, and forgets deleted keys', () => {
+    const m = createProfileMap({ capacity: 4, learning, codec: demoCodec });
+    for (let i = 0; i < 4; i++) m.touch(`p${i}`, T0 + i);
+    // p0 and p1 sit in the old generation: a snapshot of p0 must not make it young again.
+    expect(m.snapshot('rate', 'principal', 1, new Set(['p0', 'p3', 'gone'])).map((r) => r.key)).toEqual(['p0', 'p3']);
+    m.touch('p4', T0 + 4);
+    m.touch('p5', T0 + 5);
+    expect([...m.entries()].map((t) => t.key).sort()).toEqual(['p2', 'p3', 'p4', 'p5']);
+    expect(m.delete(['p2', 'p9'])).toBe(1);
+    expect([...m.entries()].map((t) => t.key).sort()).toEqual(['p3', 'p4', 'p5']);
+  });
+
   it('keys cohorts by app and the sorted scope set', () => {
     expect(cohortKey({ app: 'app:portal', scopes: ['patient/*.read', 'launch/patient'] })).toBe('app:portal|launch/patient patient/*.read');
     expect(cohortKey({ scopes: [] })).toBe('-|');

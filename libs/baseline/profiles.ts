@@ -42,7 +42,10 @@ export interface ProfileMap<P> {
   /** Estimated heap bytes of all entries. */
   approxBytes(): number;
   entries(): Iterable<Tracked<P>>;
-  snapshot(detector: string, scope: BaselineScope, version: number): BaselineSnapshot[];
+  /** Rows of every entry, or only of the entries whose key is in `keys` (incremental snapshots). */
+  snapshot(detector: string, scope: BaselineScope, version: number, keys?: ReadonlySet<string>): BaselineSnapshot[];
+  /** Forgets these entries (their principal moved to another instance); returns how many were held. */
+  delete(keys: Iterable<string>): number;
   /** Loads rows of this detector and scope; returns how many were taken. */
   restore(detector: string, scope: BaselineScope, rows: readonly BaselineSnapshot[]): number;
 }
@@ -80,6 +83,13 @@ export function createProfileMap<P>(opts: { capacity: number; learning: Learning
     for (const t of old.values()) if (young.get(t.key) !== t) yield t;
   }
 
+  function* pick(keys: ReadonlySet<string>): Generator<Tracked<P>> {
+    for (const k of keys) {
+      const t = young.get(k) ?? old.get(k);
+      if (t !== undefined) yield t;
+    }
+  }
+
   return {
     touch(key, ts) {
       let t = get(key);
@@ -105,9 +115,11 @@ export function createProfileMap<P>(opts: { capacity: number; learning: Learning
       return n;
     },
     entries,
-    snapshot(detector, scope, version) {
+    snapshot(detector, scope, version, keys) {
       const rows: BaselineSnapshot[] = [];
-      for (const t of entries()) {
+      // NOTE: a keyed lookup must not promote (get() does): a snapshot is not activity.
+      const picked = keys === undefined ? entries() : pick(keys);
+      for (const t of picked) {
         rows.push({
           detector,
           scope,
@@ -120,6 +132,14 @@ export function createProfileMap<P>(opts: { capacity: number; learning: Learning
         });
       }
       return rows;
+    },
+    delete(keys) {
+      let n = 0;
+      for (const k of keys) {
+        const had = young.delete(k);
+        if (old.delete(k) || had) n++;
+      }
+      return n;
     },
     restore(detector, scope, rows) {
       let taken = 0;

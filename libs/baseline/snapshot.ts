@@ -21,6 +21,12 @@ export const BaselineSnapshotSchema = z.object({
   /** Observations counted toward the learning period. */
   events: z.number().int().nonnegative(),
   state: z.string(),
+  /**
+   * The `vigil.events` partition the principal's events arrive on (Kafka detect role), so a new
+   * owner of that partition loads exactly these rows (migration 0015). Absent: not known (cohort
+   * rows, HTTP/file ingest, rows saved before 0015).
+   */
+  partition: z.number().int().nonnegative().optional(),
 });
 export type BaselineSnapshot = z.infer<typeof BaselineSnapshotSchema>;
 
@@ -29,7 +35,22 @@ export type BaselineSnapshot = z.infer<typeof BaselineSnapshotSchema>;
  * shutdown (or a timer) can save it. Pure over the state object, like `detect`.
  */
 export interface Persistent<S> {
-  snapshot(state: S, version: number): BaselineSnapshot[];
+  /**
+   * Rows of the state. With `select`, only principal rows whose key it holds are needed (cohort rows
+   * always): a detector may ignore it (the runtime filters anyway), passing it to
+   * `ProfileMap.snapshot` only saves encoding the rows that would be thrown away.
+   */
+  snapshot(state: S, version: number, select?: SnapshotSelect): BaselineSnapshot[];
   /** Returns how many rows were taken; rows of other detectors or that fail to decode are skipped. */
   restore(state: S, rows: readonly BaselineSnapshot[]): number;
+  /**
+   * Optional: drop these principals' state (their partition moved to another instance). Without
+   * it their state stays until LRU eviction; the runtime never writes it back (see framework.ts).
+   */
+  forget?(state: S, principals: ReadonlySet<string>): void;
+}
+
+/** Which principal rows a snapshot needs (the keys of `scope: 'principal'` rows). */
+export interface SnapshotSelect {
+  principals: ReadonlySet<string>;
 }

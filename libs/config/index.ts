@@ -24,6 +24,8 @@ export const ENV_KEYS: Record<string, string> = {
   VIGIL_INGEST_FLUSH_MS: 'ingest.flushIntervalMs',
   VIGIL_INGEST_MAX_BODY_BYTES: 'ingest.maxBodyBytes',
   VIGIL_ENUM_WINDOW_SECONDS: 'detection.enumeration.windowSeconds',
+  VIGIL_SNAPSHOT_INTERVAL_SECONDS: 'detection.snapshotIntervalSeconds',
+  VIGIL_HANDOFF_WAIT_SECONDS: 'detection.handoffWaitSeconds',
   VIGIL_ENUM_MIN_DISTINCT: 'detection.enumeration.minDistinct',
   VIGIL_ENUM_BASELINE_MULTIPLIER: 'detection.enumeration.baselineMultiplier',
   VIGIL_ENUM_LEARNING_WINDOWS: 'detection.enumeration.learningWindows',
@@ -49,10 +51,43 @@ export const ENV_KEYS: Record<string, string> = {
   KAFKA_SASL_MECHANISM: 'kafka.saslMechanism',
   KAFKA_SASL_USERNAME: 'kafka.saslUsername',
   KAFKA_SASL_PASSWORD: 'kafka.saslPassword',
+  VIGIL_OIDC_ISSUER: 'auth.oidc.issuer',
+  VIGIL_OIDC_AUDIENCE: 'auth.oidc.audience',
+  VIGIL_OIDC_JWKS_URI: 'auth.oidc.jwksUri',
+  VIGIL_OIDC_CLOCK_TOLERANCE_SECONDS: 'auth.oidc.clockToleranceSeconds',
+  VIGIL_OIDC_ALGORITHMS: 'auth.oidc.algorithms',
+  VIGIL_OIDC_ROLE_CLAIM: 'auth.oidc.roleClaim',
+  VIGIL_OIDC_ROLE_MAPPING: 'auth.oidc.roleMapping',
+  VIGIL_AUDIT_RETENTION_DAYS: 'auth.audit.retentionDays',
+  VIGIL_AUDIT_BATCH_SIZE: 'auth.audit.batchSize',
+  VIGIL_AUDIT_FLUSH_MS: 'auth.audit.flushIntervalMs',
+  CLICKHOUSE_CA_FILE: 'clickhouse.caFile',
+  CLICKHOUSE_READ_USER: 'clickhouse.readUser',
+  CLICKHOUSE_READ_PASSWORD: 'clickhouse.readPassword',
+  VIGIL_PREVIOUS_TOKENIZATION_KEYS: 'privacy.previousTokenizationKeys',
+  VIGIL_TLS_CERT_FILE: 'api.tlsCertFile',
+  VIGIL_TLS_KEY_FILE: 'api.tlsKeyFile',
+  VIGIL_TLS_CA_FILE: 'api.tlsCaFile',
+  VIGIL_RATE_LIMIT_PER_MINUTE: 'api.rateLimitPerMinute',
+  VIGIL_INGEST_RATE_LIMIT_PER_MINUTE: 'api.ingestRateLimitPerMinute',
+  VIGIL_NOTIFY_MAX_ATTEMPTS: 'notify.maxAttempts',
+  VIGIL_NOTIFY_BASE_DELAY_MS: 'notify.baseDelayMs',
+  VIGIL_NOTIFY_MAX_DELAY_MS: 'notify.maxDelayMs',
+  VIGIL_NOTIFY_TIMEOUT_MS: 'notify.timeoutMs',
+  VIGIL_NOTIFY_CONCURRENCY: 'notify.concurrency',
+  VIGIL_NOTIFY_POLL_MS: 'notify.pollIntervalMs',
+  KAFKA_NOTIFY_GROUP_ID: 'notify.kafkaGroupId',
+  VIGIL_PHI_MAX_SCAN_BYTES: 'phi.maxScanBytes',
+  VIGIL_INVENTORY_STALE_DAYS: 'inventory.staleDays',
+  VIGIL_INVENTORY_ALERTS: 'inventory.alerts',
 };
 
 /** Secrets may come from files (Docker/Kubernetes secrets): VAR_FILE=/run/secrets/x. */
 const SECRET_VARS = ['CLICKHOUSE_PASSWORD', 'VIGIL_TOKENIZATION_KEY', 'KAFKA_SASL_PASSWORD'];
+// A file with one previous tokenization key per line (key rotation, libs/privacy/keyring.ts).
+SECRET_VARS.push('VIGIL_PREVIOUS_TOKENIZATION_KEYS');
+// The read-only ClickHouse user's password (libs/store/db.ts openDbReader).
+SECRET_VARS.push('CLICKHOUSE_READ_PASSWORD');
 
 type Tree = Record<string, unknown>;
 

@@ -1,4 +1,10 @@
 import { z } from 'zod';
+import { AUTH_DEFAULTS, AuthConfigSchema } from './auth-config.js';
+import { API_SECURITY_DEFAULTS, ApiSecurityConfigSchema } from './api-config.js';
+import { NOTIFY_DEFAULTS, NotifyConfigSchema } from './notify-config.js';
+import { PHI_DEFAULTS, PhiConfigSchema } from './phi-config.js';
+import { INVENTORY_DEFAULTS, InventoryConfigSchema } from './inventory-config.js';
+import { HandoffWaitSchema, SNAPSHOT_DEFAULTS, SnapshotIntervalSchema } from './snapshot-config.js';
 
 const csv = z
   .string()
@@ -97,6 +103,16 @@ export const ConfigSchema = z.object({
         .string()
         .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'database name: letters, digits and _')
         .default('vigil'),
+      /** PEM CA bundle that signed the server's certificate, for an https:// url with a private CA. */
+      caFile: z.string().min(1).optional(),
+      /**
+       * Server mode: the user the read-only connection (every SELECT the API serves) logs in as,
+       * e.g. one granted only SELECT (docs/security-access.md). Unset: the reads use `user` too,
+       * still with readonly=1 on every query.
+       */
+      readUser: z.string().min(1).optional(),
+      /** Password of readUser (CLICKHOUSE_READ_PASSWORD or CLICKHOUSE_READ_PASSWORD_FILE). */
+      readPassword: z.string().optional(),
     })
     .default({ user: 'default', password: '', database: 'vigil' }),
   retentionDays: z.coerce.number().int().min(1).max(3650).default(30),
@@ -104,6 +120,14 @@ export const ConfigSchema = z.object({
     .object({
       /** Hex or base64, at least 32 bytes. Unset in embedded mode: generated into <dataDir>/tokenization.key. */
       tokenizationKey: z.string().min(1).optional(),
+      /**
+       * Keys used before the current one (rotation): events keep being tokenized with
+       * tokenizationKey only, while lookups by a raw identifier match tokens of every key here too.
+       * A list, or one string of keys separated by commas, spaces or newlines (a key file).
+       */
+      previousTokenizationKeys: z
+        .union([z.array(z.string().min(1)), z.string().transform((s) => s.split(/[\s,]+/).filter(Boolean))])
+        .optional(),
     })
     .default({}),
   identity: z
@@ -154,15 +178,19 @@ export const ConfigSchema = z.object({
           minFailures: z.coerce.number().int().min(2).default(15),
         })
         .default({ windowSeconds: 300, minDistinct: 20, baselineMultiplier: 4, learningWindows: 3, sequentialRun: 10, minFailures: 15 }),
+      /** Baseline snapshots and Kafka handoff (libs/contracts/snapshot-config.ts). */
+      snapshotIntervalSeconds: SnapshotIntervalSchema,
+      handoffWaitSeconds: HandoffWaitSchema,
     })
     .default({
       enumeration: { windowSeconds: 300, minDistinct: 20, baselineMultiplier: 4, learningWindows: 3, sequentialRun: 10, minFailures: 15 },
+      ...SNAPSHOT_DEFAULTS,
     }),
   /** Treat "true"/"1" in env as booleans. */
   trustProxy: bool.default(false),
   /**
    * What this process runs (`vigil start --roles`). ingest: raw topic -> normalize; detect:
-   * detectors + store; api: HTTP API and /v1/ingest; notify: reserved for outbound notifiers.
+   * detectors + store; api: HTTP API and /v1/ingest; notify: SIEM delivery (outbox worker; in Kafka split mode it consumes vigil.alerts).
    */
   roles: z
     .union([z.array(RoleName), csv.pipe(z.array(RoleName))])
@@ -170,6 +198,16 @@ export const ConfigSchema = z.object({
     .default(['ingest', 'detect', 'api', 'notify']),
   /** Kafka mode is on when `brokers` is non-empty; without brokers Vigil ingests over HTTP and files only. */
   kafka: KafkaConfigSchema.default(KAFKA_DEFAULTS),
+  /** Vigil's own API: OIDC single sign-on and the audit trail (libs/auth, docs/security-access.md). */
+  auth: AuthConfigSchema.default(AUTH_DEFAULTS),
+  /** API transport security and abuse limits (libs/contracts/api-config.ts). */
+  api: ApiSecurityConfigSchema.default(API_SECURITY_DEFAULTS),
+  /** SIEM delivery: destinations declared in the file and the retry worker (libs/contracts/notify-config.ts). */
+  notify: NotifyConfigSchema.default(NOTIFY_DEFAULTS),
+  /** PHI classification of mirrored bodies (libs/contracts/phi-config.ts, docs/phi.md). */
+  phi: PhiConfigSchema.default(PHI_DEFAULTS),
+  /** API discovery and inventory: declared specs, zombie staleness, alerts (libs/contracts/inventory-config.ts, docs/inventory.md). */
+  inventory: InventoryConfigSchema.default(INVENTORY_DEFAULTS),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 export type ConfigInput = z.input<typeof ConfigSchema>;

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 
+/** Longest body an ApiEvent carries (UTF-16 units); adapters cut longer ones (the PHI scan cap is lower). */
+export const MAX_BODY_CHARS = 1024 * 1024;
+
 /**
  * ApiEvent: one HTTP exchange as a gateway or mirror saw it, before enrichment.
  * Every adapter (Kong, nginx, Envoy) produces exactly this shape, and it is also the
@@ -41,6 +44,13 @@ export const ApiEventSchema = z
     requestId: z.string().max(256).optional(),
     /** Custom mirror fields (e.g. nginx variables holding a user id), used by identity configuration. */
     fields: z.record(z.string(), z.string()).optional(),
+    /**
+     * Mirrored request / response body, when the gateway logs it (docs/phi.md). NOTE: in-memory
+     * only, like the raw path: the normalizer classifies it for PHI (`NormalizedEvent.phi`) and
+     * drops it; no body is ever stored, logged or sent. Adapters cut longer bodies to MAX_BODY_CHARS.
+     */
+    requestBody: z.string().max(MAX_BODY_CHARS).optional(),
+    responseBody: z.string().max(MAX_BODY_CHARS).optional(),
   })
   .strict();
 export type ApiEvent = z.infer<typeof ApiEventSchema>;
@@ -111,6 +121,24 @@ export const PagingSchema = z.object({
 });
 export type Paging = z.infer<typeof PagingSchema>;
 
+/** Kinds of PHI the classifier (libs/phi) reports; see libs/phi/README.md for the exact rules. */
+export const PhiCategorySchema = z.enum(['fhir-resource', 'name', 'dob', 'ssn', 'mrn', 'npi']);
+export type PhiCategory = z.infer<typeof PhiCategorySchema>;
+
+/**
+ * What the mirrored bodies of one exchange showed. Categories and FHIR type names only: never a
+ * matched value. `categories: []` means bodies were seen and nothing was found.
+ */
+export const PhiSchema = z.object({
+  /** In CATEGORY_ORDER (fhir-resource, name, dob, ssn, mrn, npi), no duplicates. */
+  categories: z.array(PhiCategorySchema),
+  /** PHI-bearing FHIR resource types seen (a resource, Bundle entries), sorted. */
+  resourceTypes: z.array(z.string()),
+  /** Which bodies showed something: 'response' means the route returned PHI. */
+  in: z.array(z.enum(['request', 'response'])),
+});
+export type Phi = z.infer<typeof PhiSchema>;
+
 /** The enriched, tokenized event detectors see and the store keeps. */
 export const NormalizedEventSchema = z.object({
   /** Deterministic: the same source line yields the same id, so replays deduplicate. */
@@ -136,6 +164,11 @@ export const NormalizedEventSchema = z.object({
   objects: z.array(ObjectRefSchema),
   /** Present when the query had paging parameters. NOTE: in-memory only; the store has no column for it. */
   paging: PagingSchema.optional(),
+  /**
+   * PHI classification of the mirrored bodies (libs/phi). Absent: no body was seen (the gateway
+   * does not log them). Present with `categories: []`: bodies were seen and showed no PHI.
+   */
+  phi: PhiSchema.optional(),
 });
 export type NormalizedEvent = z.infer<typeof NormalizedEventSchema>;
 

@@ -4,3 +4,7 @@ export * from './alert.js';
 export * from './keys.js';
 export * from './config.js';
 export * from './destination.js';
+export * from './notify-config.js';
+export * from './auth-config.js';
+export * from './audit.js';
+export * from './phi-config.js';

@@ -14,5 +14,13 @@ export const ApiKeyRecordSchema = z.object({
   createdAt: z.string(),
   revokedAt: z.string().optional(),
   label: z.string().optional(),
+  /** After this time the key answers 401 "expired"; set at creation or by a rotation's grace period. */
+  expiresAt: z.string().optional(),
+  /** Set on the old key by a rotation: the id of the key that replaces it. */
+  replacedBy: z.string().optional(),
+  /** Set on the new key by a rotation: the id of the key it replaces. */
+  rotatedFrom: z.string().optional(),
+  /** Last successful authentication, written at most once a minute per key (so up to a minute stale). */
+  lastUsedAt: z.string().optional(),
 });
 export type ApiKeyRecord = z.infer<typeof ApiKeyRecordSchema>;

@@ -35,12 +35,15 @@ export interface BatchHandler {
 
 /**
  * Per-partition state handoff (e.g. detector baselines). Both hooks are awaited before the next
- * message is handled. `onAssigned` gets only partitions newly ours; `onRevoked` gets every partition
- * owned when a rebalance starts (we cannot know yet which ones stay) or the ones we stop with. NOTE: kafkajs uses the eager rebalance protocol and has no "partitions
- * revoked" callback that can hold a rejoin: on a graceful stop `onRevoked` runs after the last
- * commit and before the group is left (an exact handoff); on a rebalance started by another member it
- * runs as the rebalance starts, concurrently with the rejoin, so a new owner may load before the
- * old one saved. State that must be exact should be saved with each flush, not only on revoke.
+ * message is handled. `onAssigned` runs on every assignment change with only the partitions newly
+ * ours (possibly none, when partitions were only taken away; `assignment()` is already the new
+ * one); `onRevoked` gets every partition owned when a rebalance starts (we cannot know yet which
+ * ones stay) or the ones we stop with. NOTE: kafkajs uses the eager rebalance protocol and has no
+ * "partitions revoked" callback that can hold a rejoin: on a graceful stop `onRevoked` runs after
+ * the last commit and before the group is left (an exact handoff); on a rebalance started by
+ * another member it runs as the rebalance starts, concurrently with the rejoin, so a new owner may
+ * be assigned before the old one saved. The new owner must therefore wait for proof of the save
+ * (services/kafka/handoff.ts compares a saved marker with the committed offset).
  */
 export interface PartitionHooks {
   onAssigned?(partitions: TopicPartition[]): Promise<void>;
@@ -123,7 +126,10 @@ export function createConsumerLoop(
     // Eager protocol: every partition may move, and we learn which only after the join, so save all
     // now. Partitions we keep are not loaded again (their in-memory state is still ours).
     revokedAll = true;
-    if (assigned.length > 0 && deps.hooks?.onRevoked) revoking = deps.hooks.onRevoked([...assigned]);
+    // NOTE: what the broker gave us last, even if no batch has applied it yet: a partition lost
+    // in a join we never acted on is not ours to save any more.
+    const owned = pendingJoin ?? assigned;
+    if (owned.length > 0 && deps.hooks?.onRevoked) revoking = deps.hooks.onRevoked([...owned]);
   });
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     if (!payload.restart) fail(payload.error);
@@ -146,7 +152,9 @@ export function createConsumerLoop(
     log.info({ event: 'kafka_partitions_assigned', partitions: next.map(key), gained: gained.length, lost: lost.length });
     if (lost.length > 0 && !revokedAll) await deps.hooks?.onRevoked?.(lost);
     revokedAll = false;
-    if (gained.length > 0) await deps.hooks?.onAssigned?.(gained);
+    // Also when only partitions were lost: the hook learns the new assignment (assignment()) and can
+    // drop state of partitions that moved away.
+    if (gained.length > 0 || lost.length > 0) await deps.hooks?.onAssigned?.(gained);
   }
 
   /** Flushes until it succeeds; pauses the partition while the store is unavailable. */
@@ -178,6 +186,24 @@ export function createConsumerLoop(
     await p.commitOffsetsIfNecessary({ topics: [{ topic: p.batch.topic, partitions: [{ partition: p.batch.partition, offset: next }] }] });
   }
 
+  /**
+   * A heartbeat that finds the group rebalancing throws (kafkajs then rejoins). Make what was handled
+   * durable and commit it first: the group still accepts commits while it prepares the rebalance,
+   * so the partition's next owner resumes exactly where this member's state (and its handoff) ends
+   * instead of replaying the tail into state that already counted it.
+   */
+  async function heartbeat(p: EachBatchPayload, last: string | undefined, flushed: string | undefined): Promise<void> {
+    try {
+      await p.heartbeat();
+    } catch (e) {
+      if (last !== undefined && last !== flushed && !stopping) {
+        await durable(p);
+        await commit(p, last).catch((c: unknown) => log.warn({ event: 'kafka_commit_on_rebalance_failed', err_message: errorMessage(c) }));
+      }
+      throw e;
+    }
+  }
+
   async function eachBatch(p: EachBatchPayload): Promise<void> {
     if (stopping || failure !== undefined) return;
     await applyJoin();
@@ -203,7 +229,7 @@ export function createConsumerLoop(
         await commit(p, m.offset);
         flushed = m.offset;
       }
-      if (++n % 500 === 0) await p.heartbeat();
+      if (++n % 500 === 0) await heartbeat(p, last, flushed);
     }
     if (last !== undefined && last !== flushed) {
       await durable(p);
@@ -233,8 +259,13 @@ export function createConsumerLoop(
       }
       if (inFlight) await inFlight.catch(() => undefined);
       // 3. Hand partition state over while we still own the partitions, then 4. leave and disconnect.
-      if (failure === undefined && assigned.length > 0) await deps.hooks?.onRevoked?.(assigned);
+      const owned = pendingJoin ?? assigned;
+      if (failure === undefined && owned.length > 0) await deps.hooks?.onRevoked?.([...owned]);
       await consumer.disconnect();
+      // Out of the group we own nothing: state saved after this (e.g. a final snapshot) must not
+      // claim partitions another member now owns.
+      assigned = [];
+      pendingJoin = undefined;
     })();
     return stopped;
   }

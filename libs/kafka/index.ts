@@ -3,4 +3,4 @@ export { createConsumerLoop, type BatchHandler, type ConsumedMessage, type Consu
 export { createDeadLetterTopic, DEAD_LETTER_HEADERS, type DeadLetterTopic } from './dead-letters.js';
 export { createProducer, type KafkaProducer, type OutRecord } from './producer.js';
 export { isRetriable } from './retry.js';
-export { committedTotal, ensureTopics } from './topics.js';
+export { committedOffsets, committedTotal, ensureTopics } from './topics.js';

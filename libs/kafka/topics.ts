@@ -34,3 +34,21 @@ export async function committedTotal(kafka: Kafka, groupId: string, topic: strin
     await admin.disconnect();
   }
 }
+
+/**
+ * The group's committed offset (the next offset it will consume) per partition of `topic`; a
+ * partition without a commit is absent. Used by the baseline handoff to know what state a new owner
+ * must start from.
+ */
+export async function committedOffsets(kafka: Kafka, groupId: string, topic: string): Promise<Map<number, bigint>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    const out = new Map<number, bigint>();
+    for (const p of entry?.partitions ?? []) if (BigInt(p.offset) >= 0n) out.set(p.partition, BigInt(p.offset));
+    return out;
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -29,6 +29,16 @@ export const REDACT_PATHS = [
   '*.tokenizationKey',
   'key',
   '*.key',
+  // Config secrets, also when a whole config object (or its kafkajs options) is nested one level
+  // deeper, e.g. { config: { kafka: { saslPassword } } }: never done on purpose, redacted anyway.
+  'saslPassword',
+  '*.saslPassword',
+  '*.*.saslPassword',
+  '*.*.password',
+  '*.*.tokenizationKey',
+  'previousTokenizationKeys',
+  '*.previousTokenizationKeys',
+  '*.*.previousTokenizationKeys',
 ];
 
 export function createLogger(opts: { level: string; name?: string }, destination?: DestinationStream): Logger {

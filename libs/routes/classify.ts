@@ -8,6 +8,7 @@ export type SegmentKind = 'id' | 'literal' | 'unknown';
 
 const NUMERIC_RE = /^\d+$/;
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const ISO_DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 const HEX_RE = /^[0-9a-f]{12,}$/i;
 const OPAQUE_RE = /^[A-Za-z0-9_\-.~+=]{20,}$/;
 const EMAIL_RE = /^[^@\s/]+@[^@\s/]+\.[^@\s/]+$/;
@@ -17,17 +18,29 @@ const HAS_DIGIT_RE = /\d/;
 const HAS_LETTER_RE = /[A-Za-z]/;
 const PASCAL_WORD_RE = /^(?:[A-Z][a-z]+)+$/;
 
-export function classifySegment(segment: string, previous: string | undefined): SegmentKind {
+/** FHIR logical ids as servers really use them (some R4 examples exceed the 64 characters of the spec). */
+const FHIR_ID_LOOSE_RE = /^[A-Za-z0-9\-.]{1,128}$/;
+
+/**
+ * `fhirContext`: an earlier segment of the path marks a FHIR base (`fhir`, `R4`, `baseR4`). There,
+ * whatever follows a resource type is its logical id unless it is an operation or a control, even
+ * a word (`ImplementationGuide/fhir`), a version-like code (`ClaimResponse/R3500`) or a type name
+ * (`StructureDefinition/Patient`), because FHIR REST allows nothing else in that position.
+ */
+export function classifySegment(segment: string, previous: string | undefined, fhirContext = false): SegmentKind {
   if (segment === '') return 'literal';
   // FHIR versioned read: the version id after _history names a version, so it is an id.
   if (previous === '_history') return 'id';
   // FHIR operations ($everything, $export) and controls (_history, _search) are endpoints.
   if (segment.startsWith('$') || segment.startsWith('_')) return 'literal';
+  if (fhirContext && previous !== undefined && FHIR_RESOURCE_TYPES.has(previous) && FHIR_ID_LOOSE_RE.test(segment)) return 'id';
   // Checked before the word lists because plain numbers are the most common ids by far.
   if (NUMERIC_RE.test(segment)) return 'id';
-  if (FHIR_RESOURCE_TYPES.has(segment) || isKnownWord(segment)) return 'literal';
+  if (FHIR_RESOURCE_TYPES.has(segment) || isKnownWord(segment) || isFhirBaseMarker(segment)) return 'literal';
 
   if (UUID_RE.test(segment)) return 'id';
+  // Calendar days name report or schedule instances (/reports/2026-03-01), never endpoints.
+  if (ISO_DATE_RE.test(segment)) return 'id';
   const hasDigit = HAS_DIGIT_RE.test(segment);
   if (hasDigit && HEX_RE.test(segment)) return 'id';
   if (hasDigit && OPAQUE_RE.test(segment)) return 'id';
@@ -43,6 +56,11 @@ export function classifySegment(segment: string, previous: string | undefined): 
     if (previous !== undefined && FHIR_RESOURCE_TYPES.has(previous) && !PASCAL_WORD_RE.test(segment)) return 'id';
   }
   return 'unknown';
+}
+
+/** A segment that says "a FHIR base is here": `fhir`, a FHIR release (`R4`, `STU3`), HAPI's `baseR4`. */
+export function isFhirBaseMarker(segment: string): boolean {
+  return /^(?:fhir|base(?:r\d+b?|dstu\d+|stu\d+)|r\d{1,2}b?|stu\d{1,2}|dstu\d{1,2})$/i.test(segment);
 }
 
 /** True when a string would be an id wherever it appeared in a path (no traffic context). */

@@ -27,6 +27,18 @@ describe('createRouteTemplater: segments judged on sight', () => {
     ['/Account/Login', '/Account/Login', []],
     ['/', '/', []],
     ['/api/users/', '/api/users/', []],
+    // Inside a FHIR base, whatever follows a resource type is its id (R4 examples).
+    ['/fhir/StructureDefinition/Patient', '/fhir/StructureDefinition/{id}', [2]],
+    ['/fhir/StructureDefinition/BackboneElement', '/fhir/StructureDefinition/{id}', [2]],
+    ['/fhir/ClaimResponse/R3500', '/fhir/ClaimResponse/{id}', [2]],
+    ['/fhir/ImplementationGuide/fhir/_history/1', '/fhir/ImplementationGuide/{id}/_history/{id}', [2, 4]],
+    ['/baseR4/Patient/f001', '/baseR4/Patient/{id}', [2]],
+    ['/fhir/R4/Patient/$everything', '/fhir/R4/Patient/$everything', []],
+    ['/fhir/Patient/_search', '/fhir/Patient/_search', []],
+    ['/fhir/metadata', '/fhir/metadata', []],
+    // Outside one, MVC controllers named like FHIR types keep their actions.
+    ['/Account/Patient', '/Account/Patient', []],
+    ['/reports/2026-03-01', '/reports/{id}', [1]],
   ])('%s -> %s', (path, route, idSegments) => {
     expect(createRouteTemplater().template('svc', path)).toEqual({ route, idSegments });
   });

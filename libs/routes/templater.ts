@@ -1,5 +1,5 @@
 import { createBoundedCache } from '../cache/index.js';
-import { classifySegment } from './classify.js';
+import { classifySegment, isFhirBaseMarker } from './classify.js';
 
 export interface RouteTemplate {
   /** e.g. /fhir/Patient/{id} */
@@ -75,11 +75,13 @@ export function createRouteTemplater(opts: RouteTemplaterOptions = {}): RouteTem
     const idSegments: number[] = [];
     let prefix = '';
     let previous: string | undefined;
+    let fhir = false;
     for (let i = 0; i < segments.length; i++) {
       const segment = segments[i] ?? '';
-      let kind = classifySegment(segment, previous);
+      let kind = classifySegment(segment, previous, fhir);
       previous = segment;
       if (kind === 'unknown') kind = i > 0 && observe(`${scope}\0${prefix}`, segment) ? 'id' : 'literal';
+      if (kind === 'literal' && isFhirBaseMarker(segment)) fhir = true;
       const shown = kind === 'id' ? '{id}' : segment;
       if (kind === 'id') idSegments.push(i);
       out.push(shown);

@@ -60,7 +60,8 @@ export const KNOWN_WORDS: ReadonlySet<string> = new Set([
 ]);
 
 /** API and FHIR version segments: v1, v2.1, v1beta1, R4, R4B, STU3, DSTU2. */
-const VERSION_RE = /^(?:v\d+(?:[._]\d+)*(?:(?:alpha|beta|rc)\d*)?|r\d+b?|stu\d+|dstu\d+)$/i;
+// NOTE: FHIR releases have one or two digits (R4, R4B, STU3): R3500 is a code, not a release.
+const VERSION_RE = /^(?:v\d+(?:[._]\d+)*(?:(?:alpha|beta|rc)\d*)?|r\d{1,2}b?|stu\d{1,2}|dstu\d{1,2})$/i;
 
 export function isKnownWord(segment: string): boolean {
   return KNOWN_WORDS.has(segment.toLowerCase()) || VERSION_RE.test(segment);

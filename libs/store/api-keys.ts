@@ -3,8 +3,19 @@ import type { Db } from './db.js';
 import { isoToChTime, msToIso, toNumber } from './sql.js';
 import type { Store } from './types.js';
 
+const nullableMs = (col: string): string =>
+  `if(isNull(${col}), NULL, toUnixTimestamp64Milli(assumeNotNull(${col}))) AS ${col}_ms`;
+
 const KEY_COLUMNS = `id, version, prefix, hash, role, label, toUnixTimestamp64Milli(created_at) AS created_at_ms,
-  if(isNull(revoked_at), NULL, toUnixTimestamp64Milli(assumeNotNull(revoked_at))) AS revoked_at_ms`;
+  ${nullableMs('revoked_at')}, ${nullableMs('expires_at')}, replaced_by, rotated_from`;
+
+/** Keys with their last use; the usage table holds one (merging) row per key that was ever used. */
+const LIST_SQL = `SELECT k.*, u.last_used_ms AS last_used_ms
+  FROM (SELECT ${KEY_COLUMNS} FROM {db}.api_keys FINAL) AS k
+  LEFT JOIN (SELECT id, toUnixTimestamp64Milli(max(last_used_at)) AS last_used_ms FROM {db}.api_key_usage GROUP BY id) AS u
+  ON k.id = u.id
+  ORDER BY k.created_at_ms, k.id
+  SETTINGS join_use_nulls = 1`;
 
 interface KeyRow {
   id: string;
@@ -15,7 +26,14 @@ interface KeyRow {
   label: string | null;
   created_at_ms: number | string;
   revoked_at_ms: number | string | null;
+  expires_at_ms: number | string | null;
+  replaced_by: string | null;
+  rotated_from: string | null;
+  last_used_ms?: number | string | null;
 }
+
+const opt = <K extends string, V>(key: K, v: V | null | undefined): Partial<Record<K, V>> =>
+  (v === null || v === undefined ? {} : { [key]: v }) as Partial<Record<K, V>>;
 
 function fromRow(r: KeyRow): ApiKeyRecord {
   return ApiKeyRecordSchema.parse({
@@ -25,7 +43,11 @@ function fromRow(r: KeyRow): ApiKeyRecord {
     role: r.role,
     createdAt: msToIso(r.created_at_ms),
     ...(r.revoked_at_ms === null ? {} : { revokedAt: msToIso(r.revoked_at_ms) }),
-    ...(r.label === null ? {} : { label: r.label }),
+    ...opt('label', r.label),
+    ...(r.expires_at_ms === null ? {} : { expiresAt: msToIso(r.expires_at_ms) }),
+    ...opt('replacedBy', r.replaced_by),
+    ...opt('rotatedFrom', r.rotated_from),
+    ...(r.last_used_ms === null || r.last_used_ms === undefined ? {} : { lastUsedAt: msToIso(r.last_used_ms) }),
   });
 }
 
@@ -39,12 +61,15 @@ function toRow(rec: ApiKeyRecord, version: number): Record<string, unknown> {
     label: rec.label ?? null,
     created_at: isoToChTime(rec.createdAt),
     revoked_at: rec.revokedAt === undefined ? null : isoToChTime(rec.revokedAt),
+    expires_at: rec.expiresAt === undefined ? null : isoToChTime(rec.expiresAt),
+    replaced_by: rec.replacedBy ?? null,
+    rotated_from: rec.rotatedFrom ?? null,
   };
 }
 
 export function createApiKeyStore(
   db: Db,
-): Pick<Store, 'createApiKey' | 'listApiKeys' | 'findApiKeyByHash' | 'revokeApiKey'> {
+): Pick<Store, 'createApiKey' | 'listApiKeys' | 'findApiKeyByHash' | 'revokeApiKey' | 'rotateApiKey' | 'recordApiKeyUse'> {
   async function current(id: string): Promise<{ rec: ApiKeyRecord; version: number } | undefined> {
     const rows = await db.query<KeyRow>(`SELECT ${KEY_COLUMNS} FROM {db}.api_keys FINAL WHERE id = {id:String}`, { id });
     const row = rows[0];
@@ -57,11 +82,14 @@ export function createApiKeyStore(
     },
 
     async listApiKeys() {
-      const rows = await db.query<KeyRow>(`SELECT ${KEY_COLUMNS} FROM {db}.api_keys FINAL ORDER BY created_at, id`);
+      const rows = await db.query<KeyRow>(LIST_SQL);
       return rows.map(fromRow);
     },
 
-    /** Revoked keys are not found: authentication needs no second check. */
+    /**
+     * Revoked keys are not found; expired ones are, so authentication can say "expired" (it checks
+     * expiresAt itself).
+     */
     async findApiKeyByHash(hash) {
       const rows = await db.query<KeyRow>(
         `SELECT ${KEY_COLUMNS} FROM {db}.api_keys FINAL WHERE hash = {hash:String} AND isNull(revoked_at) LIMIT 1`,
@@ -76,6 +104,27 @@ export function createApiKeyStore(
       if (cur === undefined || cur.rec.revokedAt !== undefined) return false;
       await db.insert('api_keys', [toRow({ ...cur.rec, revokedAt: at }, cur.version + 1)]);
       return true;
+    },
+
+    async rotateApiKey(id, next, oldExpiresAt) {
+      const cur = await current(id);
+      if (cur === undefined || cur.rec.revokedAt !== undefined) return undefined;
+      // An earlier expiry of the old key stays: a rotation never extends a key's life.
+      const expiresAt =
+        cur.rec.expiresAt !== undefined && Date.parse(cur.rec.expiresAt) < Date.parse(oldExpiresAt) ? cur.rec.expiresAt : oldExpiresAt;
+      const old: ApiKeyRecord = { ...cur.rec, expiresAt, replacedBy: next.id };
+      // NOTE: the new key first: if the second write fails the old key still works unchanged and
+      // the caller sees an error, rather than an old key cut short with no replacement stored.
+      await db.insert('api_keys', [toRow(next, 1)]);
+      await db.insert('api_keys', [toRow(old, cur.version + 1)]);
+      return old;
+    },
+
+    async recordApiKeyUse(uses) {
+      await db.insert(
+        'api_key_usage',
+        uses.map((u) => ({ id: u.id, last_used_at: isoToChTime(u.at) })),
+      );
     },
   };
 }

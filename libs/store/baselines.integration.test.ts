@@ -92,4 +92,27 @@ describe('baselines', () => {
     const all = await store.loadBaselines();
     expect(all.map((r) => r.detector)).toEqual([...Array<string>(7).fill('rate'), 'scraping']);
   });
+
+  it('load the principal rows of given partitions by their newest row, and the newest handoff marker per partition', async () => {
+    const row = (key: string, version: number, partition?: number): BaselineSnapshot => ({
+      detector: 'data-exfiltration',
+      scope: 'principal',
+      key,
+      version,
+      firstTs: T0,
+      lastTs: T0 + version,
+      events: version,
+      state: '{}',
+      ...(partition === undefined ? {} : { partition }),
+    });
+    await store.saveBaselines([row('user:a', 1, 0), row('user:b', 1, 1), row('user:c', 1), row('user:a', 2, 2)]);
+    await store.saveBaselines([{ ...row('app:x', 5), scope: 'cohort' }]);
+    // user:a moved to partition 2 in its newest row; user:c has no partition; cohorts never move.
+    expect((await store.loadPartitionBaselines([0, 1])).map((r) => [r.key, r.partition])).toEqual([['user:b', 1]]);
+    expect(await store.loadPartitionBaselines([2])).toEqual([row('user:a', 2, 2)]);
+    expect(await store.loadPartitionBaselines([])).toEqual([]);
+    await store.saveBaselinePositions([{ partition: 0, nextOffset: 10n, version: 2 }, { partition: 1, nextOffset: 2n ** 40n, version: 2 }]);
+    await store.saveBaselinePositions([{ partition: 0, nextOffset: 5n, version: 1 }]);
+    expect(await store.loadBaselinePositions([0, 1, 2])).toEqual(new Map([[0, 10n], [1, 2n ** 40n]]));
+  });
 });

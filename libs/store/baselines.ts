@@ -15,7 +15,11 @@ interface BaselineRow {
   last_ts_ms: number | string;
   events: number | string;
   state: string;
+  kafka_partition: number | string;
 }
+
+const COLUMNS = `detector, scope, key, version, toUnixTimestamp64Milli(first_ts) AS first_ts_ms,
+  toUnixTimestamp64Milli(last_ts) AS last_ts_ms, events, state, kafka_partition`;
 
 function toRow(b: BaselineSnapshot): Record<string, unknown> {
   return {
@@ -27,11 +31,13 @@ function toRow(b: BaselineSnapshot): Record<string, unknown> {
     last_ts: toChTime(b.lastTs),
     events: b.events,
     state: b.state,
+    kafka_partition: b.partition ?? -1,
   };
 }
 
 /** Parsed through the schema, so a row that drifted from it fails loudly here. */
 function fromRow(r: BaselineRow): BaselineSnapshot {
+  const partition = toNumber(r.kafka_partition);
   return BaselineSnapshotSchema.parse({
     detector: r.detector,
     scope: r.scope,
@@ -41,10 +47,13 @@ function fromRow(r: BaselineRow): BaselineSnapshot {
     lastTs: toNumber(r.last_ts_ms),
     events: toNumber(r.events),
     state: r.state,
+    ...(partition >= 0 ? { partition } : {}),
   });
 }
 
-export function createBaselineStore(db: Db): Pick<Store, 'saveBaselines' | 'loadBaselines'> {
+export function createBaselineStore(
+  db: Db,
+): Pick<Store, 'saveBaselines' | 'loadBaselines' | 'loadPartitionBaselines' | 'saveBaselinePositions' | 'loadBaselinePositions'> {
   return {
     async saveBaselines(rows) {
       for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
@@ -54,14 +63,44 @@ export function createBaselineStore(db: Db): Pick<Store, 'saveBaselines' | 'load
 
     async loadBaselines(detector) {
       const rows = await db.query<BaselineRow>(
-        `SELECT detector, scope, key, version, toUnixTimestamp64Milli(first_ts) AS first_ts_ms,
-           toUnixTimestamp64Milli(last_ts) AS last_ts_ms, events, state
+        `SELECT ${COLUMNS}
          FROM {db}.baselines FINAL
          ${detector === undefined ? '' : 'WHERE detector = {detector:String}'}
          ORDER BY detector, scope, last_ts, key`,
         detector === undefined ? {} : { detector },
       );
       return rows.map(fromRow);
+    },
+
+    async loadPartitionBaselines(partitions) {
+      if (partitions.length === 0) return [];
+      // NOTE: the partition filter applies to the merged (latest) rows, not before FINAL: a
+      // principal's newest row decides where it lives.
+      const rows = await db.query<BaselineRow>(
+        `SELECT * FROM (SELECT ${COLUMNS} FROM {db}.baselines FINAL WHERE scope = 'principal')
+         WHERE kafka_partition IN {partitions:Array(Int32)}
+         ORDER BY detector, scope, last_ts_ms, key`,
+        { partitions: [...partitions] },
+      );
+      return rows.map(fromRow);
+    },
+
+    async saveBaselinePositions(positions) {
+      if (positions.length === 0) return;
+      await db.insert(
+        'baseline_positions',
+        positions.map((p) => ({ kafka_partition: p.partition, next_offset: p.nextOffset.toString(), version: p.version })),
+      );
+    },
+
+    async loadBaselinePositions(partitions) {
+      if (partitions.length === 0) return new Map();
+      const rows = await db.query<{ kafka_partition: number | string; next_offset: number | string }>(
+        `SELECT kafka_partition, toString(next_offset) AS next_offset FROM {db}.baseline_positions FINAL
+         WHERE kafka_partition IN {partitions:Array(Int32)}`,
+        { partitions: [...partitions] },
+      );
+      return new Map(rows.map((r) => [toNumber(r.kafka_partition), BigInt(r.next_offset)]));
     },
   };
 }

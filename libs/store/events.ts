@@ -1,4 +1,4 @@
-import type { NormalizedEvent } from '../contracts/index.js';
+import { PhiSchema, type NormalizedEvent, type Phi } from '../contracts/index.js';
 import type { Db } from './db.js';
 import { msToIso, toChTime, toNumber } from './sql.js';
 import type { Store, StoredEvent } from './types.js';
@@ -9,7 +9,8 @@ const INSERT_CHUNK = 10_000;
 /** The columns StoredEvent needs, in the shape `EventRow` reads back. */
 export const STORED_EVENT_COLUMNS = `event_id, toUnixTimestamp64Milli(ts) AS ts_ms, source, method, host, service, route,
   path_tokenized, status, request_bytes, response_bytes, latency_ms, client_ip, user_agent, principal,
-  principal_kind, app, auth_scheme, object_types, object_ids, object_via, object_created`;
+  principal_kind, app, auth_scheme, object_types, object_ids, object_via, object_created,
+  phi_seen, phi_categories, phi_resource_types, phi_in`;
 
 export interface EventRow {
   event_id: string;
@@ -34,6 +35,10 @@ export interface EventRow {
   object_ids: string[];
   object_via: string[];
   object_created: number[];
+  phi_seen: number;
+  phi_categories: string[];
+  phi_resource_types: string[];
+  phi_in: string[];
 }
 
 /**
@@ -72,6 +77,11 @@ export function toEventRow(e: NormalizedEvent): Record<string, unknown> {
     object_ids: e.objects.map((o) => o.id),
     object_via: e.objects.map((o) => o.via),
     object_created: e.objects.map((o) => (o.created ? 1 : 0)),
+    // Categories and type names only: the bodies themselves never reach the normalized event.
+    phi_seen: e.phi === undefined ? 0 : 1,
+    phi_categories: e.phi?.categories ?? [],
+    phi_resource_types: e.phi?.resourceTypes ?? [],
+    phi_in: e.phi?.in ?? [],
   };
 }
 
@@ -101,7 +111,15 @@ export function fromEventRow(r: EventRow): StoredEvent {
       via: r.object_via[i] ?? '',
       created: r.object_created[i] === 1,
     })),
+    ...phiOf(r),
   };
+}
+
+/** `{ phi }` when the event's bodies were seen; the values are the contract's own (PhiSchema checks them). */
+function phiOf(r: EventRow): { phi?: Phi } {
+  if (Number(r.phi_seen) !== 1) return {};
+  const phi = PhiSchema.safeParse({ categories: r.phi_categories, resourceTypes: r.phi_resource_types, in: r.phi_in });
+  return phi.success ? { phi: phi.data } : {};
 }
 
 export function createEventStore(db: Db): Pick<Store, 'insertEvents' | 'countEvents' | 'getEvents'> {

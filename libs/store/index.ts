@@ -3,11 +3,17 @@ import type { Logger } from '../log/index.js';
 import { createActivityStore } from './activity.js';
 import { createAlertStore } from './alerts.js';
 import { createApiKeyStore } from './api-keys.js';
+import { createAuditStore } from './audit.js';
 import { createBaselineStore } from './baselines.js';
 import { openDb } from './db.js';
 import { createDeadLetterStore } from './dead-letters.js';
 import { createEventStore } from './events.js';
+import { createObjectAccessStore } from './object-access.js';
 import { createSuppressionStore } from './suppressions.js';
+import { createDeliveryStore } from './deliveries.js';
+import { createInventoryStore } from './inventory.js';
+import { createSpecStore } from './specs.js';
+import { createDestinationStore } from './destinations.js';
 import { applyMigrations, loadMigrations, migrationsDir } from './migrate.js';
 import type { Store } from './types.js';
 
@@ -17,6 +23,8 @@ export interface StoreConfig {
   clickhouse: Config['clickhouse'];
   dataDir: string;
   retentionDays: number;
+  /** audit_log TTL in days (auth.audit.retentionDays); default 400. */
+  auditRetentionDays?: number;
 }
 
 /**
@@ -31,19 +39,25 @@ export async function createStore(cfg: StoreConfig, deps: { logger: Logger }): P
   const db = await openDb(cfg, logger);
 
   const migrate = async (): Promise<void> => {
-    const migrations = await loadMigrations(migrationsDir(), { retentionDays: cfg.retentionDays });
+    const migrations = await loadMigrations(migrationsDir(), { retentionDays: cfg.retentionDays, ...(cfg.auditRetentionDays === undefined ? {} : { auditRetentionDays: cfg.auditRetentionDays }) });
     await applyMigrations(db, migrations, logger);
   };
 
   const store: Store = {
     migrate,
     ...createEventStore(db),
+    ...createObjectAccessStore(db),
     ...createDeadLetterStore(db),
     ...createAlertStore(db),
     ...createActivityStore(db),
     ...createApiKeyStore(db),
+    ...createAuditStore(db),
     ...createBaselineStore(db),
     ...createSuppressionStore(db),
+    ...createDestinationStore(db),
+    ...createDeliveryStore(db),
+    ...createInventoryStore(db),
+    ...createSpecStore(db),
     ping: async () => {
       try {
         return await db.ping();

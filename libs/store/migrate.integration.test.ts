@@ -45,6 +45,14 @@ describe('migrations', () => {
       { version: 5, name: 'baselines' },
       { version: 6, name: 'alert_confidence' },
       { version: 7, name: 'suppressions' },
+      { version: 8, name: 'destinations' },
+      { version: 9, name: 'deliveries' },
+      { version: 10, name: 'audit' },
+      { version: 11, name: 'api_key_rotation' },
+      { version: 12, name: 'inventory' },
+      { version: 13, name: 'specs' },
+      { version: 14, name: 'event_phi' },
+      { version: 15, name: 'baseline_partition' },
     ];
     expect(await readApplied('mig_once')).toEqual(expected);
 
@@ -61,7 +69,10 @@ describe('migrations', () => {
     const tables = await raw.query<{ name: string }>(
       "SELECT name FROM system.tables WHERE database = 'mig_tables' ORDER BY name",
     );
-    expect(tables.map((t) => t.name)).toEqual(['alerts', 'api_keys', 'baselines', 'dead_letters', 'events', 'schema_migrations', 'suppressions']);
+    expect(tables.map((t) => t.name)).toEqual([
+      'alerts', 'api_key_usage', 'api_keys', 'api_specs', 'audit_log', 'baseline_positions', 'baselines', 'dead_letters',
+      'deliveries', 'destinations', 'events', 'inventory_routes', 'schema_migrations', 'suppressions',
+    ]);
     const [events] = await raw.query<{ engine_full: string }>(
       "SELECT engine_full FROM system.tables WHERE database = 'mig_tables' AND name = 'events'",
     );

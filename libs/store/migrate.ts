@@ -12,6 +12,8 @@ export interface Migration {
 }
 
 const FILE_NAME = /^(\d{4})_([a-z0-9_]+)\.sql$/;
+/** audit_log TTL when the caller does not say (auth.audit.retentionDays has the same default). */
+const AUDIT_RETENTION_DAYS_DEFAULT = 400;
 
 /**
  * Where the .sql files are. tsc does not copy them into dist, so from the compiled
@@ -25,7 +27,7 @@ export function migrationsDir(): string {
 }
 
 /** Reads the numbered migrations in version order; a duplicate version is a bug, so it throws. */
-export async function loadMigrations(dir: string, vars: { retentionDays: number }): Promise<Migration[]> {
+export async function loadMigrations(dir: string, vars: { retentionDays: number; auditRetentionDays?: number }): Promise<Migration[]> {
   const files = (await readdir(dir)).filter((f) => FILE_NAME.test(f)).sort();
   const out: Migration[] = [];
   for (const file of files) {
@@ -36,7 +38,7 @@ export async function loadMigrations(dir: string, vars: { retentionDays: number 
     const text = (await readFile(`${dir}/${file}`, 'utf8')).replaceAll(
       '{retention_days}',
       String(Math.trunc(vars.retentionDays)),
-    );
+    ).replaceAll('{audit_retention_days}', String(Math.trunc(vars.auditRetentionDays ?? AUDIT_RETENTION_DAYS_DEFAULT)));
     out.push({ version, name: name ?? file, statements: splitSql(text) });
   }
   return out;

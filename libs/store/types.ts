@@ -1,5 +1,11 @@
 import type { BaselineSnapshot } from '../baseline/index.js';
+import type { AuditFilter, AuditRecord } from '../contracts/audit.js';
 import type { Alert, AlertFilter, ApiKeyRecord, DeadLetter, NormalizedEvent, Role, Suppression } from '../contracts/index.js';
+import type { Phi } from '../contracts/index.js';
+import type { DeliveryStore } from './deliveries.js';
+import type { DestinationStore } from './destinations.js';
+import type { InventoryStore } from './inventory.js';
+import type { SpecStore } from './specs.js';
 
 /** A stored event as the API shows it (sample events, principal timelines): tokenized fields only. */
 export interface StoredEvent {
@@ -22,6 +28,8 @@ export interface StoredEvent {
   app: string;
   authScheme: string;
   objects: { type: string; id: string; via: string; created: boolean }[];
+  /** PHI classification of the event's mirrored bodies; absent when no body was seen (docs/phi.md). */
+  phi?: Phi;
 }
 
 export interface PrincipalSummary {
@@ -38,6 +46,12 @@ export interface PrincipalSummary {
   distinctObjects: { type: string; count: number }[];
   /** Events per hour bucket, oldest first. */
   timeline: { hour: string; events: number; errors: number }[];
+  recentEvents: StoredEvent[];
+}
+
+/** Who referenced one object (e.g. a Patient), newest events first; identifiers stay tokenized. */
+export interface ObjectAccess {
+  principals: { principal: string; events: number; failures: number; firstSeen: string; lastSeen: string; apps: string[] }[];
   recentEvents: StoredEvent[];
 }
 
@@ -79,12 +93,25 @@ export interface Store {
   /** Open and acknowledged alerts, for the alert manager to keep aggregating after a restart. */
   loadActiveAlerts(): Promise<Alert[]>;
   getEvents(eventIds: string[]): Promise<StoredEvent[]>;
+  /** Events referencing the object `type` under any of `tokens` (one per active tokenization key). */
+  objectAccess(type: string, tokens: readonly string[], opts: { limit: number }): Promise<ObjectAccess>;
   principalSummary(principal: string, opts: { recent: number }): Promise<PrincipalSummary | undefined>;
   inventory(opts: { limit: number }): Promise<InventoryRoute[]>;
   createApiKey(rec: ApiKeyRecord): Promise<void>;
   listApiKeys(): Promise<ApiKeyRecord[]>;
   findApiKeyByHash(hash: string): Promise<ApiKeyRecord | undefined>;
   revokeApiKey(id: string, at: string): Promise<boolean>;
+  /**
+   * Stores `next` (rotatedFrom = id) and a version of key `id` with replacedBy and expiresAt (the
+   * end of the grace period). The updated old record, or undefined when `id` is unknown or revoked.
+   */
+  rotateApiKey(id: string, next: ApiKeyRecord, oldExpiresAt: string): Promise<ApiKeyRecord | undefined>;
+  /** Last-use times; the latest per key wins (listApiKeys shows it as lastUsedAt). */
+  recordApiKeyUse(uses: { id: string; at: string }[]): Promise<void>;
+  /** Appends audit rows; audit_log is never updated or deleted from (TTL only). */
+  insertAuditRecords(rows: AuditRecord[]): Promise<void>;
+  /** Newest first; pass nextCursor back as cursor. */
+  listAuditRecords(filter: AuditFilter): Promise<{ records: AuditRecord[]; nextCursor?: string }>;
   /** Live suppression rules (expired ones included: expiry is checked against event time). */
   listSuppressions(): Promise<Suppression[]>;
   /** Creates or replaces the rule with this id. */
@@ -94,9 +121,38 @@ export interface Store {
   saveBaselines(rows: BaselineSnapshot[]): Promise<void>;
   /** The latest snapshot of every baseline (of one detector when given), for restore at start. */
   loadBaselines(detector?: string): Promise<BaselineSnapshot[]>;
+  /** The latest principal rows whose principal lives on these vigil.events partitions (a Kafka handoff). */
+  loadPartitionBaselines(partitions: readonly number[]): Promise<BaselineSnapshot[]>;
+  /** Handoff markers: the offset after the last event the saved baselines of a partition reflect. */
+  saveBaselinePositions(positions: readonly { partition: number; nextOffset: bigint; version: number }[]): Promise<void>;
+  loadBaselinePositions(partitions: readonly number[]): Promise<Map<number, bigint>>;
+  // SIEM destinations and the delivery outbox (libs/store/destinations.ts, deliveries.ts).
+  listDestinations: DestinationStore['listDestinations'];
+  getDestination: DestinationStore['getDestination'];
+  putDestination: DestinationStore['putDestination'];
+  deleteDestination: DestinationStore['deleteDestination'];
+  enqueueDeliveries: DeliveryStore['enqueueDeliveries'];
+  lastEnqueued: DeliveryStore['lastEnqueued'];
+  deliveryWatermarks: DeliveryStore['deliveryWatermarks'];
+  alertsUpdatedSince: DeliveryStore['alertsUpdatedSince'];
+  dueDeliveries: DeliveryStore['dueDeliveries'];
+  saveDelivery: DeliveryStore['saveDelivery'];
+  getDelivery: DeliveryStore['getDelivery'];
+  // API inventory and declared specs (libs/store/inventory.ts, specs.ts).
+  upsertInventoryRoutes: InventoryStore['upsertInventoryRoutes'];
+  loadInventoryStates: InventoryStore['loadInventoryStates'];
+  listInventory: InventoryStore['listInventory'];
+  getInventoryRoute: InventoryStore['getInventoryRoute'];
+  inventoryRouteStats: InventoryStore['inventoryRouteStats'];
+  putSpec: SpecStore['putSpec'];
+  listSpecs: SpecStore['listSpecs'];
+  deleteSpec: SpecStore['deleteSpec'];
+  listDeliveries: DeliveryStore['listDeliveries'];
+  pendingStats: DeliveryStore['pendingStats'];
   /** Cheap round trip, for /readyz. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
 }
 
 export type { Role };
+export type { DeliveryFilter, LastEnqueued, OutboxDelivery, PendingStats } from './deliveries.js';

@@ -32,6 +32,8 @@ const EXPECTED_OPERATIONS = [
   'GET /v1/keys',
   'POST /v1/keys',
   'DELETE /v1/keys/{id}',
+  'POST /v1/keys/{id}/rotate',
+  'GET /v1/audit',
   'GET /openapi.json',
 ];
 
@@ -112,7 +114,7 @@ describe('OpenAPI document', () => {
     expect(Object.keys(doc.components.schemas.Alert?.properties ?? {})).toContain('sampleEventIds');
     expect(doc.paths['/v1/alerts']?.get?.security).toEqual([{ bearer: [] }]);
     expect(doc.paths['/healthz']?.get?.security).toEqual([]);
-    expect(Object.keys(doc.paths['/v1/alerts/{id}']?.patch?.responses ?? {})).toEqual(['200', '400', '401', '403', '404', '500']);
+    expect(Object.keys(doc.paths['/v1/alerts/{id}']?.patch?.responses ?? {})).toEqual(['200', '400', '401', '403', '404', '429', '500']);
     expect(doc.paths['/v1/alerts']?.get?.responses['200']).toEqual({
       description: 'One page of alerts.',
       content: { 'application/json': { schema: { $ref: '#/components/schemas/AlertPage' } } },
@@ -154,9 +156,12 @@ describe('roles and keys', () => {
     expect((await h.call('/v1/alerts', withNewKey)).status).toBe(200);
     expect((await h.call('/v1/keys', withNewKey)).status).toBe(403);
 
+    await h.keys.flush();
     const listed = (await (await h.call('/v1/keys', { as: 'admin' })).json()) as { keys: Record<string, unknown>[] };
     const row = listed.keys.find((k) => k.id === nk.id);
-    expect(row).toEqual({ id: nk.id, prefix: nk.prefix, role: 'viewer', label: 'grafana', createdAt: row?.createdAt });
+    // lastUsedAt: the two calls above used the key (written asynchronously, at most once a minute).
+    expect(row).toEqual({ id: nk.id, prefix: nk.prefix, role: 'viewer', label: 'grafana', createdAt: row?.createdAt, lastUsedAt: row?.lastUsedAt });
+    expect(Date.parse(String(row?.lastUsedAt))).toBeGreaterThanOrEqual(Date.parse(String(row?.createdAt)));
     expect(listed.keys.every((k) => !('hash' in k))).toBe(true);
 
     const revoked = await h.call(`/v1/keys/${nk.id}`, { as: 'admin', method: 'DELETE' });
@@ -185,7 +190,7 @@ describe('roles and keys', () => {
 
 describe('metrics', () => {
   it('exposes request durations by route template to any role', async () => {
-    await h.call('/v1/alerts/some-id', { as: 'viewer' });
+    await h.call('/v1/alerts/some-id', { as: 'analyst' });
     const res = await h.call('/metrics', { as: 'viewer' });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain/);

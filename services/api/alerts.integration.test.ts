@@ -74,7 +74,7 @@ describe('alerts API', () => {
   });
 
   it('gives one alert with its sample events', async () => {
-    const res = await h.call('/v1/alerts/a-5', { as: 'viewer' });
+    const res = await h.call('/v1/alerts/a-5', { as: 'analyst' });
     expect(res.status).toBe(200);
     const body = await json<{ alert: Alert; sampleEvents: { eventId: string; pathTokenized: string }[] }>(res);
     expect(body.alert.id).toBe('a-5');
@@ -86,7 +86,7 @@ describe('alerts API', () => {
   });
 
   it('answers 404 for an unknown alert id', async () => {
-    const res = await h.call('/v1/alerts/nope', { as: 'viewer' });
+    const res = await h.call('/v1/alerts/nope', { as: 'analyst' });
     expect(res.status).toBe(404);
     expect(await res.json()).toEqual({ error: { code: 'not_found', message: 'alert not found' } });
   });
@@ -108,7 +108,7 @@ describe('alerts API', () => {
     const patched = await json<Alert>(res);
     expect([patched.status, patched.note, patched.version]).toEqual(['false_positive', 'load test from the QA subnet', 2]);
 
-    const got = await json<{ alert: Alert }>(await h.call('/v1/alerts/a-1', { as: 'viewer' }));
+    const got = await json<{ alert: Alert }>(await h.call('/v1/alerts/a-1', { as: 'analyst' }));
     expect([got.alert.status, got.alert.note, got.alert.version]).toEqual(['false_positive', 'load test from the QA subnet', 2]);
   });
 
@@ -135,7 +135,7 @@ describe('alerts API', () => {
 
 describe('principals and inventory API', () => {
   it('summarises a principal whose id holds a colon, URL-encoded', async () => {
-    const res = await h.call(`/v1/principals/${encodeURIComponent('user:alice')}`, { as: 'viewer' });
+    const res = await h.call(`/v1/principals/${encodeURIComponent('user:alice')}`, { as: 'analyst' });
     expect(res.status).toBe(200);
     const body = await json<{ principal: string; events: number; recentEvents: { eventId: string }[] }>(res);
     expect(body.principal).toBe('user:alice');
@@ -144,7 +144,7 @@ describe('principals and inventory API', () => {
   });
 
   it('answers 404 for a principal never seen', async () => {
-    const res = await h.call(`/v1/principals/${encodeURIComponent('ip:192.0.2.7')}`, { as: 'viewer' });
+    const res = await h.call(`/v1/principals/${encodeURIComponent('ip:192.0.2.7')}`, { as: 'analyst' });
     expect(res.status).toBe(404);
     expect(await res.json()).toEqual({ error: { code: 'not_found', message: 'principal not found' } });
   });

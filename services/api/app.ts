@@ -1,16 +1,26 @@
 import express, { type Application, type Request, type RequestHandler, type Response } from 'express';
 import type { Authenticated } from '../../libs/auth/index.js';
+import { API_SECURITY_DEFAULTS } from '../../libs/contracts/api-config.js';
+import { createApiAudit } from './audit.js';
 import { createRequestAuth } from './auth.js';
+import { createRateLimiters } from './rate-limit.js';
+import { createSecurityHeaders } from './security-headers.js';
 import { createErrorHandler, notFound } from './errors.js';
 import { createHttpMetrics } from './metrics.js';
 import { buildOpenApi, type OpenApiDocument } from './openapi.js';
 import { defineRoute, expressPath, type Reply, type Route } from './route.js';
+import { auditRoutes } from './routes/audit.js';
 import { alertRoutes } from './routes/alerts.js';
 import { exploreRoutes } from './routes/explore.js';
+import { inventoryRoutes } from './routes/inventory.js';
+import { specRoutes } from './routes/specs.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { keyRoutes } from './routes/keys.js';
+import { objectRoutes } from './routes/objects.js';
 import { opsRoutes } from './routes/ops.js';
 import { suppressionRoutes } from './routes/suppressions.js';
+import { deliveryRoutes } from './routes/deliveries.js';
+import { destinationRoutes } from './routes/destinations.js';
 import { OpenApiDocumentSchema } from './schemas.js';
 import type { ApiConfig, ApiDeps } from './types.js';
 
@@ -35,7 +45,10 @@ export function createApiApp(cfg: ApiConfig, deps: ApiDeps): Application {
   app.set('trust proxy', cfg.trustProxy);
 
   const duration = createHttpMetrics(deps.registry);
-  const auth = createRequestAuth({ keys: deps.keys, logger });
+  // First middleware: every answer, 401s and 429s included, gets a request id and an audit row.
+  const audit = createApiAudit({ log: deps.audit.log, tokenizer: deps.audit.tokenizer, routeOf: (req) => routeOf(req) });
+  app.use(audit.middleware);
+  const auth = createRequestAuth({ keys: deps.keys, logger, events: audit.events, ...(deps.oidc ? { oidc: deps.oidc } : {}) });
   // Per-request facts, held per app instance rather than on res.locals (typed `any`).
   const routeLabels = new WeakMap<Request, string>();
   const callers = new WeakMap<Request, Authenticated>();
@@ -46,6 +59,11 @@ export function createApiApp(cfg: ApiConfig, deps: ApiDeps): Application {
     res.on('finish', () => end({ method: req.method, route: routeOf(req), status: String(res.statusCode) }));
     next();
   });
+  app.use(createSecurityHeaders({ tls: cfg.tls ?? false }));
+  const limits = createRateLimiters(
+    cfg.rateLimit ?? { perMinute: API_SECURITY_DEFAULTS.rateLimitPerMinute, ingestPerMinute: API_SECURITY_DEFAULTS.ingestRateLimitPerMinute },
+    { callerKey: (req) => callers.get(req)?.keyId, authenticated: (req) => callers.has(req) },
+  );
   app.use('/v1', (_req, res, next) => {
     // Alerts and principal data are sensitive: no browser or proxy may keep a copy.
     res.set('Cache-Control', 'no-store');
@@ -57,9 +75,18 @@ export function createApiApp(cfg: ApiConfig, deps: ApiDeps): Application {
     ...alertRoutes({ store: deps.store, alerts: deps.alerts }),
     ...suppressionRoutes({ suppressions: deps.suppressions, logger }),
     ...exploreRoutes({ store: deps.store }),
+    ...objectRoutes({ store: deps.store, keyring: deps.keyring ?? { tokens: (type, raw) => [deps.audit.tokenizer.token(type, raw)] } }),
     ...ingestRoutes({ ingest: deps.ingest }),
-    ...keyRoutes({ keys: deps.keys, logger }),
+    ...keyRoutes({ keys: deps.keys, logger, audit }),
+    ...auditRoutes({ store: deps.store, flush: () => audit.flush() }),
   ];
+  // The live inventory (services/inventory) supersedes explore's events-table listing when wired.
+  if (deps.inventory) {
+    const superseded = routes.findIndex((r) => r.spec.method === 'get' && r.spec.path === '/v1/inventory');
+    if (superseded >= 0) routes.splice(superseded, 1);
+    routes.push(...inventoryRoutes({ store: deps.store, inventory: deps.inventory, version: deps.version }), ...specRoutes({ store: deps.store, inventory: deps.inventory, logger }));
+  }
+  if (deps.notify) routes.push(...destinationRoutes({ notify: deps.notify, logger }), ...deliveryRoutes({ notify: deps.notify, logger }));
   // NOTE: the spec route's handler reads `spec`, which is built from the table that includes the
   // route itself; the handler only runs after this function has returned, so `spec` is set.
   routes.push(
@@ -94,12 +121,14 @@ export function createApiApp(cfg: ApiConfig, deps: ApiDeps): Application {
     if (r.access !== 'public') {
       const min = r.access;
       // Before any body parser: an unauthenticated client never gets us to read its body.
+      chain.push(limits.unauthenticated);
       chain.push(async (req, _res, next) => {
         const caller = await auth.authenticate(req, r.path);
         auth.authorize(caller, min);
         callers.set(req, caller);
         next();
       });
+      chain.push(r.path === '/v1/ingest' ? limits.ingestPerKey : limits.perKey);
     }
     if (r.body) chain.push(parsers[r.body.parser]);
     chain.push(async (req, res) => {
@@ -110,8 +139,8 @@ export function createApiApp(cfg: ApiConfig, deps: ApiDeps): Application {
   }
 
   // Unknown routes need a key too, so the route map is not probeable without one.
-  app.use(async (req, _res, next) => {
-    await auth.authenticate(req, 'unmatched');
+  app.use(limits.unauthenticated, async (req, _res, next) => {
+    callers.set(req, await auth.authenticate(req, 'unmatched'));
     next(notFound());
   });
   app.use(createErrorHandler({ maxBodyBytes: cfg.maxBodyBytes }, { logger, routeOf }));

@@ -1,20 +1,66 @@
 import type { Request } from 'express';
-import { ROLE_RANK, type Role } from '../../libs/contracts/index.js';
-import type { Authenticated, KeyService } from '../../libs/auth/index.js';
+import { ROLE_RANK, type AuthMethod, type Role } from '../../libs/contracts/index.js';
+import { looksLikeJwt, type Authenticated, type KeyCheck, type KeyService, type OidcVerifier } from '../../libs/auth/index.js';
+import { createBoundedCache } from '../../libs/cache/index.js';
 import type { Logger } from '../../libs/log/index.js';
 import { VigilError } from '../../libs/errors/index.js';
 
 /** `Bearer <token>`; the scheme is case-insensitive (RFC 9110 section 11.1). */
 const BEARER = /^Bearer +([A-Za-z0-9._~+/=-]+) *$/i;
+/** SSO tokens already seen (for the one `login` audit row per token); bounded, oldest generation dropped. */
+const SEEN_TOKENS = 10_000;
+
+/** What the audit trail hears from authentication; never the credential itself. */
+export interface AuthEvents {
+  /** Credentials accepted (before the role check, so a 403 row still names its caller). */
+  authenticated(req: Request, auth: Authenticated): void;
+  /** First request of an SSO token in this process. */
+  loggedIn(req: Request, auth: Authenticated): void;
+  /** Credentials presented and refused. `actor` is a key id or oidc:<sub> when known, else ''. */
+  failed(req: Request, info: { actor: string; method: AuthMethod; reason: string }): void;
+}
 
 export interface RequestAuth {
-  /** Resolves the caller or throws `unauthorized`; never reads the body. `route` is for the log line. */
+  /** Resolves the caller or throws `unauthorized` (`forbidden` for an SSO user with no mapped role); never reads the body. */
   authenticate(req: Request, route: string): Promise<Authenticated>;
   /** Throws `forbidden` when `auth.role` ranks below `min`. */
   authorize(auth: Authenticated, min: Role): void;
 }
 
-export function createRequestAuth(deps: { keys: KeyService; logger: Logger }): RequestAuth {
+function keyRefusal(r: Exclude<KeyCheck, { ok: true }>): VigilError {
+  if (r.reason === 'expired') {
+    const hint = r.replacedBy ? 'it was rotated; use its replacement key' : 'ask an admin for a new key';
+    return new VigilError('unauthorized', `API key ${r.keyId} expired`, { publicMessage: `API key expired at ${r.expiredAt}; ${hint}` });
+  }
+  return new VigilError('unauthorized', 'unknown or revoked API key', { publicMessage: 'invalid or revoked API key' });
+}
+
+export function createRequestAuth(deps: { keys: KeyService; logger: Logger; oidc?: OidcVerifier; events?: AuthEvents }): RequestAuth {
+  const seen = createBoundedCache<true>(SEEN_TOKENS);
+
+  async function viaOidc(req: Request, token: string, route: string): Promise<Authenticated> {
+    if (!deps.oidc) {
+      deps.events?.failed(req, { actor: '', method: 'oidc', reason: 'single sign-on not configured' });
+      throw new VigilError('unauthorized', 'JWT without OIDC config', {
+        publicMessage: 'this bearer token is a JWT but single sign-on (auth.oidc) is not configured; use an API key',
+      });
+    }
+    const r = await deps.oidc.verify(token);
+    if (!r.ok) {
+      const actor = r.subject === undefined ? '' : `oidc:${r.subject}`;
+      deps.events?.failed(req, { actor, method: 'oidc', reason: r.reason });
+      deps.logger.warn({ ip: req.ip, method: req.method, route, reason: r.reason }, 'api_auth_failed');
+      if (r.status === 403) throw new VigilError('forbidden', r.reason, { publicMessage: `${r.reason}; ask an admin to map one of your groups` });
+      throw new VigilError('unauthorized', r.reason, { publicMessage: `invalid bearer token: ${r.reason}` });
+    }
+    deps.events?.authenticated(req, r.auth);
+    if (seen.get(r.tokenId) === undefined) {
+      seen.set(r.tokenId, true);
+      deps.events?.loggedIn(req, r.auth);
+    }
+    return r.auth;
+  }
+
   return {
     async authenticate(req, route) {
       const header = req.get('authorization');
@@ -25,14 +71,17 @@ export function createRequestAuth(deps: { keys: KeyService; logger: Logger }): R
           publicMessage: 'missing or malformed Authorization header; send "Authorization: Bearer <api key>"',
         });
       }
-      const auth = await deps.keys.authenticate(token);
-      if (!auth) {
+      if (looksLikeJwt(token)) return viaOidc(req, token, route);
+      const r = await deps.keys.check(token);
+      if (!r.ok) {
         // A security tool's own failed logins are worth a line: never the key, and the route
         // template rather than the path, which can hold principal ids.
-        deps.logger.warn({ ip: req.ip, method: req.method, route }, 'api_auth_failed');
-        throw new VigilError('unauthorized', 'unknown or revoked API key', { publicMessage: 'invalid or revoked API key' });
+        deps.logger.warn({ ip: req.ip, method: req.method, route, reason: r.reason }, 'api_auth_failed');
+        deps.events?.failed(req, { actor: r.reason === 'expired' ? r.keyId : '', method: 'api_key', reason: r.reason === 'expired' ? 'expired' : 'unknown or revoked key' });
+        throw keyRefusal(r);
       }
-      return auth;
+      deps.events?.authenticated(req, r.auth);
+      return r.auth;
     },
 
     authorize(auth, min) {

@@ -40,6 +40,12 @@ function fromHttpClientError(e: HttpClientError, maxBodyBytes: number): VigilErr
   }
 }
 
+/** The only texts a 5xx answer carries. */
+const SERVER_ERROR_MESSAGES: Partial<Record<ErrorCode, string>> = {
+  store_unavailable: 'store unavailable; retry later',
+  store_failed: 'store error',
+};
+
 export function notFound(): VigilError {
   return new VigilError('not_found', 'no such route', { publicMessage: 'no such route' });
 }
@@ -69,7 +75,10 @@ export function createErrorHandler(
       deps.logger.error({ err: e.cause ?? e, code: e.code, method: req.method, route }, 'http_request_failed');
     }
 
-    const body: ErrorBody = { error: { code: e.code, message: e.publicMessage } };
+    // NOTE: a 5xx answer never carries the error's own text, even a VigilError's: its public
+    // message defaults to the internal one, which may name tables, hosts or SQL.
+    const message = e.status >= 500 ? SERVER_ERROR_MESSAGES[e.code] ?? 'internal error' : e.publicMessage;
+    const body: ErrorBody = { error: { code: e.code, message } };
     const issues = (e.details as { issues?: unknown } | undefined)?.issues;
     if (e.code === 'bad_request' && Array.isArray(issues)) body.error.issues = issues;
     if (e.code === 'unauthorized') res.set('WWW-Authenticate', 'Bearer');

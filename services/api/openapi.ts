@@ -19,6 +19,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   403: "The key's role is too low for this route.",
   404: 'Not found.',
   413: 'Body larger than the configured limit.',
+  429: 'Rate limit exceeded (per API key, or per IP for failed authentication); `Retry-After` gives the seconds to wait.',
   500: 'Internal error; details are in the server log, never in the answer.',
 };
 
@@ -111,6 +112,7 @@ function operation(spec: RouteSpec, inline: (s: z.ZodType, io: 'input' | 'output
   const errors = new Set<number>([500, ...(spec.errors ?? [])]);
   if (spec.params || spec.query || spec.body) errors.add(400);
   if (spec.access !== 'public') errors.add(401);
+  if (spec.access !== 'public') errors.add(429);
   if (spec.access !== 'public' && ROLE_RANK[spec.access] > ROLE_RANK.viewer) errors.add(403);
   for (const status of [...errors].sort((a, b) => a - b)) {
     responses[String(status)] = {

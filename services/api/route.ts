@@ -9,7 +9,7 @@ import { VigilError } from '../../libs/errors/index.js';
  * same object, so the running API and its description cannot drift apart.
  */
 
-export type Method = 'get' | 'post' | 'patch' | 'delete';
+export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 /** Lowest role a route accepts; `public` only for health checks. */
 export type Access = Role | 'public';
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AlertPatchSchema, AlertSchema, ApiKeyRecordSchema, RoleSchema, SuppressionInputSchema, SuppressionSchema } from '../../libs/contracts/index.js';
+import { PhiSchema } from '../../libs/contracts/index.js';
 import { ERROR_CODES } from '../../libs/errors/index.js';
 import type { InventoryRoute, PrincipalSummary, StoredEvent } from '../../libs/store/types.js';
 
@@ -32,6 +33,8 @@ export const StoredEventSchema = z.object({
   app: z.string(),
   authScheme: z.string(),
   objects: z.array(z.object({ type: z.string(), id: z.string(), via: z.string(), created: z.boolean() })),
+  /** PHI found in the mirrored bodies (categories and FHIR types only); absent when no body was seen. */
+  phi: PhiSchema.optional(),
 });
 
 const statusMix = z.record(z.string(), z.number().int());
@@ -83,6 +86,16 @@ export const AlertPageSchema = z.object({
   /** Opaque; pass back as `cursor`. Absent on the last page. */
   nextCursor: z.string().optional(),
 });
+/** GET /v1/objects/{type}/{id}/access: the object's tokens (one per active key) and who referenced it. */
+export const ObjectAccessSchema = z.object({
+  type: z.string(),
+  tokens: z.array(z.string()),
+  principals: z.array(
+    z.object({ principal: z.string(), events: z.number().int(), failures: z.number().int(), firstSeen: z.string(), lastSeen: z.string(), apps: z.array(z.string()) }),
+  ),
+  recentEvents: z.array(StoredEventSchema),
+});
+
 export const AlertDetailSchema = z.object({ alert: AlertSchema, sampleEvents: z.array(StoredEventSchema) });
 export const InventorySchema = z.object({ routes: z.array(InventoryRouteSchema) });
 export const IngestResultSchema = z.object({

@@ -44,7 +44,7 @@ describe('suppressions API', () => {
     const rule = (await res.json()) as Suppression;
     expect(rule).toMatchObject({ principal: 'user:pentest', reason: 'scheduled pen test', source: 'rule' });
     expect(rule.id).toMatch(/^sup_[0-9a-f]{16}$/);
-    const listed = (await (await h.call('/v1/suppressions', { as: 'viewer' })).json()) as { suppressions: Suppression[] };
+    const listed = (await (await h.call('/v1/suppressions', { as: 'analyst' })).json()) as { suppressions: Suppression[] };
     expect(listed.suppressions.map((s) => s.id)).toEqual([rule.id]);
 
     h.alerts.onFindings([finding('user:pentest', 1), finding('user:pentest', 2)]);
@@ -63,7 +63,7 @@ describe('suppressions API', () => {
     expect(alert?.count).toBe(2);
     const patched = await h.call(`/v1/alerts/${alert?.id ?? ''}`, { as: 'analyst', method: 'PATCH', json: { status: 'false_positive', note: 'ward round' } });
     expect(patched.status).toBe(200);
-    const rules = ((await (await h.call('/v1/suppressions', { as: 'viewer' })).json()) as { suppressions: Suppression[] }).suppressions;
+    const rules = ((await (await h.call('/v1/suppressions', { as: 'analyst' })).json()) as { suppressions: Suppression[] }).suppressions;
     const fp = rules.find((r) => r.source === 'false_positive');
     expect(fp).toMatchObject({
       principal: 'user:nurse',

@@ -1,14 +1,22 @@
 import type { Registry } from 'prom-client';
 import type { Alert, AlertPatch, InputFormat, Suppression, SuppressionInput } from '../../libs/contracts/index.js';
-import type { KeyService } from '../../libs/auth/index.js';
+import type { AuditLog, KeyService, OidcVerifier } from '../../libs/auth/index.js';
+import type { Keyring, Tokenizer } from '../../libs/privacy/index.js';
 import type { Logger } from '../../libs/log/index.js';
 import type { Store } from '../../libs/store/types.js';
+import type { RateLimitConfig } from './rate-limit.js';
+import type { InventoryApi } from './routes/inventory.js';
+import type { DestinationService } from '../notify/destinations.js';
 
 export interface ApiConfig {
   /** Largest body POST /v1/ingest accepts (config ingest.maxBodyBytes). */
   maxBodyBytes: number;
   /** Believe X-Forwarded-For for req.ip; only behind a proxy you run. */
   trustProxy: boolean;
+  /** Served over TLS: adds Strict-Transport-Security (services/api/security-headers.ts). */
+  tls?: boolean;
+  /** Per-key / per-IP limits (services/api/rate-limit.ts); absent: the config defaults (600/min, ingest 60,000/min). */
+  rateLimit?: RateLimitConfig;
 }
 
 /** Parses, normalizes and queues a body of gateway logs; owned by the ingest pipeline. */
@@ -27,4 +35,17 @@ export interface ApiDeps {
   /** Store reachable and pipeline running. */
   ready: () => Promise<boolean>;
   version: string;
+  /** SIEM destinations and deliveries (services/notify); absent: /v1/destinations and /v1/deliveries are not mounted. */
+  notify?: DestinationService;
+  /** OIDC single sign-on (libs/auth/oidc.ts); absent: API keys only. */
+  oidc?: OidcVerifier;
+  /** Audit trail (services/api/audit.ts): the batch writer, and the tokenizer for identifiers in params and query. */
+  audit: { log: AuditLog; tokenizer: Pick<Tokenizer, 'token'> };
+  /**
+   * Every active tokenization key, for lookups by a raw identifier (GET /v1/objects/{type}/{id}/access).
+   * Absent: the audit tokenizer's key is the only one (no rotation configured).
+   */
+  keyring?: Pick<Keyring, 'tokens'>;
+  /** API inventory and spec uploads (services/inventory); absent: GET /v1/inventory lists routes from the events table. */
+  inventory?: InventoryApi;
 }

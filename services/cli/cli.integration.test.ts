@@ -171,7 +171,7 @@ describe('vigil CLI end to end', () => {
       expect((await api(`/v1/alerts/${id}`, viewer, patch)).status).toBe(403);
       const ok = await api(`/v1/alerts/${id}`, analyst, patch);
       expect(ok.status).toBe(200);
-      const got = (await (await api(`/v1/alerts/${id}`, viewer)).json()) as { alert: Alert; sampleEvents: { principal: string; route: string }[] };
+      const got = (await (await api(`/v1/alerts/${id}`, analyst)).json()) as { alert: Alert; sampleEvents: { principal: string; route: string }[] };
       expect(got.alert).toMatchObject({ status: 'acknowledged', note: 'calling her manager', count: 211 });
       expect(got.sampleEvents.length).toBe(10);
       expect(new Set(got.sampleEvents.map((e) => `${e.principal} ${e.route}`))).toEqual(new Set(['user:mallory /fhir/Patient/{id}']));

@@ -16,6 +16,7 @@ Commands:
                                                        run log files through the pipeline on event time
   alerts  [--json] [--data-dir DIR] [--status S] [--severity S] [--detector D] [--principal P] [--since ISO] [--until ISO]
   keys    create --role admin|analyst|viewer [--label TEXT] | list [--json] | revoke ID   [--data-dir DIR]
+          create ... [--name TEXT] [--expires-in 30d] | rotate ID [--grace 24h]   expiry and rotation
   simulate --out DIR [--days N] [--seed S] [--format kong|nginx|envoy] [--scale X]
                                                        labelled synthetic traffic (traffic.log, labels.jsonl)
 
@@ -31,6 +32,9 @@ const OPTIONS = {
   json: { type: 'boolean' },
   role: { type: 'string' },
   label: { type: 'string' },
+  name: { type: 'string' },
+  'expires-in': { type: 'string' },
+  grace: { type: 'string' },
   status: { type: 'string' },
   severity: { type: 'string' },
   detector: { type: 'string' },

@@ -12,6 +12,12 @@ export interface RunInfo {
   url: string;
   pid: number;
   startedAt: string;
+  /**
+   * Present when the API serves https: the CLI trusts exactly the certificate whose SHA-256
+   * fingerprint is written here (read from certFile, plus caFile for a private CA), so a
+   * self-signed certificate works without weakening verification for anything else.
+   */
+  tls?: { certFile: string; certSha256: string; caFile?: string };
 }
 
 const dir = (dataDir: string) => join(dataDir, 'run');

@@ -1,10 +1,13 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { VigilError, isVigilError } from '../../libs/errors/index.js';
+import { createOidcVerifier } from '../../libs/auth/index.js';
 import { createApiApp } from '../api/index.js';
+import { listenApi, loadTls, type Listening } from '../api/server.js';
 import { createCore } from '../core.js';
 import { createOrdinals } from '../ingest/ordinals.js';
+import type { Alert } from '../../libs/contracts/index.js';
+import { createNotifier, type Notifier } from '../notify/index.js';
 import { createKafkaRoles } from '../kafka/index.js';
+import { createConfiguredHandoff } from '../kafka/handoff.js';
 import { cliConfig, type CliIo } from './context.js';
 import { readRunInfo, removeRunInfo, writeRunInfo } from './run-info.js';
 
@@ -31,13 +34,27 @@ export async function startVigil(io: CliIo, flags: Record<string, unknown>, opts
   );
   const { config, logger } = cliConfig({ ...io, env: { ...io.env, ...kafkaEnv } }, flags, false);
   const roles = new Set(config.roles);
-  const kafka = config.kafka.brokers.length > 0 ? createKafkaRoles(config, { logger }) : undefined;
+  // Detector baselines follow their principals' partitions between detect instances (docs/baselines.md).
+  const handoff = config.kafka.brokers.length > 0 && roles.has('detect') && !roles.has('ingest') ? createConfiguredHandoff(config, logger) : undefined;
+  const kafka = config.kafka.brokers.length > 0 ? createKafkaRoles(config, { logger, ...(handoff ? { handoff } : {}) }) : undefined;
   if (!kafka && !roles.has('api')) {
     throw new VigilError('config_invalid', 'roles without api need Kafka (KAFKA_BROKERS or --kafka-brokers): without it the API is the only way in');
   }
+  // SIEM delivery (services/notify), built once the store is open. With detect in this process the
+  // alert hook enqueues directly; a notify role apart from detect consumes vigil.alerts instead.
+  let notifier: Notifier | undefined;
+  const notifyHook = (a: readonly Alert[]): void => {
+    if (roles.has('notify')) notifier?.onAlertsWritten(a);
+  };
   let core;
   try {
-    core = await createCore(config, { logger, ...(kafka ? { onAlertsWritten: (a: Parameters<typeof kafka.onAlertsWritten>[0]) => kafka.onAlertsWritten(a) } : {}) });
+    core = await createCore(config, {
+      logger,
+      onAlertsWritten: (a) => {
+        kafka?.onAlertsWritten(a);
+        notifyHook(a);
+      },
+    });
   } catch (e) {
     if (isVigilError(e) && e.code === 'data_dir_locked') {
       const info = readRunInfo(config.dataDir);
@@ -45,13 +62,23 @@ export async function startVigil(io: CliIo, flags: Record<string, unknown>, opts
     }
     throw e;
   }
+  handoff?.attach(core, () => kafka?.assignment() ?? []);
+  // The API manages destinations whether or not this process delivers (the store is shared).
+  if (roles.has('notify') || roles.has('api')) notifier = createNotifier(config.notify, { store: core.store, logger, registry: core.registry, version: VERSION, env: io.env });
   const ordinals = createOrdinals();
   let ready = true;
-  let server: Server | undefined;
+  let server: Listening | undefined;
   let url = '';
   if (roles.has('api')) {
+    // Read (and check) the certificate before anything listens: a bad path fails the start.
+    const tls = loadTls(config.api);
     const app = createApiApp(
-      { maxBodyBytes: config.ingest.maxBodyBytes, trustProxy: config.trustProxy },
+      {
+        maxBodyBytes: config.ingest.maxBodyBytes,
+        trustProxy: config.trustProxy,
+        tls: tls !== undefined,
+        rateLimit: { perMinute: config.api.rateLimitPerMinute, ingestPerMinute: config.api.ingestRateLimitPerMinute },
+      },
       {
         store: core.store,
         logger,
@@ -60,31 +87,52 @@ export async function startVigil(io: CliIo, flags: Record<string, unknown>, opts
         ingest: (body, format, source) => core.pipeline.ingestBody(body, format, source, ordinals),
         alerts: core.alerts,
         suppressions: core.suppressor,
+        ...(notifier ? { notify: notifier.destinations } : {}),
+        inventory: { staleDays: config.inventory.staleDays, putSpec: core.inventory.putSpec, deleteSpec: core.inventory.deleteSpec },
         ready: async () => ready && (await core.store.ping()),
         version: VERSION,
+        audit: { log: core.audit, tokenizer: core.tokenizer },
+        keyring: core.keyring,
+        ...(config.auth.oidc ? { oidc: createOidcVerifier(config.auth.oidc, { logger }) } : {}),
       },
     );
-    server = await new Promise<Server>((resolve, reject) => {
-      const s = app.listen(config.port, config.host, () => resolve(s));
-      s.once('error', reject);
-    });
-    const { port } = server.address() as AddressInfo;
-    url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+    server = await listenApi(app, { host: config.host, port: config.port, tls });
+    url = server.url;
   }
   core.writer.start();
+  if (notifier && roles.has('notify')) {
+    // Config destinations synced and the outbox reconciled before the first alert or Kafka message.
+    try {
+      await notifier.start();
+    } catch (e) {
+      await server?.close();
+      await notifier.stop();
+      await core.close();
+      throw e;
+    }
+  }
   if (kafka) {
     try {
       await kafka.start(core);
+      if (notifier && roles.has('notify') && !roles.has('detect')) await kafka.startNotify(notifier.outbox);
     } catch (e) {
       await kafka.stop().catch(() => undefined);
-      server?.close();
-      server?.closeAllConnections();
+      await server?.close();
+      await notifier?.stop();
       await core.close();
       throw e;
     }
   }
   if (url && !config.clickhouse.url) {
-    const key = writeRunInfo(config.dataDir, { url, pid: process.pid, startedAt: new Date().toISOString() });
+    const key = writeRunInfo(config.dataDir, {
+      url,
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+      // The CLI pins this exact certificate when it calls back over https (services/cli/api-client.ts).
+      ...(server?.tls && config.api.tlsCertFile
+        ? { tls: { certFile: config.api.tlsCertFile, certSha256: server.tls.certSha256, ...(config.api.tlsCaFile ? { caFile: config.api.tlsCaFile } : {}) } }
+        : {}),
+    });
     core.keys.addEphemeralKey(key, 'admin');
   }
   logger.info({ event: 'vigil_started', url, data_dir: config.dataDir, embedded: !config.clickhouse.url, roles: config.roles, kafka: kafka?.consumes ?? 'off' });
@@ -102,13 +150,11 @@ export async function startVigil(io: CliIo, flags: Record<string, unknown>, opts
       ready = false;
       logger.info({ event: 'vigil_stopping' });
       // Stop taking requests first, so nothing arrives after the final flush.
-      if (server) {
-        const s = server;
-        await new Promise<void>((r) => s.close(() => r()));
-        s.closeAllConnections();
-      }
+      await server?.close();
       // Then the Kafka loop: its last batch is flushed and committed before the store closes.
       await kafka?.stop();
+      // Then the delivery worker: in-flight attempts finish and are stored before the store closes.
+      await notifier?.stop();
       await core.close();
       if (url && !config.clickhouse.url) removeRunInfo(config.dataDir);
       logger.info({ event: 'vigil_stopped' });

@@ -155,6 +155,8 @@ export function createAlertManager(deps: { store: Store; logger: Logger; suppres
       }
       dirty.delete(id);
       await deps.store.upsertAlerts([next]);
+      // Triage is a version like any other: SIEMs (outbox) and vigil.alerts hear of it at once.
+      deps.onWritten?.([next]);
       // A false positive says "this pattern from this principal here is fine": keep its repeats quiet.
       if (next.status === 'false_positive' && current.status !== 'false_positive' && deps.suppressor) {
         await deps.suppressor.addFalsePositive({ ...next, ...(patch.note === undefined ? {} : { note: patch.note }) });

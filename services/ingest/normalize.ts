@@ -2,6 +2,7 @@ import { hash } from 'node:crypto';
 import type { ApiEvent, Config, NormalizedEvent } from '../../libs/contracts/index.js';
 import { createPrincipalResolver, type PrincipalResolver } from '../../libs/identity/index.js';
 import { extractObjects, extractPaging } from '../../libs/objects/index.js';
+import { createPhiClassifier, type PhiClassifier } from '../../libs/phi/index.js';
 import type { Tokenizer } from '../../libs/privacy/index.js';
 import type { RouteTemplater } from '../../libs/routes/index.js';
 
@@ -13,11 +14,12 @@ export type Normalizer = (ev: ApiEvent, meta: { eventId: string; source: string 
  * passes, except `objects[].seq`, which is in-memory only and dropped by the store.
  */
 export function createNormalizer(
-  config: Pick<Config, 'identity'>,
-  deps: { tokenizer: Tokenizer; templater: RouteTemplater; resolvePrincipal?: PrincipalResolver },
+  config: Pick<Config, 'identity'> & Partial<Pick<Config, 'phi'>>,
+  deps: { tokenizer: Tokenizer; templater: RouteTemplater; resolvePrincipal?: PrincipalResolver; classifyPhi?: PhiClassifier },
 ): Normalizer {
   const { tokenizer, templater } = deps;
   const resolvePrincipal = deps.resolvePrincipal ?? createPrincipalResolver(config.identity, { tokenizer });
+  const classifyPhi = deps.classifyPhi ?? createPhiClassifier(config.phi);
 
   return function normalize(ev, meta) {
     const host = ev.host ?? '';
@@ -26,6 +28,9 @@ export function createNormalizer(
     const route = templater.template(service || host, ev.path);
     const { objects, pathTokenized, queryKeys } = extractObjects(ev, route, tokenizer);
     const paging = extractPaging(ev.query);
+    // NOTE: bodies stop here. Only the classification (categories and FHIR type names) goes on;
+    // the returned event is built field by field, so ev.requestBody / ev.responseBody cannot leak.
+    const phi = classifyPhi(ev);
     return {
       eventId: meta.eventId,
       // NOTE: ev.time was validated as ISO 8601 by ApiEventSchema, so this is never NaN.
@@ -46,6 +51,7 @@ export function createNormalizer(
       principal: resolvePrincipal(ev),
       objects,
       ...(paging === undefined ? {} : { paging }),
+      ...(phi === undefined ? {} : { phi }),
     };
   };
 }

@@ -52,7 +52,9 @@ export function createEventsHandler(
       }
       counts.events++;
       deps.metrics.events.inc({ format: event.source });
-      const findings = deps.detectors.detect(event);
+      // The origin records the principal's partition and the partition's position: what a handoff
+      // saves and loads (services/kafka/handoff.ts).
+      const findings = deps.detectors.detect(event, { partition: m.partition, offset: m.offset });
       if (findings.length > 0) {
         counts.findings += findings.length;
         for (const f of findings) deps.metrics.findings.inc({ detector: f.detector });

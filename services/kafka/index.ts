@@ -18,6 +18,8 @@ import { createEventsHandler } from './events-handler.js';
 import { createEventForwarder } from './forwarder.js';
 import { NO_HANDOFF, type DetectorStateHandoff } from './handoff.js';
 import { createRawHandler, tapDeadLetters } from './raw-handler.js';
+import { createAlertsHandler } from '../notify/kafka-alerts.js';
+import type { Outbox } from '../notify/outbox.js';
 
 export { NO_HANDOFF, type DetectorStateHandoff } from './handoff.js';
 
@@ -34,6 +36,12 @@ export interface KafkaRoles {
   readonly consumes: string;
   /** Partitions this instance's consumer owns right now. */
   assignment(): TopicPartition[];
+  /**
+   * Notify role apart from detect: consume vigil.alerts in its own group (notify.kafkaGroupId,
+   * default vigil-notify) into the outbox; offsets move only after the outbox rows are written.
+   * Call after start().
+   */
+  startNotify(outbox: Outbox): Promise<void>;
 }
 
 export interface LoopTuning {
@@ -61,6 +69,7 @@ export function createKafkaRoles(config: Config, deps: { logger: Logger; handoff
   const producer = createProducer({ kafka });
   const deadLetters = createDeadLetterTopic({ topic: k.topics.deadLetter }, { producer });
   let loop: ConsumerLoop | undefined;
+  let notifyLoop: ConsumerLoop | undefined;
   let settle: { resolve: () => void; reject: (e: unknown) => void } = { resolve: () => undefined, reject: () => undefined };
   const done = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
   done.catch(() => undefined);
@@ -142,6 +151,7 @@ export function createKafkaRoles(config: Config, deps: { logger: Logger; handoff
     async stop() {
       // The loop's own order: stop fetching, flush (store + produce), commit, leave. Then the producer,
       // which the last flush already drained.
+      await notifyLoop?.stop();
       await loop?.stop();
       await producer.flush().catch((e: unknown) => log.warn({ event: 'kafka_producer_final_flush_failed', err: e }));
       await producer.disconnect();
@@ -149,5 +159,14 @@ export function createKafkaRoles(config: Config, deps: { logger: Logger; handoff
     },
     done,
     assignment: () => loop?.assignment() ?? [],
+    async startNotify(outbox) {
+      const handler = createAlertsHandler({ outbox, deadLetters, flushProducer: () => producer.flush(), logger: deps.logger });
+      notifyLoop = createConsumerLoop(
+        { groupId: config.notify.kafkaGroupId, topics: [k.topics.alerts], fromBeginning: k.fromBeginning },
+        { kafka, logger: deps.logger, handler },
+      );
+      notifyLoop.done.catch((e: unknown) => settle.reject(e));
+      await notifyLoop.start();
+    },
   };
 }

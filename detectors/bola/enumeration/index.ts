@@ -1,5 +1,6 @@
 import type { Config, Finding, NormalizedEvent, ObjectRef, Severity } from '../../../libs/contracts/index.js';
 import { createBoundedCache, type BoundedCache } from '../../../libs/cache/index.js';
+import { addPhi, phiEvidence, phiPhrase, type PhiEvidence } from '../../../libs/phi/index.js';
 import type { Detector } from '../../framework.js';
 import { findingAbout } from '../../framework.js';
 import { advance, newTypeWindow, record, stepSequence, threshold, type TypeWindow } from './window.js';
@@ -45,6 +46,7 @@ export function createEnumerationDetector(cfg: EnumerationConfig): Detector<Enum
         let w = types.get(obj.type);
         if (!w) types.set(obj.type, (w = newTypeWindow()));
         advance(w, event.ts, windowMs);
+        trackPhi(w, event, ok);
         const isNew = record(w, { ts: event.ts, id: obj.id, ok });
         const checked = check(event, obj, w, isNew, ok, cfg, windowMs);
         if (checked === undefined) continue;
@@ -59,6 +61,19 @@ export function createEnumerationDetector(cfg: EnumerationConfig): Detector<Enum
       return findings ?? [];
     },
   };
+}
+
+/**
+ * PHI the principal received from this type in the current baseline bucket, so a finding can say
+ * what the enumerated objects disclosed (from the events' own classification, no raw values).
+ */
+function trackPhi(w: TypeWindow, event: NormalizedEvent, ok: boolean): void {
+  if (w.phiBucket !== w.bucketStart) {
+    if (w.phi === undefined && event.phi === undefined) return;
+    w.phi = undefined;
+    w.phiBucket = w.bucketStart;
+  }
+  if (ok) w.phi = addPhi(w.phi, event.phi);
 }
 
 interface Raised {
@@ -143,6 +158,7 @@ function baseOf(obj: ObjectRef, w: TypeWindow, cfg: EnumerationConfig): Record<s
     windowSeconds: cfg.windowSeconds,
     baselineDistinct: round(w.mean),
     learnedWindows: w.learnedWindows,
+    ...phiEvidence(w.phiBucket === w.bucketStart ? w.phi : undefined),
   };
 }
 
@@ -154,7 +170,8 @@ function raise(event: NormalizedEvent, pattern: Pattern, severity: Severity, sum
       owasp: OWASP,
       severity,
       ...findingAbout(event),
-      summary,
+      // The phrase reads " including PHI (Patient, SSN)" when the responses carried any.
+      summary: summary + phiPhrase(evidence.phi as PhiEvidence | undefined),
       evidence,
     },
   };

@@ -1,3 +1,5 @@
+import type { PhiEvidence } from '../../../libs/phi/index.js';
+
 /**
  * Per principal + resource type bookkeeping for enumeration: a sliding window of object accesses
  * on event time, the tumbling-window baseline learned from the principal's own past, and the
@@ -32,6 +34,9 @@ export interface TypeWindow {
   lastSeqTs: number;
   run: number;
   direction: number;
+  /** PHI in this type's successful responses during the bucket `phiBucket` (libs/phi); set only when seen. */
+  phi?: PhiEvidence;
+  phiBucket?: number;
 }
 
 export function newTypeWindow(): TypeWindow {

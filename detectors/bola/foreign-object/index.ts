@@ -1,5 +1,6 @@
 import type { Finding, NormalizedEvent, ObjectRef } from '../../../libs/contracts/index.js';
 import { createBoundedCache, type BoundedCache } from '../../../libs/cache/index.js';
+import { mergePhi, phiEvidence, phiPhrase } from '../../../libs/phi/index.js';
 import type { Detector } from '../../framework.js';
 import { findingAbout } from '../../framework.js';
 import { createCohortKeyMemo, createPrincipalMemo } from '../../../libs/baseline/index.js';
@@ -184,14 +185,17 @@ function finding(event: NormalizedEvent, f: Foreign, count: number, cfg: Foreign
   const confidence = Math.round((BASE_CONFIDENCE[f.holding.source] - f.rate) * 100) / 100;
   const more = count > 1 ? ` and ${count - 1} more` : '';
   const how = f.holding.source === 'created' ? 'created' : f.holding.source === 'patient_claim' ? 'is bound to' : 'was the only one to use';
+  // What the response disclosed, from the event's own body classification (libs/phi).
+  const phi = mergePhi([event.phi]);
   return {
     detector: NAME,
     owasp: OWASP,
     severity: read ? 'high' : 'critical',
     ...findingAbout(event, who),
-    summary: `${who} ${read ? 'read' : `sent ${event.method} to`} ${f.obj.type} ${f.obj.id}${more}, which ${f.holding.owner} ${how}, and the API answered ${event.status}`,
+    summary: `${who} ${read ? 'read' : `sent ${event.method} to`} ${f.obj.type} ${f.obj.id}${more}, which ${f.holding.owner} ${how}, and the API answered ${event.status}${phiPhrase(phi)}`,
     confidence,
     evidence: {
+      ...phiEvidence(phi),
       pattern: 'foreign_object_access',
       confidence,
       observed: { resourceType: f.obj.type, objectId: f.obj.id, via: f.obj.via, foreignObjects: count, method: event.method, status: event.status },

@@ -1,6 +1,7 @@
 import type { Finding, NormalizedEvent, Severity } from '../../../libs/contracts/index.js';
 import { createBoundedCache, type BoundedCache } from '../../../libs/cache/index.js';
 import { accessLevel } from '../../scope-violation/smart-scopes.js';
+import { mergePhi, phiEvidence, phiPhrase } from '../../../libs/phi/index.js';
 import type { Detector } from '../../framework.js';
 import { findingAbout } from '../../framework.js';
 import { claimedBinding, isBound, learn, newLearnedBinding, type BindingSource, type LearnedBinding } from './binding.js';
@@ -104,14 +105,17 @@ function finding(event: NormalizedEvent, o: Observed): Finding {
   const more = o.foreign.length > 1 ? ` and ${o.foreign.length - 1} more` : '';
   const verb = event.method === 'GET' || event.method === 'HEAD' ? 'read' : `sent ${event.method} for`;
   const vias = [...new Set(event.objects.filter((x) => x.type === 'Patient' && o.foreign.includes(x.id)).map((x) => x.via))];
+  // What the response disclosed, from the event's own body classification (libs/phi).
+  const phi = mergePhi([event.phi]);
   return {
     detector: NAME,
     owasp: OWASP,
     severity,
     ...findingAbout(event, who),
-    summary: `${who}, bound to patient ${o.bound} by its ${SOURCE_TEXT[o.source]}, ${verb} patient ${o.foreign[0] ?? ''}${more} and the API answered ${event.status}`,
+    summary: `${who}, bound to patient ${o.bound} by its ${SOURCE_TEXT[o.source]}, ${verb} patient ${o.foreign[0] ?? ''}${more} and the API answered ${event.status}${phiPhrase(phi)}`,
     confidence: o.confidence,
     evidence: {
+      ...phiEvidence(phi),
       pattern,
       confidence: o.confidence,
       observed: { foreignPatients: o.foreign, via: vias, method: event.method, status: event.status },

@@ -35,7 +35,7 @@ export function alertRoutes(deps: { store: Store; alerts: ApiDeps['alerts'] }): 
       operationId: 'getAlert',
       summary: 'One alert with a few of the events that triggered it.',
       tag: 'alerts',
-      access: 'viewer',
+      access: 'analyst',
       params: AlertIdParams,
       errors: [404],
       responses: { 200: { description: 'The alert and its sample events.', schema: AlertDetailSchema } },

@@ -17,7 +17,7 @@ export function exploreRoutes(deps: { store: Store }): Route[] {
       summary: 'What one principal did: routes, objects, sources, timeline and recent events.',
       description: 'Principal ids contain a colon (user:alice, ip:10.0.0.1); URL-encode them.',
       tag: 'principals',
-      access: 'viewer',
+      access: 'analyst',
       params: z.object({ principal: z.string().min(1).max(512) }),
       errors: [404],
       responses: { 200: { description: 'The principal summary.', schema: PrincipalSummarySchema } },

@@ -16,7 +16,7 @@ export function suppressionRoutes(deps: { suppressions: ApiDeps['suppressions'];
       operationId: 'listSuppressions',
       summary: 'Live suppression rules, including those created by false_positive verdicts.',
       tag: 'suppressions',
-      access: 'viewer',
+      access: 'analyst',
       responses: { 200: { description: 'All live rules.', schema: SuppressionListSchema } },
       handler: () => Promise.resolve({ status: 200, json: { suppressions: deps.suppressions.list() } }),
     }),

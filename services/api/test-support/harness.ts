@@ -3,12 +3,15 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import type { InputFormat, Role } from '../../../libs/contracts/index.js';
-import { createKeyService, type KeyService } from '../../../libs/auth/index.js';
+import { randomBytes } from 'node:crypto';
+import { createAuditLog, createKeyService, type AuditLog, type KeyService, type OidcVerifier } from '../../../libs/auth/index.js';
+import { createTokenizer, type Keyring, type Tokenizer } from '../../../libs/privacy/index.js';
 import type { Logger } from '../../../libs/log/index.js';
 import { createStore, type Store } from '../../../libs/store/index.js';
 import { silentLogger, storeConfig, tempDataDir } from '../../../libs/store/test-support/fixtures.js';
 import { createApiApp } from '../app.js';
 import type { IngestFn } from '../types.js';
+import type { RateLimitConfig } from '../rate-limit.js';
 import { createAlertManager, type AlertManager } from '../../detect/alert-manager.js';
 import { createSuppressor } from '../../detect/suppressions.js';
 
@@ -28,6 +31,9 @@ export interface Harness {
   registry: Registry;
   /** The real alert manager behind PATCH /v1/alerts, for tests that feed it findings. */
   alerts: AlertManager;
+  /** The real audit writer (flush() before reading audit_log) and the tokenizer it uses. */
+  audit: AuditLog;
+  tokenizer: Tokenizer;
   /** fetch against the app with `Authorization: Bearer <key of role>` unless `as` is null. */
   call(path: string, opts?: { as?: Role | null; method?: string; json?: unknown; body?: string; headers?: Record<string, string> }): Promise<Response>;
   close(): Promise<void>;
@@ -36,12 +42,14 @@ export interface Harness {
 /** One real store per test file (chDB binds one data directory per process), one app on port 0. */
 export async function startHarness(
   label: string,
-  opts: { maxBodyBytes?: number; ingest?: IngestFn; logger?: Logger } = {},
+  opts: { maxBodyBytes?: number; ingest?: IngestFn; logger?: Logger; rateLimit?: RateLimitConfig; oidc?: OidcVerifier; now?: () => Date; keyring?: Pick<Keyring, 'tokens'> } = {},
 ): Promise<Harness> {
   const dataDir = await tempDataDir(`api-${label}`);
   const store = await createStore(storeConfig(dataDir, `api_${label}`), { logger: silentLogger });
   await store.migrate();
-  const keys = createKeyService({ store });
+  const keys = createKeyService({ store, ...(opts.now ? { now: opts.now } : {}) });
+  const tokenizer = createTokenizer(randomBytes(32));
+  const audit = createAuditLog({ batchSize: 500, flushIntervalMs: 50, maxBuffered: 100_000 }, { store, logger: silentLogger });
   // The real alert manager and suppressor, as `vigil start` wires them.
   const suppressor = createSuppressor({ store });
   await suppressor.load();
@@ -50,7 +58,7 @@ export async function startHarness(
   const registry = new Registry();
   const ingestCalls: IngestCall[] = [];
   const app = createApiApp(
-    { maxBodyBytes: opts.maxBodyBytes ?? 4096, trustProxy: false },
+    { maxBodyBytes: opts.maxBodyBytes ?? 4096, trustProxy: false, ...(opts.rateLimit ? { rateLimit: opts.rateLimit } : {}) },
     {
       store,
       logger: opts.logger ?? silentLogger,
@@ -64,6 +72,9 @@ export async function startHarness(
       suppressions: suppressor,
       ready: () => store.ping(),
       version: '0.0.0-test',
+      audit: { log: audit, tokenizer },
+      ...(opts.oidc ? { oidc: opts.oidc } : {}),
+      ...(opts.keyring ? { keyring: opts.keyring } : {}),
     },
   );
   const server: Server = app.listen(0, '127.0.0.1');
@@ -83,6 +94,8 @@ export async function startHarness(
     ingestCalls,
     registry,
     alerts: alertManager,
+    audit,
+    tokenizer,
     call(path, o = {}) {
       const headers: Record<string, string> = { ...o.headers };
       const as = o.as === undefined ? 'admin' : o.as;
@@ -98,6 +111,8 @@ export async function startHarness(
       server.closeAllConnections();
       server.close();
       await once(server, 'close');
+      await keys.flush();
+      await audit.stop();
       await store.close();
     },
   };
