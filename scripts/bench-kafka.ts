@@ -1,6 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel, type Message } from 'kafkajs';
 import { loadConfig } from '../libs/config/index.js';
@@ -39,6 +39,8 @@ const topics = { raw: `${run}.raw`, events: `${run}.events`, alerts: `${run}.ale
 
 const cpu = cpus();
 console.log(`machine: ${cpu[0]?.model ?? 'unknown'}, ${cpu.length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}; broker ${brokers.join(',')}`);
+// Other work on the machine (and the broker, on the same machine) slows every figure: print the load.
+const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
 
 /** Keyed by client IP, as a gateway mirror would: one client's lines stay in order in one partition. */
 const keyOf = (line: string) => /"client_ip":"([^"]+)"/.exec(line)?.[1] ?? null;
@@ -153,7 +155,9 @@ try {
 
   const roles = createKafkaRoles(config, { logger });
   const core = await createCore(config, { logger, onAlertsWritten: (a) => roles.onAlertsWritten(a) });
+  console.log(`    load average before (b): ${load()}`);
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   await roles.start(core);
   let firstCommitAt = 0;
   for (;;) {
@@ -163,11 +167,16 @@ try {
     await new Promise((r) => setTimeout(r, 250));
   }
   const seconds = (performance.now() - t0) / 1000;
+  const cpuUsed = process.cpuUsage(cpu0);
   const e2e = produced.count / seconds;
   const stored = await core.store.countEvents();
   console.log(
     `(b) Vigil end to end (consume -> normalize -> detect -> stored in embedded ClickHouse -> committed): ${Math.round(e2e).toLocaleString('en-US')} events/s ` +
       `(${stored.toLocaleString('en-US')} events stored, ${core.alerts.stats().active} alerts, ${seconds.toFixed(1)} s including the group join)`,
+  );
+  console.log(
+    `    process CPU (all threads, chDB's too) per event: ${((cpuUsed.user + cpuUsed.system) / produced.count).toFixed(1)} µs; ` +
+      `load average after (b): ${load()}`,
   );
   console.log(`ratio (b)/(a): ${(e2e / bare).toFixed(2)}`);
 

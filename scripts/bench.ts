@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem, tmpdir } from 'node:os';
+import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseLine } from '../libs/adapters/index.js';
 import { loadConfig } from '../libs/config/index.js';
@@ -27,14 +27,23 @@ const avgBytes = Math.round(lines.reduce((n, l) => n + Buffer.byteLength(l), 0) 
 const cpu = cpus();
 console.log(`machine: ${cpu[0]?.model ?? 'unknown'}, ${cpu.length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`);
 console.log(`input: ${lines.length} Kong http-log lines, ${avgBytes} bytes on average`);
+// Other work on the machine slows every figure below: print the load so runs can be compared.
+const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
+console.log(`load average at start: ${load()}`);
+/** Process CPU (all threads: chDB's too) per event, µs: less sensitive to a busy machine than events/s. */
+const cpuPerEvent = (since: NodeJS.CpuUsage, events: number) => {
+  const u = process.cpuUsage(since);
+  return ((u.user + u.system) / events).toFixed(1);
+};
 
-function inMemory(): { eventsPerSec: number; findings: number } {
+function inMemory(): { eventsPerSec: number; findings: number; cpuUs: string } {
   const config = loadConfig({ env: {} });
   const normalize = createNormalizer(config, { tokenizer: createTokenizer(Buffer.alloc(32, 7)), templater: createRouteTemplater() });
   const detectors = createDetectorRuntime(createDetectors(config));
   let events = 0;
   let findings = 0;
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   for (const line of lines) {
     const out = parseLine(line, 'auto');
     if (out.kind !== 'ok') continue;
@@ -45,13 +54,16 @@ function inMemory(): { eventsPerSec: number; findings: number } {
     }
   }
   const s = (performance.now() - t0) / 1000;
-  return { eventsPerSec: Math.round(events / s), findings };
+  return { eventsPerSec: Math.round(events / s), findings, cpuUs: cpuPerEvent(c0, events) };
 }
 
 // Warm the JIT once, then measure three runs and report each.
 inMemory();
 const runs = [inMemory(), inMemory(), inMemory()];
-console.log(`in-memory parse -> normalize -> detect: ${runs.map((r) => r.eventsPerSec.toLocaleString('en-US')).join(', ')} events/s (1 thread; ${runs[0]?.findings} findings per run)`);
+console.log(
+  `in-memory parse -> normalize -> detect: ${runs.map((r) => r.eventsPerSec.toLocaleString('en-US')).join(', ')} events/s ` +
+    `(1 thread; ${runs.map((r) => r.cpuUs).join(', ')} µs CPU/event; ${runs[0]?.findings} findings per run)`,
+);
 
 /** The registry's detectors, plus the volume detectors until they are listed there (by name, once). */
 function allDetectors(): Detector[] {
@@ -111,9 +123,12 @@ const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-'));
 const file = join(dir, 'kong.log');
 writeFileSync(file, `${lines.join('\n')}\n`);
 const silent = { out: () => undefined, err: () => undefined, env: { VIGIL_LOG_LEVEL: 'warn' }, tty: false };
+const replayCpu = process.cpuUsage();
 const summary = await replay(silent, { 'data-dir': join(dir, 'data') }, [file]);
 console.log(
   `replay into embedded ClickHouse (chDB): ${Math.round(summary.events / summary.seconds).toLocaleString('en-US')} events/s ` +
-    `(${summary.events} events, ${summary.alertsCreated} alerts, ${summary.seconds.toFixed(2)} s)`,
+    `(${summary.events} events, ${summary.alertsCreated} alerts, ${summary.seconds.toFixed(2)} s, ` +
+    `${cpuPerEvent(replayCpu, summary.events)} µs process CPU/event incl. engine start)`,
 );
+console.log(`load average at end: ${load()}`);
 rmSync(dir, { recursive: true, force: true });

@@ -7,7 +7,8 @@ import type { Store } from '../libs/store/types.js';
 import { cliConfig, type CliIo } from '../services/cli/context.js';
 import { replay } from '../services/cli/replay.js';
 import { openStore } from '../services/core.js';
-import { combineScores, formatScore, median, scoreRun, type Score } from '../services/simulate/score.js';
+import { alertMatchesLabel, combineScores, formatScore, median, scoreRun, type Score } from '../services/simulate/score.js';
+import type { Label } from '../services/simulate/labels.js';
 import { SIM_FORMATS, simulateTraffic, type SimFormat } from '../services/simulate/simulate.js';
 import { templatingReport } from './eval-templating.js';
 
@@ -17,8 +18,11 @@ import { templatingReport } from './eval-templating.js';
  * alert back and score recall per attack kind, precision and time to detect (docs/simulator.md).
  * Prints figures and exits 0 whatever they are: it is a measurement, not a test.
  *
- *   npm run eval -- [--seeds 1,2,3] [--days 2] [--scale 2] [--format kong|nginx|envoy] [--keep]
- * Seeds cycle through the three formats unless --format is given.
+ *   npm run eval -- [--seeds 1,2,3] [--days 2] [--scale 2] [--format kong|nginx|envoy] [--keep] [--detail] [--no-templating]
+ * Seeds cycle through the three formats unless --format is given. `--detail` lists every attack with
+ * its time to detect (or MISSED) and the expected detector's alerts on its principal, and every alert
+ * matching no attack, to study misses and false positives;
+ * `--no-templating` skips the route templating report.
  */
 const { values } = parseArgs({
   options: {
@@ -27,6 +31,8 @@ const { values } = parseArgs({
     scale: { type: 'string', default: '2' },
     format: { type: 'string' },
     keep: { type: 'boolean', default: false },
+    detail: { type: 'boolean', default: false },
+    'no-templating': { type: 'boolean', default: false },
   },
 });
 const seeds = values.seeds.split(',').map((s) => Number(s.trim()));
@@ -77,10 +83,25 @@ async function runSeed(seed: number, format: SimFormat): Promise<Score> {
         `${summary.seconds.toFixed(1)} s; ${alerts.length} alerts; ${detected}/${attacks} attacks detected` +
         (values.keep ? `; kept in ${dir}` : ''),
     );
+    if (values.detail) console.log(attackDetail(sim.labels, alerts));
+    if (values.detail) for (const a of alerts.filter((x) => !sim.labels.some((l) => alertMatchesLabel(x, l)))) console.log(`  unmatched ${a.detector} ${a.principal} ${a.firstSeen}: ${a.summary.slice(0, 200)}`);
     return score;
   } finally {
     if (!values.keep) rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** One line per attack: kind, id, time to detect by its expected detector (or MISSED), and that detector's alerts on the same principal. */
+function attackDetail(labels: readonly Label[], alerts: readonly Alert[]): string {
+  return labels
+    .map((l) => {
+      const mine = alerts.filter((a) => a.detector === l.detector && alertMatchesLabel(a, { ...l, start: '1970-01-01T00:00:00.000Z', end: '9999-01-01T00:00:00.000Z' }));
+      const hits = mine.filter((a) => alertMatchesLabel(a, l));
+      const ttd = hits.length === 0 ? 'MISSED' : `${Math.round(Math.max(0, Math.min(...hits.map((a) => Date.parse(a.firstSeen))) - Date.parse(l.start)) / 1000)} s`;
+      const others = mine.map((a) => `${a.firstSeen.slice(11, 19)} ${a.summary.slice(0, 160)}`).join(' | ');
+      return `  ${l.kind.padEnd(21)} ${l.id.padEnd(24)} ${l.principal ?? `ip:${l.ip ?? ''}`} ${l.start.slice(11, 19)}-${l.end.slice(11, 19)} ${ttd}${others === '' ? '' : `  [${others}]`}`;
+    })
+    .join('\n');
 }
 
 const started = performance.now();
@@ -92,5 +113,5 @@ console.log(formatScore(total));
 const ttd = median(Object.values(total.perKind).flatMap((k) => k.ttdSeconds));
 console.log(`\ntargets: recall >= 0.95, precision >= 0.9, median time to detect <= 60 s${ttd === undefined ? '' : ` (now ${Math.round(ttd)} s)`}, 0 alerts on the benign populations`);
 // Route templating accuracy (scripts/eval-templating.ts): FHIR R4 examples and the same seeds' traffic.
-console.log(`\n${templatingReport({ seeds, days, scale })}`);
+if (!values['no-templating']) console.log(`\n${templatingReport({ seeds, days, scale })}`);
 console.log(`eval took ${((performance.now() - started) / 1000).toFixed(1)} s`);

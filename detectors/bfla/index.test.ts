@@ -5,7 +5,7 @@ import { createBflaDetector, type BflaConfig } from './index.js';
 import { privilegeOf } from './privilege.js';
 
 const T0 = Date.UTC(2026, 10, 2, 8, 0, 0);
-const cfg: BflaConfig = { learningSeconds: 600, learningEvents: 20, adoptionShare: 0.05, minAdopters: 3, cohortCap: 100 };
+const cfg: BflaConfig = { learningSeconds: 600, learningEvents: 20, adoptionShare: 0.05, minAdopters: 3, cohortCap: 100, ownCreationSeconds: 3600 };
 const PORTAL = ['patient/*.read', 'openid'];
 const users = Array.from({ length: 6 }, (_, i) => principal(`user:u${i}`, 'mychart', PORTAL));
 const attacker = principal('user:eve', 'mychart', PORTAL);
@@ -59,6 +59,18 @@ describe('bfla', () => {
       ['critical', 'destructive_operation'],
       ['critical', 'delete'],
     ]);
+  });
+
+  it('does not call cancelling an appointment the principal booked itself privileged, but still flags deleting one it did not create', () => {
+    const appt = (n: number) => ({ type: 'appointments', id: `tok_a${n}`, via: 'path' as const, created: false });
+    const booked = event({ ts: AFTER, principal: attacker, method: 'POST', route: '/api/v1/appointments', status: 201, objects: [{ ...appt(1), via: 'location', created: true }] });
+    const cancelOwn = event({ ts: AFTER + 60_000, principal: attacker, method: 'DELETE', route: '/api/v1/appointments/{id}', status: 204, objects: [appt(1)] });
+    expect(run([...learning(users), booked, cancelOwn])).toEqual([]);
+    // Someone else's booking, and one's own booking past the memory horizon (an hour in this config).
+    const cancelOther = { ...cancelOwn, objects: [appt(2)] };
+    const cancelLate = { ...cancelOwn, ts: AFTER + 3_601_000 };
+    expect(run([...learning(users), booked, cancelOther]).map((f) => [f.principal, f.evidence.pattern, f.evidence.reason])).toEqual([['user:eve', 'privileged_use', 'delete']]);
+    expect(run([...learning(users), booked, cancelLate]).map((f) => [f.principal, f.evidence.pattern, f.evidence.reason])).toEqual([['user:eve', 'privileged_use', 'delete']]);
   });
 
   it('stays silent while the cohort is still learning (too young or too few events)', () => {

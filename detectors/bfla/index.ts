@@ -3,6 +3,7 @@ import { createCohortKeyMemo, createProfileMap, createRouteMemo, type Persistent
 import type { Detector } from '../framework.js';
 import { findingAbout } from '../framework.js';
 import { addUser, cohortCodec, pairOf, principalsOf, seePrincipal, type CohortUse, type PairUse } from './cohort.js';
+import { actsOnOwnCreation, newCreations, rememberCreations, type Creations } from './own.js';
 import { isDestructive, privilegeOf, type PrivilegeReason } from './privilege.js';
 
 export const NAME = 'bfla';
@@ -24,6 +25,12 @@ export interface BflaConfig {
   minAdopters: number;
   /** Cohorts remembered; the least recently active are forgotten first. */
   cohortCap: number;
+  /**
+   * How long a principal's creations are remembered as its own: a privileged method on an object it
+   * created within this (cancelling the appointment it booked) is ownership, not a function its
+   * role lacks. A memory horizon, not a threshold.
+   */
+  ownCreationSeconds: number;
 }
 
 export const DEFAULTS: BflaConfig = {
@@ -32,10 +39,13 @@ export const DEFAULTS: BflaConfig = {
   adoptionShare: 0.05,
   minAdopters: 3,
   cohortCap: 10_000,
+  ownCreationSeconds: 86_400,
 };
 
 export interface BflaState {
   cohorts: ProfileMap<CohortUse>;
+  /** Objects principals created, so acting on one's own creation is not a privileged call. */
+  created: Creations;
 }
 
 export type Pattern = 'privileged_use' | 'privileged_probe';
@@ -54,10 +64,11 @@ export function createBflaDetector(cfg: BflaConfig = DEFAULTS): Detector<BflaSta
   const cohortKey = createCohortKeyMemo();
   const privilegeOfRoute = createRouteMemo(privilegeOf);
   const learning = { minEvents: cfg.learningEvents, minSpanMs: cfg.learningSeconds * 1000 };
+  const ownMs = cfg.ownCreationSeconds * 1000;
   return {
     name: NAME,
     owasp: OWASP,
-    createState: () => ({ cohorts: createProfileMap({ capacity: cfg.cohortCap, learning, codec: cohortCodec }) }),
+    createState: () => ({ cohorts: createProfileMap({ capacity: cfg.cohortCap, learning, codec: cohortCodec }), created: newCreations() }),
     snapshot: (state, version) => state.cohorts.snapshot(NAME, 'cohort', version),
     restore: (state, rows) => state.cohorts.restore(NAME, 'cohort', rows),
     detect(event, state) {
@@ -66,8 +77,11 @@ export function createBflaDetector(cfg: BflaConfig = DEFAULTS): Detector<BflaSta
       const tracked = state.cohorts.touch(key, event.ts);
       const cohort = tracked.profile;
       seePrincipal(cohort, who);
+      if (event.objects.length > 0) rememberCreations(state.created, event);
       const reason = privilegeOfRoute(event.method, event.route);
       if (reason === undefined) return [];
+      // Deleting or updating what one created oneself (a booking cancelled) is ownership, not a function the role lacks.
+      if (actsOnOwnCreation(state.created, event, ownMs)) return [];
       const stillLearning = state.cohorts.learning(tracked);
       const pair = pairOf(cohort, `${event.method.toUpperCase()} ${event.route}`, stillLearning);
       if (stillLearning || pair?.baseline === true) return [];

@@ -139,9 +139,12 @@ describe('flow-abuse', () => {
       ];
     }).flat();
     const found = run([...population(), ...loop]);
+    // Each booking is also cancelled again: the undone creations count too (see the undo tests below).
     expect(found.map((f) => [f.evidence.pattern, f.route, f.evidence.repeats])).toEqual([
       ['repeated_operation', APPTS, 5],
+      ['repeated_undo', `${APPTS}/{id}`, 5],
       ['repeated_operation', APPTS, 6],
+      ['repeated_undo', `${APPTS}/{id}`, 6],
     ]);
     // Nobody booked before, but the cohort's 360 refill windows say its members write once per window.
     expect(found[0]?.evidence).toEqual({

@@ -7,7 +7,8 @@ import { makeFinding, round2 } from '../credential-stuffing/finding.js';
 import { DEFAULTS, type FlowAbuseConfig } from './config.js';
 import { judgeStep } from './judge.js';
 import { newCloseQueue, pushClose, takeDue, type CloseQueue } from './close-queue.js';
-import { closeWindow, newRepeatPopulation, recordRepeat, REPEAT_CAP, repeatLimit, type Repeat, type RepeatPopulation } from './repeats.js';
+import { closeWindow, newRepeatPopulation, recordRepeat, REPEAT_CAP, repeatLimit, type Repeat, type RepeatPopulation, type TargetKind } from './repeats.js';
+import { rememberCreated, undoneBy, type Created } from './undo.js';
 import { countSession, newCohortDays, newSession, resetSession, sessionsPerDay, type CohortDays, type Session } from './session.js';
 import { learnArrival, learnTransition, newFromStats, newTargetStats, type FromStats, type TargetStats } from './transitions.js';
 
@@ -16,11 +17,13 @@ export { DEFAULTS, FlowAbuseConfigSchema, type FlowAbuseConfig } from './config.
 export const NAME = 'flow-abuse';
 export const OWASP = 'API6:2023';
 
-export type Pattern = 'repeated_operation' | 'unseen_transition' | 'rare_transition' | 'skipped_step';
+export type Pattern = 'repeated_operation' | 'repeated_undo' | 'unseen_transition' | 'rare_transition' | 'skipped_step';
 
 interface PrincipalFlow {
   session: Session;
   repeats: Map<string, Repeat>;
+  /** Objects the principal created in the repeat window, so deleting one again is an undone creation. */
+  created: Map<string, Created>;
   /** Start of the principal's current tumbling repeat window; -1 when none is open. */
   bucketStart: number;
 }
@@ -129,62 +132,97 @@ export function createFlowAbuseDetector(cfg: FlowAbuseConfig = DEFAULTS): Detect
     for (const { who, end } of takeDue(state.closing, ts)) {
       const flow = state.principals.get(who);
       if (flow === undefined || flow.bucketStart + repeatMs !== end) continue;
-      closeWindow(flow.repeats, who, end, repeatMs, (r) => pops(state, r.cohort, r.step));
-      flow.bucketStart = -1;
+      closeWindow(flow.repeats, who, end, repeatMs, (r) => pops(state, r));
+      // Runs still going are closed one window later, so a principal who stops writing still teaches.
+      if (flow.repeats.size === 0) {
+        flow.bucketStart = -1;
+      } else {
+        flow.bucketStart = end;
+        pushClose(state.closing, who, end + repeatMs);
+      }
     }
   }
 
   function repeats(event: NormalizedEvent, state: FlowAbuseState, flow: PrincipalFlow, step: string, out: Finding[]): void {
     const bucket = Math.floor(event.ts / repeatMs) * repeatMs;
     if (bucket > flow.bucketStart) {
-      if (flow.bucketStart >= 0) closeWindow(flow.repeats, event.principal.id, event.ts, repeatMs, (r) => pops(state, r.cohort, r.step));
+      if (flow.bucketStart >= 0) closeWindow(flow.repeats, event.principal.id, event.ts, repeatMs, (r) => pops(state, r));
       flow.bucketStart = bucket;
       pushClose(state.closing, event.principal.id, bucket + repeatMs);
     }
+    const undone = undoneBy(flow.created, event, repeatMs);
+    if (undone !== undefined) {
+      const undo = `undo ${undone.step}`;
+      const f = countRepeat(event, state, flow, undo, undo, { type: createdType(event), id: undefined }, 'object');
+      if (f) out.push(f);
+    }
+    rememberCreated(flow.created, event, step, repeatMs);
     const target = targetOf(event);
     if (target === undefined) return;
-    const key = `${step} ${target.type}/${target.id ?? '*'}`;
+    const f = countRepeat(event, state, flow, `${step} ${target.type}/${target.id ?? '*'}`, step, target, target.id === undefined ? 'collection' : 'object');
+    if (f) out.push(f);
+  }
+
+  /** Counts one repeat of `step` on `target` (`kind`) and judges it against the populations' limit. */
+  function countRepeat(
+    event: NormalizedEvent,
+    state: FlowAbuseState,
+    flow: PrincipalFlow,
+    key: string,
+    step: string,
+    target: { type: string; id: string | undefined },
+    kind: TargetKind,
+  ): Finding | undefined {
     let r = flow.repeats.get(key);
     if (r === undefined) {
-      if (flow.repeats.size >= REPEAT_CAP) return;
-      r = { step, cohort: cohortKey(event.principal), times: [], peak: 0, alerted: false };
+      if (flow.repeats.size >= REPEAT_CAP) return undefined;
+      r = { step, cohort: cohortKey(event.principal), kind, times: [], peak: 0, alerted: false };
       flow.repeats.set(key, r);
     }
     const n = recordRepeat(r, event.ts, repeatMs);
-    const [cohort, everyone, cohortAll] = pops(state, r.cohort, step) as [RepeatPopulation, RepeatPopulation, RepeatPopulation];
-    const limit = repeatLimit(cohort, everyone, cohortAll, cfg);
+    const [cohort, everyone, cohortAll, everyoneAll] = pops(state, r) as [RepeatPopulation, RepeatPopulation, RepeatPopulation, RepeatPopulation];
+    const limit = repeatLimit(cohort, everyone, cohortAll, everyoneAll, cfg);
     // Creating records one after another (POST to a collection) is how clinical data is written;
-    // only a learned population can say how many is too many. Repeats on one existing object need
-    // no such proof, so only they are judged against the bare learning floor.
-    if (target.id === undefined && limit.basis === 'learning_floor') return;
-    if (n < limit.threshold) return;
+    // only a learned population can say how many is too many. Repeats on one existing object, and
+    // creations undone again, need no such proof, so only they are judged against the bare learning floor.
+    if (kind === 'collection' && limit.basis === 'learning_floor') return undefined;
+    if (n < limit.threshold) return undefined;
     r.alerted = true;
     const twice = n >= 2 * limit.threshold;
-    const on = target.id === undefined ? '' : ` on one ${target.type}`;
-    out.push(
-      makeFinding(NAME, OWASP, event, {
-        severity: twice ? 'high' : 'medium',
-        summary: `${event.principal.id} repeated ${step}${on} ${n} times within ${cfg.repeatWindowSeconds}s (threshold ${limit.threshold})`,
-        evidence: {
-          pattern: 'repeated_operation',
-          confidence: round2((limit.basis === 'learning_floor' ? 0.6 : 0.7) + (twice ? 0.15 : 0)),
-          repeats: n,
-          threshold: limit.threshold,
-          thresholdBasis: limit.basis,
-          populationQuantile: limit.quantile,
-          populationSamples: limit.samples,
-          objectType: target.type,
-          ...(target.id === undefined ? {} : { objectId: target.id }),
-          windowSeconds: cfg.repeatWindowSeconds,
-        },
-      }),
-    );
+    const isUndo = step.startsWith('undo ');
+    const what = isUndo
+      ? `created and deleted again ${n} ${target.type} (${step.slice(5)})`
+      : `repeated ${step}${target.id === undefined ? '' : ` on one ${target.type}`} ${n} times`;
+    return makeFinding(NAME, OWASP, event, {
+      severity: twice ? 'high' : 'medium',
+      summary: `${event.principal.id} ${what} within ${cfg.repeatWindowSeconds}s (threshold ${limit.threshold})`,
+      evidence: {
+        pattern: isUndo ? 'repeated_undo' : 'repeated_operation',
+        confidence: round2((limit.basis === 'learning_floor' ? 0.6 : 0.7) + (twice ? 0.15 : 0)),
+        repeats: n,
+        threshold: limit.threshold,
+        thresholdBasis: limit.basis,
+        populationQuantile: limit.quantile,
+        populationSamples: limit.samples,
+        objectType: target.type,
+        ...(target.id === undefined ? {} : { objectId: target.id }),
+        windowSeconds: cfg.repeatWindowSeconds,
+      },
+    });
   }
 
-  /** The populations a repeat teaches and is judged by: its cohort on the route, everyone on the route, its cohort on any route. */
-  function pops(state: FlowAbuseState, cohort: string, step: string): RepeatPopulation[] {
+  /**
+   * The populations a repeat teaches and is judged by: its cohort on the route, everyone on the
+   * route, its cohort on any route, everyone on any route for the same kind of target.
+   */
+  function pops(state: FlowAbuseState, r: Repeat): RepeatPopulation[] {
     const p = state.repeatPops;
-    return [p.getOrCreate(`${cohort}|${step}`, newRepeatPopulation), p.getOrCreate(`*|${step}`, newRepeatPopulation), p.getOrCreate(`${cohort}|*`, newRepeatPopulation)];
+    return [
+      p.getOrCreate(`${r.cohort}|${r.step}`, newRepeatPopulation),
+      p.getOrCreate(`*|${r.step}`, newRepeatPopulation),
+      p.getOrCreate(`${r.cohort}|*`, newRepeatPopulation),
+      p.getOrCreate(`*|* ${r.kind}`, newRepeatPopulation),
+    ];
   }
 }
 
@@ -208,5 +246,10 @@ function targetOf(event: NormalizedEvent): { type: string; id: string | undefine
 }
 
 function newFlow(): PrincipalFlow {
-  return { session: newSession(), repeats: new Map(), bucketStart: -1 };
+  return { session: newSession(), repeats: new Map(), created: new Map(), bucketStart: -1 };
+}
+
+/** The type of the object a DELETE names in its path (the creation it undoes). */
+function createdType(event: NormalizedEvent): string {
+  return event.objects.find((o) => o.via === 'path')?.type ?? 'collection';
 }

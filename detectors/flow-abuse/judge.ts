@@ -31,10 +31,10 @@ export function judgeStep(ctx: StepContext, cfg: FlowAbuseConfig, detector: stri
   s.judged++;
   let anomaly: Anomaly | undefined;
   if (t !== undefined && t.p < cfg.rareShare) {
-    anomaly = { pattern: t.count === 0 ? 'unseen_transition' : 'rare_transition', key: `${s.last ?? ''} -> ${step}`, p: t.p, count: t.count, total: t.total };
+    anomaly = { pattern: t.count === 0 ? 'unseen_transition' : 'rare_transition', key: `${s.last ?? ''} -> ${step}`, step, p: t.p, count: t.count, total: t.total };
   }
   if (k !== undefined && k.p < cfg.rareShare && (anomaly === undefined || k.p < anomaly.p)) {
-    anomaly = { pattern: 'skipped_step', key: `${step} without ${k.step}`, p: k.p, count: Math.round(k.share * k.arrivals), total: k.arrivals };
+    anomaly = { pattern: 'skipped_step', key: `${step} without ${k.step}`, step, p: k.p, count: Math.round(k.share * k.arrivals), total: k.arrivals };
   }
   if (anomaly === undefined || !addAnomaly(s, anomaly)) return undefined;
   const chance = log10Chance(s.judged, s.anomalies);

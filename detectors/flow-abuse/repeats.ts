@@ -6,13 +6,21 @@ export interface Repeat {
   /** The operation (`METHOD route`) and the principal's cohort: which populations it teaches. */
   step: string;
   cohort: string;
+  /**
+   * What was repeated on: one existing object (or one creation undone), or a collection (records
+   * created one after another). Everyone's repeats on any route are learned apart for each: creating
+   * many records is ordinary where writing one object many times is not.
+   */
+  kind: TargetKind;
   /** Event times within the sliding window, oldest first (capped). */
   times: number[];
-  /** Largest sliding count reached in the current tumbling window: what the population learns. */
+  /** Largest sliding count reached in the current run: what the population learns when the run ends. */
   peak: number;
-  /** Alerted in the current tumbling window: not learned from. */
+  /** Alerted during the current run: not learned from. */
   alerted: boolean;
 }
+
+export type TargetKind = 'object' | 'collection';
 
 /** A route's (per cohort, and across everyone) repeats per object-window, and who they came from. */
 export interface RepeatPopulation {
@@ -40,9 +48,11 @@ export function recordRepeat(r: Repeat, ts: number, windowMs: number): number {
 }
 
 /**
- * Closes a principal's tumbling window: every repeat written in it teaches its operation's
- * populations its peak (unless it alerted), and repeats with nothing left in the sliding window
- * are forgotten.
+ * Closes a principal's tumbling window. A run of repeats on one target teaches its operation's
+ * populations its peak (largest sliding count) when it ends, i.e. when nothing is left in the
+ * sliding window, and only if it never alerted; a run still going carries on into the next window.
+ * NOTE: teaching a run at every window boundary let an abuser whose loop crossed one teach the
+ * population its own partial count and raise the threshold it was then judged by.
  */
 export function closeWindow(
   repeats: Map<string, Repeat>,
@@ -52,24 +62,21 @@ export function closeWindow(
   populationOf: (r: Repeat) => RepeatPopulation[],
 ): void {
   for (const [key, r] of repeats) {
+    while (r.times.length > 0 && (r.times[0] as number) <= ts - windowMs) r.times.shift();
+    if (r.times.length > 0) continue;
     if (r.peak > 0 && !r.alerted) {
       for (const pop of populationOf(r)) {
         addToPopulation(pop.values, r.peak);
         if (pop.principals.size < POP_PRINCIPALS_CAP) pop.principals.add(principal);
       }
     }
-    while (r.times.length > 0 && (r.times[0] as number) <= ts - windowMs) r.times.shift();
-    if (r.times.length === 0) repeats.delete(key);
-    // NOTE: times still in the sliding window carry into the next window's count, but a window in
-    // which the object was not written again teaches nothing (its peak starts at 0, not at the carry).
-    r.peak = 0;
-    r.alerted = false;
+    repeats.delete(key);
   }
 }
 
 export interface RepeatLimit {
   threshold: number;
-  basis: 'floor' | 'learning_floor' | 'cohort' | 'population' | 'cohort_any_route';
+  basis: 'floor' | 'learning_floor' | 'cohort' | 'population' | 'cohort_any_route' | 'population_any_route';
   quantile: number;
   samples: number;
 }
@@ -77,13 +84,22 @@ export interface RepeatLimit {
 /**
  * The first learned of: the cohort on this route; everyone on this route; the cohort on any route
  * (a route few people use, such as booking, is judged by how the cohort repeats its writes in
- * general rather than waiting indefinitely); else the learning floor. Never under `minRepeats`.
+ * general rather than waiting indefinitely); everyone on any route, for the same kind of target (a
+ * cohort that rarely writes, such as patients, is judged by how the organisation repeats writes of
+ * that kind); else the learning floor. Never under `minRepeats`.
  */
-export function repeatLimit(cohort: RepeatPopulation, everyone: RepeatPopulation, cohortAll: RepeatPopulation, cfg: FlowAbuseConfig): RepeatLimit {
+export function repeatLimit(
+  cohort: RepeatPopulation,
+  everyone: RepeatPopulation,
+  cohortAll: RepeatPopulation,
+  everyoneAll: RepeatPopulation,
+  cfg: FlowAbuseConfig,
+): RepeatLimit {
   for (const [pop, basis] of [
     [cohort, 'cohort'],
     [everyone, 'population'],
     [cohortAll, 'cohort_any_route'],
+    [everyoneAll, 'population_any_route'],
   ] as const) {
     const samples = populationSize(pop.values);
     if (samples < cfg.repeatLearningSamples || pop.principals.size < cfg.minPrincipals) continue;

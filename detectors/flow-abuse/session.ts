@@ -9,6 +9,8 @@ export interface Anomaly {
   pattern: AnomalyPattern;
   /** `from -> to` or `to without step`: the same anomaly twice in a session is one piece of evidence. */
   key: string;
+  /** The state-changing step judged anomalous (the `to` of a transition, the step arrived at without its usual prior). */
+  step: string;
   /** Probability that a cohort step would be this anomalous (transitions.ts). */
   p: number;
   /** For transitions: the count and total; for skips: the skipped step's share and arrivals. */
@@ -39,9 +41,15 @@ export function resetSession(s: Session): void {
   Object.assign(s, newSession(), { lastTs: s.lastTs });
 }
 
-/** Adds an anomaly unless the session already holds the same one; true when it was new. */
+/**
+ * Adds an anomaly unless the session already holds one about the same step; true when it was new.
+ * NOTE: the chance multiplies anomalies as independent, but arriving at one unusual step twice, from
+ * two different places (a clinician who charts an Observation after a Patient read, then after an
+ * Observation read), is one surprise about that step, not two: a benign principal whose role differs
+ * a little from its cohort's repeats it. So a step counts once, however it was reached.
+ */
 export function addAnomaly(s: Session, a: Anomaly): boolean {
-  if (s.anomalies.length >= ANOMALY_CAP || s.anomalies.some((x) => x.key === a.key)) return false;
+  if (s.anomalies.length >= ANOMALY_CAP || s.anomalies.some((x) => x.key === a.key || x.step === a.step)) return false;
   s.anomalies.push(a);
   return true;
 }

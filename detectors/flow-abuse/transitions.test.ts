@@ -11,7 +11,7 @@ function source(total: number, tail: number): FromStats {
   return f;
 }
 
-const anomaly = (p: number): Anomaly => ({ pattern: 'unseen_transition', key: `k${p}`, p, count: 0, total: 1 });
+const anomaly = (p: number): Anomaly => ({ pattern: 'unseen_transition', key: `k${p}`, step: `POST /s${p}`, p, count: 0, total: 1 });
 
 describe('flow-abuse transition odds', () => {
   it('bounds an unseen transition by the rule of three', () => {

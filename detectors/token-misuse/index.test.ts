@@ -109,6 +109,25 @@ describe('token-misuse', () => {
     expect(found[0]?.evidence).toMatchObject({ scope: 'token', credentialFingerprint: 'fp_bob1', confidence: 0.7 });
   });
 
+  it('raises concurrent_networks on a chain of quick switches spread over minutes, each within a minute of the previous request', () => {
+    const bob = principalOf('user:bob', { ...APP, credentialFingerprint: 'fp_bob1' });
+    // A replay from four rented networks, 27 s, 57 s and 6 s apart: more than 60 s from first to last switch.
+    const at = [0, 27_000, 84_000, 90_000];
+    const ips = ['185.204.235.14', '45.30.104.47', '91.162.176.253', '185.204.235.14'];
+    const found = run(at.map((t, i) => event({ ts: T0 + t, clientIp: ips[i], principal: bob })));
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ ts: T0 + 90_000, summary: 'one token of user:bob switched between far-apart networks 3 times over 63s, each within 60s of the previous request' });
+    expect(found[0]?.evidence).toEqual({ pattern: 'concurrent_networks', confidence: 0.7, scope: 'token', credentialFingerprint: 'fp_bob1', switches: 3, minSwitches: 3, chainSeconds: 63, windowSeconds: 60 });
+  });
+
+  it('does not chain switches separated by pauses longer than a minute (a phone moving between wifi and its carrier through the day)', () => {
+    const bob = principalOf('user:bob', { ...APP, credentialFingerprint: 'fp_bob1' });
+    const ips = ['198.51.100.7', '203.0.113.9'];
+    // Back and forth 6 times, each move 61 s after the previous request, with requests 20 s apart on each network.
+    const day = Array.from({ length: 6 }, (_, m) => [0, 20_000, 40_000].map((d) => event({ ts: T0 + m * 101_000 + d, clientIp: ips[m % 2], principal: bob }))).flat();
+    expect(run(day)).toEqual([]);
+  });
+
   it('does not call one move from wifi to the carrier network a concurrent use', () => {
     const bob = principalOf('user:bob', { ...APP, credentialFingerprint: 'fp_bob1' });
     const moved = Array.from({ length: 10 }, (_, i) => event({ ts: T0 + i * 5000, clientIp: i < 5 ? '198.51.100.7' : '203.0.113.9', principal: bob }));

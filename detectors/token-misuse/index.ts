@@ -22,7 +22,7 @@ interface KeyState {
   /** Hash of the wide block (/16, /48) of the last request, and when; -1 before the first. */
   lastWide: number;
   lastTs: number;
-  /** Changes of wide block within `switchSeconds` of each other, counted from `firstSwitchTs`. */
+  /** Changes of wide block in the current chain of requests each within `switchSeconds` of the previous, since `firstSwitchTs`. */
   switches: number;
   firstSwitchTs: number;
   /** The cohort last seen with this key and its populations, resolved once: lookups by a built key cost more than the detector. */
@@ -150,22 +150,29 @@ export function createTokenMisuseDetector(cfg: TokenMisuseConfig = DEFAULTS): De
     });
   }
 
-  /** A token that keeps jumping between far-apart networks within seconds is held in two places. */
+  /**
+   * A token that keeps jumping between far-apart networks within seconds is held in two places. The
+   * jumps form a chain while each request comes within `switchSeconds` of the previous one; a longer
+   * pause (a phone moving from wifi to its carrier on the way home) breaks it.
+   * NOTE: the chain used to require every jump within `switchSeconds` of the first one, stricter than
+   * documented: a replay spread over a few minutes was then caught only by the slower distinct-network count.
+   */
   function concurrent(event: NormalizedEvent, k: KeyState, wide: number): Finding | undefined {
-    const jumped = k.lastWide !== -1 && wide !== k.lastWide && event.ts - k.lastTs <= switchMs;
+    const quick = k.lastTs >= 0 && event.ts - k.lastTs <= switchMs;
+    const jumped = quick && k.lastWide !== -1 && wide !== k.lastWide;
     k.lastWide = wide;
-    k.lastTs = event.ts;
-    if (!jumped) return undefined;
-    if (event.ts - k.firstSwitchTs > switchMs) {
-      k.switches = 1;
-      k.firstSwitchTs = event.ts;
-    } else {
-      k.switches++;
+    k.lastTs = Math.max(k.lastTs, event.ts);
+    if (!quick) {
+      k.switches = 0;
+      k.firstSwitchTs = -1;
     }
+    if (!jumped) return undefined;
+    if (k.switches === 0) k.firstSwitchTs = event.ts;
+    k.switches++;
     if (k.switches < cfg.minSwitches) return undefined;
     return makeFinding(NAME, OWASP, event, {
       severity: 'medium',
-      summary: `one token of ${event.principal.id} switched between far-apart networks ${k.switches} times within ${cfg.switchSeconds}s`,
+      summary: `one token of ${event.principal.id} switched between far-apart networks ${k.switches} times over ${Math.round((event.ts - k.firstSwitchTs) / 1000)}s, each within ${cfg.switchSeconds}s of the previous request`,
       evidence: {
         pattern: 'concurrent_networks',
         confidence: 0.7,
@@ -173,6 +180,7 @@ export function createTokenMisuseDetector(cfg: TokenMisuseConfig = DEFAULTS): De
         credentialFingerprint: event.principal.credentialFingerprint,
         switches: k.switches,
         minSwitches: cfg.minSwitches,
+        chainSeconds: Math.round((event.ts - k.firstSwitchTs) / 1000),
         windowSeconds: cfg.switchSeconds,
       },
     });

@@ -1,6 +1,7 @@
 import { ApiEventSchema, type ApiEvent, type ApiEventInput, type ConcreteFormat } from '../contracts/index.js';
 import type { z } from 'zod';
 import { conforms } from './conforms.js';
+import { maskReason } from './redact-ids.js';
 
 export type ParseOutcome =
   | { kind: 'ok'; format: ConcreteFormat; events: ApiEvent[] }
@@ -13,7 +14,9 @@ export type ParseOutcome =
 export type Mapped = ApiEventInput | string;
 
 export function deadLetter(format: ConcreteFormat | 'unknown', reason: string): ParseOutcome {
-  return { kind: 'deadLetter', format, reason };
+  // Privacy proof fix (services/privacy.integration.test.ts): reasons quote the failing field's
+  // value, which can be a raw id when a log format shifts fields; those are masked (redact-ids.ts).
+  return { kind: 'deadLetter', format, reason: maskReason(reason) };
 }
 
 const MAX_ISSUES = 3;

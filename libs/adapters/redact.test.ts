@@ -38,7 +38,7 @@ describe('redactRaw', () => {
   test('Bearer tokens, secret query parameters and JWTs are masked anywhere in text', () => {
     const line = `1.2.3.4 - - [29/Nov/2026:05:24:35 +0000] "GET /p?x=1&access_token=${JWT_BULK}&apikey=k9 HTTP/1.1" 200 5 "-" "ua Bearer zzz"`;
     expect(redactRaw(line)).toBe(
-      '1.2.3.4 - - [29/Nov/2026:05:24:35 +0000] "GET /p?x=1&access_token=[REDACTED]&apikey=[REDACTED] HTTP/1.1" 200 5 "-" "ua Bearer [REDACTED]"',
+      '1.2.3.4 - - [29/Nov/2026:05:24:35 +0000] "GET /p?x={value}&access_token=[REDACTED]&apikey=[REDACTED] HTTP/1.1" 200 5 "-" "ua Bearer [REDACTED]"',
     );
     expect(redactRaw(`{"note":"token ${JWT_CLINICIAN} leaked"}`)).toBe('{"note":"token [REDACTED] leaked"}');
     expect(redactRaw('Authorization: Basic dXNlcjpwYXNz\nCookie: sid=1; x=2\nHost: h')).toBe(
@@ -66,7 +66,11 @@ describe('redactRaw', () => {
     expect(safe.endsWith(`…[truncated: ${Buffer.byteLength(raw)} bytes in all]`)).toBe(true);
   });
 
-  test('short input without secrets is unchanged', () => {
-    expect(redactRaw('GET /fhir/Patient/123')).toBe('GET /fhir/Patient/123');
+  test('short input without secrets or identifiers is unchanged', () => {
+    expect(redactRaw('GET /fhir/metadata')).toBe('GET /fhir/metadata');
+  });
+
+  test('raw object ids are masked as route templates show them (redact-ids.ts)', () => {
+    expect(redactRaw('GET /fhir/Patient/123')).toBe('GET /fhir/Patient/{id}');
   });
 });

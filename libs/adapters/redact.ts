@@ -3,6 +3,7 @@
 // masks them and truncates, whatever the format, including input that is not valid JSON at all.
 // Mirrored bodies (PHI) are masked whole first (redact-body.ts).
 import { maskBodies } from './redact-body.js';
+import { maskIdentifiers } from './redact-ids.js';
 
 /** What a dead letter may keep of its input. */
 export const MAX_RAW_BYTES = 4096;
@@ -62,6 +63,9 @@ export function redactRaw(raw: string): string {
   const masked = maskBodies(raw);
   const cut = masked.length > SCAN_CHARS;
   let text = cut ? masked.slice(0, SCAN_CHARS) : masked;
+  // Privacy proof fix (services/privacy.integration.test.ts): raw patient/object ids in paths and
+  // query values were kept verbatim; they are masked like route templates show them (redact-ids.ts).
+  text = maskIdentifiers(text);
   text = text.replace(JSON_MEMBER, (whole: string, name: string, sep: string) =>
     isSecretName(name) ? `"${name}"${sep}"${MASK}"` : whole,
   );

@@ -70,6 +70,8 @@ export const ENV_KEYS: Record<string, string> = {
   VIGIL_TLS_CA_FILE: 'api.tlsCaFile',
   VIGIL_RATE_LIMIT_PER_MINUTE: 'api.rateLimitPerMinute',
   VIGIL_INGEST_RATE_LIMIT_PER_MINUTE: 'api.ingestRateLimitPerMinute',
+  VIGIL_SESSION_TTL_SECONDS: 'api.sessionTtlSeconds',
+  VIGIL_SESSION_IDLE_SECONDS: 'api.sessionIdleSeconds',
   VIGIL_NOTIFY_MAX_ATTEMPTS: 'notify.maxAttempts',
   VIGIL_NOTIFY_BASE_DELAY_MS: 'notify.baseDelayMs',
   VIGIL_NOTIFY_MAX_DELAY_MS: 'notify.maxDelayMs',

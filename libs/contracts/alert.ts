@@ -75,6 +75,19 @@ export const AlertPatchSchema = z
   .refine((p) => p.status !== undefined || p.note !== undefined, { message: 'give status and/or note' });
 export type AlertPatch = z.infer<typeof AlertPatchSchema>;
 
+/** POST /v1/alerts/bulk: one triage status (and note) for up to 500 alerts. */
+export const AlertBulkPatchSchema = z
+  .object({
+    ids: z.array(z.string().min(1).max(256)).min(1).max(500),
+    status: AlertStatusSchema,
+    note: z.string().max(4000).optional(),
+  })
+  .strict();
+export type AlertBulkPatch = z.infer<typeof AlertBulkPatchSchema>;
+
+export const AlertSortSchema = z.enum(['lastSeen', 'severity', 'count']);
+export type AlertSort = z.infer<typeof AlertSortSchema>;
+
 export const AlertFilterSchema = z.object({
   status: AlertStatusSchema.optional(),
   severity: SeveritySchema.optional(),
@@ -84,6 +97,12 @@ export const AlertFilterSchema = z.object({
   until: z.iso.datetime({ offset: true }).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   cursor: z.string().max(512).optional(),
+  /** OWASP API Top 10 2023 category, e.g. API1:2023. */
+  owasp: z.string().regex(/^API([1-9]|10):2023$/, 'an OWASP API Top 10 2023 category such as API1:2023').optional(),
+  /** Sort key (default lastSeen); ties break on lastSeen, then id, in the same direction. */
+  sort: AlertSortSchema.optional(),
+  /** Default desc. */
+  order: z.enum(['asc', 'desc']).optional(),
 });
 export type AlertFilter = z.infer<typeof AlertFilterSchema>;
 

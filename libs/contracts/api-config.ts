@@ -24,6 +24,10 @@ export const ApiSecurityConfigSchema = z
      * batch, and a 429 there makes them drop or retry logs, so this is far higher. 0: no limit.
      */
     ingestRateLimitPerMinute: z.coerce.number().int().min(0).max(10_000_000).default(60_000),
+    /** Absolute lifetime of a console session (POST /v1/session), in seconds; default 8 h. Env VIGIL_SESSION_TTL_SECONDS. */
+    sessionTtlSeconds: z.coerce.number().int().min(60).max(7 * 86_400).default(28_800),
+    /** A console session unused this long ends (sliding), in seconds; default 30 min. Env VIGIL_SESSION_IDLE_SECONDS. */
+    sessionIdleSeconds: z.coerce.number().int().min(60).max(7 * 86_400).default(1_800),
   })
   .refine((c) => (c.tlsCertFile === undefined) === (c.tlsKeyFile === undefined), {
     message: 'set both tlsCertFile and tlsKeyFile (VIGIL_TLS_CERT_FILE, VIGIL_TLS_KEY_FILE) for TLS, or neither for plain HTTP',
@@ -31,4 +35,4 @@ export const ApiSecurityConfigSchema = z
   });
 export type ApiSecurityConfig = z.infer<typeof ApiSecurityConfigSchema>;
 
-export const API_SECURITY_DEFAULTS = { rateLimitPerMinute: 600, ingestRateLimitPerMinute: 60_000 };
+export const API_SECURITY_DEFAULTS = { rateLimitPerMinute: 600, ingestRateLimitPerMinute: 60_000, sessionTtlSeconds: 28_800, sessionIdleSeconds: 1_800 };

@@ -5,7 +5,7 @@ import { z } from 'zod';
  * beside it: the first call of an SSO token (`login`), a rejected credential (`auth_failed`), and
  * every key change, from the API or the CLI.
  */
-export const AuditActionSchema = z.enum(['request', 'login', 'auth_failed', 'key_created', 'key_rotated', 'key_revoked']);
+export const AuditActionSchema = z.enum(['request', 'login', 'auth_failed', 'key_created', 'key_rotated', 'key_revoked', 'logout']);
 export type AuditAction = z.infer<typeof AuditActionSchema>;
 
 /** `ephemeral`: the local CLI key of `vigil start`; `cli`: a key change made by `vigil keys` on the store itself. */

@@ -6,6 +6,10 @@ export const ERROR_CODES = {
   bad_request: { status: 400, retriable: false },
   unauthorized: { status: 401, retriable: false },
   forbidden: { status: 403, retriable: false },
+  /** A cookie-authenticated change without the session's X-CSRF-Token, or from a foreign Origin (console sessions). */
+  csrf: { status: 403, retriable: false },
+  /** The client does not accept what the route serves (GET /v1/alerts/stream without Accept: text/event-stream). */
+  not_acceptable: { status: 406, retriable: false },
   not_found: { status: 404, retriable: false },
   conflict: { status: 409, retriable: false },
   payload_too_large: { status: 413, retriable: false },

@@ -97,6 +97,38 @@ describe('consumer loop', () => {
     await restarted.stop();
   });
 
+  it('handles another partition while a flush is pending when the handler overlaps flushes, and commits nothing before its flush', async () => {
+    const topic = unique('overlap');
+    const groupId = unique('overlap-group');
+    await createTopics(admin, [{ topic, partitions: 2 }]);
+    const values = Array.from({ length: 20 }, (_, i) => `overlap-${i}`);
+    // Keys spread the values over both partitions.
+    await produce(admin, topic, values, (i) => `key-${i}`);
+    const store = testStore();
+    let release: () => void = () => undefined;
+    store.flushGate = new Promise<void>((r) => (release = r));
+    const partitions = new Set<number>();
+    const handler: BatchHandler = {
+      overlapsFlush: true,
+      handle: (m) => {
+        partitions.add(m.partition);
+        return store.handler.handle(m);
+      },
+      flush: () => store.handler.flush(),
+    };
+    const loop = startLoop(topic, groupId, handler);
+    await loop.start();
+    // Every value handled although the first partition's flush has not returned: both batches ran.
+    await waitFor('both partitions handled while the first flush waits', () => store.buffered.length === 20);
+    expect([...partitions].sort()).toEqual([0, 1]);
+    expect(await committedTotal(admin, groupId, topic)).toBe(0);
+    release();
+    await waitFor('everything committed once flushed', async () => (await committedTotal(admin, groupId, topic)) === 20);
+    expect([...store.stored].sort()).toEqual([...values].sort());
+    await loop.stop();
+    await loop.done;
+  });
+
   it('stops gracefully: finishes the batch in hand, flushes, commits, hands partitions over, then leaves', async () => {
     const { topic, groupId, values } = await setup('graceful', 20);
     const store = testStore();

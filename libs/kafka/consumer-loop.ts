@@ -31,6 +31,14 @@ export interface BatchHandler {
   handle(message: ConsumedMessage): boolean;
   /** Throws a retriable error (VigilError 'store_unavailable', a retriable KafkaJS error) to mean "wait and retry". */
   flush(): Promise<void>;
+  /**
+   * True when `handle` may run while a `flush` is pending and every `flush` resolves only once
+   * everything handled before it was called is durable, including what an earlier, still running
+   * flush took (the batch writer and the producer chain their writes). Then the loop handles one
+   * partition's batch while another's flush is written (partitionsConsumedConcurrently). Absent:
+   * strictly one batch at a time.
+   */
+  readonly overlapsFlush?: boolean;
 }
 
 /**
@@ -61,6 +69,15 @@ export interface ConsumerLoopConfig {
   /** Backoff while the store is unavailable: doubles from min to max. */
   retryMinMs?: number;
   retryMaxMs?: number;
+  /**
+   * Batches (each of one partition) handled at once when the handler `overlapsFlush`; default 2
+   * (else always 1). While one batch waits for its flush (ClickHouse works on another core), the
+   * next one is handled, so the CPU that runs parse/normalize/detect is not idle during writes.
+   * Order within a partition is kept (kafkajs never gives one partition to two workers), and each
+   * batch commits only its own partition after its own flush, so the invariants below hold for any
+   * value. 1 = strictly one at a time.
+   */
+  partitionsConsumedConcurrently?: number;
 }
 
 export interface ConsumerLoop {
@@ -108,7 +125,9 @@ export function createConsumerLoop(
   let revoking: Promise<void> | undefined;
   let stopping = false;
   let failure: unknown;
-  let inFlight: Promise<void> | undefined;
+  /** Batches being handled now (more than one with partitionsConsumedConcurrently > 1). */
+  const inFlight = new Set<Promise<void>>();
+  let joining: Promise<void> | undefined;
   let stopped: Promise<void> | undefined;
   let settle: { resolve: () => void; reject: (e: unknown) => void } = { resolve: () => undefined, reject: () => undefined };
   const done = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
@@ -134,6 +153,17 @@ export function createConsumerLoop(
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     if (!payload.restart) fail(payload.error);
   });
+
+  /**
+   * Runs the hooks of every join seen so far before the caller handles a message. Concurrent
+   * batches share one run (and wait for it), so no batch overtakes a hook another batch started.
+   */
+  async function applyJoins(): Promise<void> {
+    while (revoking !== undefined || pendingJoin !== undefined || joining !== undefined) {
+      joining ??= applyJoin().finally(() => (joining = undefined));
+      await joining;
+    }
+  }
 
   async function applyJoin(): Promise<void> {
     if (revoking) {
@@ -206,7 +236,7 @@ export function createConsumerLoop(
 
   async function eachBatch(p: EachBatchPayload): Promise<void> {
     if (stopping || failure !== undefined) return;
-    await applyJoin();
+    await applyJoins();
     let last: string | undefined;
     let flushed: string | undefined;
     let n = 0;
@@ -257,7 +287,7 @@ export function createConsumerLoop(
       } catch {
         // Not running (it crashed or never started): there is nothing to pause.
       }
-      if (inFlight) await inFlight.catch(() => undefined);
+      await Promise.allSettled([...inFlight]);
       // 3. Hand partition state over while we still own the partitions, then 4. leave and disconnect.
       const owned = pendingJoin ?? assigned;
       if (failure === undefined && owned.length > 0) await deps.hooks?.onRevoked?.([...owned]);
@@ -277,10 +307,10 @@ export function createConsumerLoop(
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: 1,
+        partitionsConsumedConcurrently: deps.handler.overlapsFlush === true ? Math.max(1, cfg.partitionsConsumedConcurrently ?? 2) : 1,
         eachBatch: async (p) => {
           const run = eachBatch(p);
-          inFlight = run;
+          inFlight.add(run);
           try {
             await run;
           } catch (e) {
@@ -289,7 +319,7 @@ export function createConsumerLoop(
             if (isKafkaJsError(e) && !stopping) throw e;
             fail(e);
           } finally {
-            inFlight = undefined;
+            inFlight.delete(run);
           }
         },
       });

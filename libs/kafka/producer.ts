@@ -32,6 +32,7 @@ export function createProducer(deps: { kafka: Kafka }): KafkaProducer {
   const producer: Producer = deps.kafka.producer({ allowAutoTopicCreation: true, idempotent: false, maxInFlightRequests: 5 });
   let buffered = new Map<string, Message[]>();
   let count = 0;
+  let chain: Promise<void> = Promise.resolve();
 
   return {
     connect: () => producer.connect(),
@@ -42,27 +43,36 @@ export function createProducer(deps: { kafka: Kafka }): KafkaProducer {
       count++;
     },
     pending: () => count,
-    async flush() {
-      if (count === 0) return;
-      const batch = buffered;
-      buffered = new Map();
-      const n = count;
-      count = 0;
-      try {
-        const topicMessages = [...batch.entries()].map(([topic, messages]) => ({ topic, messages }));
-        for (const chunk of chunks(topicMessages, MAX_BYTES_PER_SEND)) {
-          await producer.sendBatch({ topicMessages: chunk, acks: -1, compression: CompressionTypes.None });
-        }
-      } catch (e) {
-        // Keep everything for the retry, ahead of what arrived meanwhile.
-        for (const [topic, msgs] of buffered) batch.set(topic, [...(batch.get(topic) ?? []), ...msgs]);
-        buffered = batch;
-        count += n;
-        throw e;
-      }
+    flush() {
+      // Chained: a flush resolves only once everything enqueued before it is acknowledged, even
+      // records an earlier flush (still sending, or failed and put back) took. The consumer loop
+      // commits one partition while another's flush may still be sending (overlapsFlush).
+      const run = chain.then(flushOnce);
+      chain = run.catch(() => undefined);
+      return run;
     },
     disconnect: () => producer.disconnect(),
   };
+
+  async function flushOnce(): Promise<void> {
+    if (count === 0) return;
+    const batch = buffered;
+    buffered = new Map();
+    const n = count;
+    count = 0;
+    try {
+      const topicMessages = [...batch.entries()].map(([topic, messages]) => ({ topic, messages }));
+      for (const chunk of chunks(topicMessages, MAX_BYTES_PER_SEND)) {
+        await producer.sendBatch({ topicMessages: chunk, acks: -1, compression: CompressionTypes.None });
+      }
+    } catch (e) {
+      // Keep everything for the retry, ahead of what arrived meanwhile.
+      for (const [topic, msgs] of buffered) batch.set(topic, [...(batch.get(topic) ?? []), ...msgs]);
+      buffered = batch;
+      count += n;
+      throw e;
+    }
+  }
 }
 
 /** Splits records into requests of at most `maxBytes` (a single larger record goes alone). */

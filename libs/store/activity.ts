@@ -1,7 +1,7 @@
-import type { Db } from './db.js';
+import type { DbReader } from './db-reader.js';
 import { STORED_EVENT_COLUMNS, fromEventRow, type EventRow } from './events.js';
 import { STATUS_CLASS_SQL, msToIso, toChTime, toNumber } from './sql.js';
-import type { InventoryRoute, PrincipalSummary, Store } from './types.js';
+import type { PrincipalSummary, Store } from './types.js';
 
 type Count = number | string;
 
@@ -23,7 +23,7 @@ function utcTextToIso(s: string): string {
  * NOTE: queries run one after another on purpose; chDB shares one engine with the writers and the
  * summary is an on-demand API call, not a hot path.
  */
-export function createActivityStore(db: Db): Pick<Store, 'principalSummary' | 'inventory'> {
+export function createActivityStore(db: DbReader): Pick<Store, 'principalSummary'> {
   return {
     async principalSummary(principal, opts): Promise<PrincipalSummary | undefined> {
       const p = { principal };
@@ -101,43 +101,6 @@ export function createActivityStore(db: Db): Pick<Store, 'principalSummary' | 'i
         })),
         recentEvents: recentRows.map(fromEventRow),
       };
-    },
-
-    /** Routes by traffic, busiest first; ties broken by name so the order is stable. */
-    async inventory(opts): Promise<InventoryRoute[]> {
-      const limit = Math.min(Math.max(Math.trunc(opts.limit), 1), 10_000);
-      const rows = await db.query<{
-        service: string;
-        host: string;
-        route: string;
-        methods: string[];
-        count: Count;
-        principals: Count;
-        auth_schemes: string[];
-        status_mix: Record<string, Count>;
-        first_ms: Count;
-        last_ms: Count;
-      }>(
-        `SELECT service, host, route, arraySort(groupUniqArray(method)) AS methods, count() AS count,
-           uniqExact(principal) AS principals, arraySort(groupUniqArray(auth_scheme)) AS auth_schemes,
-           ${STATUS_MIX_SQL} AS status_mix,
-           toUnixTimestamp64Milli(min(ts)) AS first_ms, toUnixTimestamp64Milli(max(ts)) AS last_ms
-         FROM {db}.events FINAL GROUP BY service, host, route
-         ORDER BY count DESC, service, host, route LIMIT {limit:UInt32}`,
-        { limit },
-      );
-      return rows.map((r) => ({
-        service: r.service,
-        host: r.host,
-        route: r.route,
-        methods: r.methods,
-        count: toNumber(r.count),
-        principals: toNumber(r.principals),
-        authSchemes: r.auth_schemes,
-        statusMix: normaliseCounts(r.status_mix),
-        firstSeen: msToIso(r.first_ms),
-        lastSeen: msToIso(r.last_ms),
-      }));
     },
   };
 }

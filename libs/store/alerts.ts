@@ -1,5 +1,6 @@
-import { AlertSchema, type Alert, type AlertFilter } from '../contracts/index.js';
+import { AlertSchema, type Alert, type AlertFilter, type AlertSort } from '../contracts/index.js';
 import { VigilError } from '../errors/index.js';
+import type { DbReader } from './db-reader.js';
 import type { Db, Params } from './db.js';
 import { isoToChTime, msToIso, toChTime, toNumber } from './sql.js';
 import type { AlertPage, Store } from './types.js';
@@ -79,10 +80,17 @@ function fromAlertRow(r: AlertRow): Alert {
   });
 }
 
-/** Keyset cursor: the sort key of the last row shown. Opaque to clients (base64url JSON). */
+/**
+ * Keyset cursor: the sort key of the last row shown. Opaque to clients (base64url JSON). `v` is the
+ * value of a non-default sort key (severity rank or count), `s`/`o` the sort it belongs to, so a
+ * cursor cannot be replayed against another order.
+ */
 interface Cursor {
   lastSeen: number;
   id: string;
+  v?: number;
+  s?: AlertSort;
+  o?: 'asc' | 'desc';
 }
 
 export function encodeCursor(c: Cursor): string {
@@ -94,12 +102,33 @@ export function decodeCursor(s: string): Cursor {
     const v = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as unknown;
     if (typeof v === 'object' && v !== null && 'lastSeen' in v && 'id' in v) {
       const { lastSeen, id } = v;
-      if (typeof lastSeen === 'number' && Number.isInteger(lastSeen) && typeof id === 'string') return { lastSeen, id };
+      const extra = v as { v?: unknown; s?: unknown; o?: unknown };
+      const okExtra =
+        (extra.v === undefined || (typeof extra.v === 'number' && Number.isInteger(extra.v))) &&
+        (extra.s === undefined || extra.s === 'lastSeen' || extra.s === 'severity' || extra.s === 'count') &&
+        (extra.o === undefined || extra.o === 'asc' || extra.o === 'desc');
+      if (typeof lastSeen === 'number' && Number.isInteger(lastSeen) && typeof id === 'string' && okExtra) {
+        return { lastSeen, id, ...(extra as Pick<Cursor, 'v' | 's' | 'o'>) };
+      }
     }
   } catch {
     // falls through to the error below
   }
   throw new VigilError('bad_request', 'invalid cursor', { publicMessage: 'invalid cursor' });
+}
+
+/** The SQL of a non-default sort key; constants of this file, never input. */
+const SORT_SQL: Record<Exclude<AlertSort, 'lastSeen'>, string> = {
+  severity: "indexOf(['low', 'medium', 'high', 'critical'], severity)",
+  count: 'count',
+};
+
+/** ORDER BY and the keyset tuple for a filter's sort and order (default: lastSeen desc). */
+function orderFor(filter: AlertFilter): { sort: AlertSort; order: 'asc' | 'desc'; keys: string[] } {
+  const sort = filter.sort ?? 'lastSeen';
+  const order = filter.order ?? 'desc';
+  const keys = sort === 'lastSeen' ? ['last_seen', 'id'] : [SORT_SQL[sort], 'last_seen', 'id'];
+  return { sort, order, keys };
 }
 
 function parseTime(iso: string, field: string): string {
@@ -136,9 +165,22 @@ function whereFor(filter: AlertFilter): { where: string; params: Params } {
     conds.push("last_seen < {until:DateTime64(3, 'UTC')}");
     params.until = parseTime(filter.until, 'until');
   }
+  if (filter.owasp !== undefined) {
+    conds.push('owasp = {owasp:String}');
+    params.owasp = filter.owasp;
+  }
   if (filter.cursor !== undefined) {
     const c = decodeCursor(filter.cursor);
-    conds.push("(last_seen, id) < ({cursor_last_seen:DateTime64(3, 'UTC')}, {cursor_id:String})");
+    const { sort, order, keys } = orderFor(filter);
+    if ((c.s ?? 'lastSeen') !== sort || (c.o ?? 'desc') !== order || (sort !== 'lastSeen') !== (c.v !== undefined)) {
+      throw new VigilError('bad_request', 'cursor of another sort', { publicMessage: 'invalid cursor: it belongs to another sort or order' });
+    }
+    const bound = ["{cursor_last_seen:DateTime64(3, 'UTC')}", '{cursor_id:String}'];
+    if (sort !== 'lastSeen') {
+      bound.unshift('{cursor_value:Int64}');
+      params.cursor_value = c.v ?? 0;
+    }
+    conds.push(`(${keys.join(', ')}) ${order === 'desc' ? '<' : '>'} (${bound.join(', ')})`);
     params.cursor_last_seen = toChTime(c.lastSeen);
     params.cursor_id = c.id;
   }
@@ -147,6 +189,7 @@ function whereFor(filter: AlertFilter): { where: string; params: Params } {
 
 export function createAlertStore(
   db: Db,
+  reader: DbReader,
 ): Pick<Store, 'upsertAlerts' | 'getAlert' | 'listAlerts' | 'loadActiveAlerts'> {
   // NOTE: WHERE on non-key columns after FINAL is correct here: ClickHouse does not move such
   // filters to PREWHERE under FINAL (optimize_move_to_prewhere_if_final = 0), so an old version
@@ -157,31 +200,35 @@ export function createAlertStore(
     },
 
     async getAlert(id) {
-      const rows = await db.query<AlertRow>(`SELECT ${ALERT_COLUMNS} FROM {db}.alerts FINAL WHERE id = {id:String}`, { id });
+      const rows = await reader.query<AlertRow>(`SELECT ${ALERT_COLUMNS} FROM {db}.alerts FINAL WHERE id = {id:String}`, { id });
       return rows[0] === undefined ? undefined : fromAlertRow(rows[0]);
     },
 
     async listAlerts(filter): Promise<AlertPage> {
       const limit = Math.min(Math.max(Math.trunc(filter.limit), 1), 1000);
       const { where, params } = whereFor(filter);
+      const { sort, order, keys } = orderFor(filter);
+      const dir = order === 'desc' ? 'DESC' : 'ASC';
       // One row more than asked tells whether another page exists without a count query.
-      const rows = await db.query<AlertRow>(
-        `SELECT ${ALERT_COLUMNS} FROM {db}.alerts FINAL ${where}
-         ORDER BY last_seen DESC, id DESC LIMIT {limit:UInt32}`,
+      const rows = await reader.query<AlertRow & { sort_value?: number | string }>(
+        `SELECT ${ALERT_COLUMNS}${sort === 'lastSeen' ? '' : `, toInt64(${keys[0] ?? ''}) AS sort_value`} FROM {db}.alerts FINAL ${where}
+         ORDER BY ${keys.map((k) => `${k} ${dir}`).join(', ')} LIMIT {limit:UInt32}`,
         { ...params, limit: limit + 1 },
       );
       const page = rows.slice(0, limit);
       const last = page[page.length - 1];
+      // The default sort keeps the original cursor shape, so cursors handed out before stay valid.
+      const extra = sort === 'lastSeen' && order === 'desc' ? {} : { s: sort, o: order, ...(last?.sort_value === undefined ? {} : { v: toNumber(last.sort_value) }) };
       return {
         alerts: page.map(fromAlertRow),
         ...(rows.length > limit && last !== undefined
-          ? { nextCursor: encodeCursor({ lastSeen: toNumber(last.last_seen_ms), id: last.id }) }
+          ? { nextCursor: encodeCursor({ lastSeen: toNumber(last.last_seen_ms), id: last.id, ...extra }) }
           : {}),
       };
     },
 
     async loadActiveAlerts() {
-      const rows = await db.query<AlertRow>(
+      const rows = await reader.query<AlertRow>(
         `SELECT ${ALERT_COLUMNS} FROM {db}.alerts FINAL
          WHERE status IN ('open', 'acknowledged') ORDER BY last_seen, id`,
       );

@@ -1,4 +1,5 @@
 import { ApiKeyRecordSchema, type ApiKeyRecord } from '../contracts/index.js';
+import type { DbReader } from './db-reader.js';
 import type { Db } from './db.js';
 import { isoToChTime, msToIso, toNumber } from './sql.js';
 import type { Store } from './types.js';
@@ -9,13 +10,17 @@ const nullableMs = (col: string): string =>
 const KEY_COLUMNS = `id, version, prefix, hash, role, label, toUnixTimestamp64Milli(created_at) AS created_at_ms,
   ${nullableMs('revoked_at')}, ${nullableMs('expires_at')}, replaced_by, rotated_from`;
 
-/** Keys with their last use; the usage table holds one (merging) row per key that was ever used. */
-const LIST_SQL = `SELECT k.*, u.last_used_ms AS last_used_ms
+/**
+ * Keys with their last use; the usage table holds one (merging) row per key that was ever used.
+ * NOTE: no `SETTINGS join_use_nulls = 1` here: this runs on the read-only connection, where
+ * readonly = 1 refuses any setting change (error 164). An unmatched row has u.id = '' (the
+ * default) instead, and key ids are never empty.
+ */
+const LIST_SQL = `SELECT k.*, if(u.id = '', NULL, u.last_used_ms) AS last_used_ms
   FROM (SELECT ${KEY_COLUMNS} FROM {db}.api_keys FINAL) AS k
   LEFT JOIN (SELECT id, toUnixTimestamp64Milli(max(last_used_at)) AS last_used_ms FROM {db}.api_key_usage GROUP BY id) AS u
   ON k.id = u.id
-  ORDER BY k.created_at_ms, k.id
-  SETTINGS join_use_nulls = 1`;
+  ORDER BY k.created_at_ms, k.id`;
 
 interface KeyRow {
   id: string;
@@ -69,6 +74,7 @@ function toRow(rec: ApiKeyRecord, version: number): Record<string, unknown> {
 
 export function createApiKeyStore(
   db: Db,
+  reader: DbReader,
 ): Pick<Store, 'createApiKey' | 'listApiKeys' | 'findApiKeyByHash' | 'revokeApiKey' | 'rotateApiKey' | 'recordApiKeyUse'> {
   async function current(id: string): Promise<{ rec: ApiKeyRecord; version: number } | undefined> {
     const rows = await db.query<KeyRow>(`SELECT ${KEY_COLUMNS} FROM {db}.api_keys FINAL WHERE id = {id:String}`, { id });
@@ -82,7 +88,7 @@ export function createApiKeyStore(
     },
 
     async listApiKeys() {
-      const rows = await db.query<KeyRow>(LIST_SQL);
+      const rows = await reader.query<KeyRow>(LIST_SQL);
       return rows.map(fromRow);
     },
 
@@ -91,7 +97,7 @@ export function createApiKeyStore(
      * expiresAt itself).
      */
     async findApiKeyByHash(hash) {
-      const rows = await db.query<KeyRow>(
+      const rows = await reader.query<KeyRow>(
         `SELECT ${KEY_COLUMNS} FROM {db}.api_keys FINAL WHERE hash = {hash:String} AND isNull(revoked_at) LIMIT 1`,
         { hash },
       );

@@ -1,5 +1,6 @@
 import { AuditRecordSchema, type AuditRecord } from '../contracts/audit.js';
 import { VigilError } from '../errors/index.js';
+import type { DbReader } from './db-reader.js';
 import type { Db, Params } from './db.js';
 import { isoToChTime, msToIso, toNumber } from './sql.js';
 import type { Store } from './types.js';
@@ -84,7 +85,7 @@ function decodeCursor(cursor: string): Cursor {
   throw new VigilError('bad_request', 'bad audit cursor', { publicMessage: 'cursor: not a cursor from a previous page' });
 }
 
-export function createAuditStore(db: Db): Pick<Store, 'insertAuditRecords' | 'listAuditRecords'> {
+export function createAuditStore(db: Db, reader: DbReader): Pick<Store, 'insertAuditRecords' | 'listAuditRecords'> {
   return {
     async insertAuditRecords(rows) {
       await db.insert('audit_log', rows.map(toRow));
@@ -112,7 +113,7 @@ export function createAuditStore(db: Db): Pick<Store, 'insertAuditRecords' | 'li
         where.push("(time, request_id, action) < ({c_time:DateTime64(3, 'UTC')}, {c_req:String}, {c_action:String})");
         Object.assign(params, { c_time: isoToChTime(new Date(ms).toISOString()), c_req: requestId, c_action: action });
       }
-      const rows = await db.query<AuditRow>(
+      const rows = await reader.query<AuditRow>(
         `SELECT ${COLUMNS} FROM {db}.audit_log ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
          ORDER BY time DESC, request_id DESC, action DESC LIMIT {limit:UInt32}`,
         params,

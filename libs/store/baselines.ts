@@ -1,4 +1,5 @@
 import { BaselineSnapshotSchema, type BaselineSnapshot } from '../baseline/index.js';
+import type { DbReader } from './db-reader.js';
 import type { Db } from './db.js';
 import { toChTime, toNumber } from './sql.js';
 import type { Store } from './types.js';
@@ -53,6 +54,7 @@ function fromRow(r: BaselineRow): BaselineSnapshot {
 
 export function createBaselineStore(
   db: Db,
+  reader: DbReader,
 ): Pick<Store, 'saveBaselines' | 'loadBaselines' | 'loadPartitionBaselines' | 'saveBaselinePositions' | 'loadBaselinePositions'> {
   return {
     async saveBaselines(rows) {
@@ -62,7 +64,7 @@ export function createBaselineStore(
     },
 
     async loadBaselines(detector) {
-      const rows = await db.query<BaselineRow>(
+      const rows = await reader.query<BaselineRow>(
         `SELECT ${COLUMNS}
          FROM {db}.baselines FINAL
          ${detector === undefined ? '' : 'WHERE detector = {detector:String}'}
@@ -76,7 +78,7 @@ export function createBaselineStore(
       if (partitions.length === 0) return [];
       // NOTE: the partition filter applies to the merged (latest) rows, not before FINAL: a
       // principal's newest row decides where it lives.
-      const rows = await db.query<BaselineRow>(
+      const rows = await reader.query<BaselineRow>(
         `SELECT * FROM (SELECT ${COLUMNS} FROM {db}.baselines FINAL WHERE scope = 'principal')
          WHERE kafka_partition IN {partitions:Array(Int32)}
          ORDER BY detector, scope, last_ts_ms, key`,
@@ -95,7 +97,7 @@ export function createBaselineStore(
 
     async loadBaselinePositions(partitions) {
       if (partitions.length === 0) return new Map();
-      const rows = await db.query<{ kafka_partition: number | string; next_offset: number | string }>(
+      const rows = await reader.query<{ kafka_partition: number | string; next_offset: number | string }>(
         `SELECT kafka_partition, toString(next_offset) AS next_offset FROM {db}.baseline_positions FINAL
          WHERE kafka_partition IN {partitions:Array(Int32)}`,
         { partitions: [...partitions] },

@@ -1,8 +1,9 @@
+import type { DbReader } from './db-reader.js';
 import type { Db } from './db.js';
 import { toChTime, toNumber } from './sql.js';
 import type { Store } from './types.js';
 
-export function createDeadLetterStore(db: Db): Pick<Store, 'insertDeadLetters' | 'deadLetterCount'> {
+export function createDeadLetterStore(db: Db, reader: DbReader): Pick<Store, 'insertDeadLetters' | 'deadLetterCount'> {
   return {
     async insertDeadLetters(rows) {
       await db.insert(
@@ -19,7 +20,7 @@ export function createDeadLetterStore(db: Db): Pick<Store, 'insertDeadLetters' |
     },
 
     async deadLetterCount() {
-      const rows = await db.query<{ n: number | string }>('SELECT count() AS n FROM {db}.dead_letters');
+      const rows = await reader.query<{ n: number | string }>('SELECT count() AS n FROM {db}.dead_letters');
       return toNumber(rows[0]?.n ?? 0);
     },
   };

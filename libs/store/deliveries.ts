@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { AlertSchema, DeliverySchema, type Alert, type Delivery, type DeliveryStatus } from '../contracts/index.js';
+import type { DbReader } from './db-reader.js';
 import type { Db, Params } from './db.js';
 import { isoToChTime, msToIso, toNumber } from './sql.js';
 
@@ -133,7 +134,7 @@ function toRow(d: OutboxDelivery): Record<string, unknown> {
   };
 }
 
-export function createDeliveryStore(db: Db): DeliveryStore {
+export function createDeliveryStore(db: Db, reader: DbReader): DeliveryStore {
   return {
     async enqueueDeliveries(rows, at) {
       if (rows.length === 0) return 0;
@@ -173,7 +174,7 @@ export function createDeliveryStore(db: Db): DeliveryStore {
     async lastEnqueued(alertIds) {
       const out = new Map<string, LastEnqueued>();
       if (alertIds.length === 0) return out;
-      const rows = await db.query<{ destination_id: string; alert_id: string; v: number | string; severity: string; status: string; count: number | string }>(
+      const rows = await reader.query<{ destination_id: string; alert_id: string; v: number | string; severity: string; status: string; count: number | string }>(
         `SELECT destination_id, alert_id, max(alert_version) AS v, argMax(alert_severity, alert_version) AS severity,
            argMax(alert_status, alert_version) AS status, argMax(alert_count, alert_version) AS count
          FROM {db}.deliveries WHERE alert_id IN {ids:Array(String)} GROUP BY destination_id, alert_id`,
@@ -186,14 +187,14 @@ export function createDeliveryStore(db: Db): DeliveryStore {
     },
 
     async deliveryWatermarks() {
-      const rows = await db.query<{ destination_id: string; ms: number | string }>(
+      const rows = await reader.query<{ destination_id: string; ms: number | string }>(
         'SELECT destination_id, toUnixTimestamp64Milli(max(alert_updated_at)) AS ms FROM {db}.deliveries GROUP BY destination_id',
       );
       return new Map(rows.map((r) => [r.destination_id, msToIso(r.ms)]));
     },
 
     async alertsUpdatedSince(since) {
-      const rows = await db.query<AlertRow>(
+      const rows = await reader.query<AlertRow>(
         `SELECT ${ALERT_COLUMNS} FROM {db}.alerts FINAL WHERE updated_at >= {since:DateTime64(3, 'UTC')} ORDER BY updated_at, id`,
         { since: isoToChTime(since) },
       );
@@ -203,7 +204,7 @@ export function createDeliveryStore(db: Db): DeliveryStore {
     async dueDeliveries({ now, limit, exclude }) {
       // NOTE: LIMIT 1 BY runs before the due/exclude filter on purpose: an alert's lowest pending
       // version that is not due yet (or in flight) must hold back its later versions.
-      const rows = await db.query<Row>(
+      const rows = await reader.query<Row>(
         `SELECT ${COLUMNS} FROM (
            SELECT * FROM {db}.deliveries FINAL WHERE status = 'pending'
            ORDER BY destination_id, alert_id, alert_version
@@ -221,7 +222,7 @@ export function createDeliveryStore(db: Db): DeliveryStore {
     },
 
     async getDelivery(id) {
-      const rows = await db.query<Row>(`SELECT ${COLUMNS} FROM {db}.deliveries FINAL WHERE id = {id:String}`, { id });
+      const rows = await reader.query<Row>(`SELECT ${COLUMNS} FROM {db}.deliveries FINAL WHERE id = {id:String}`, { id });
       return rows[0] === undefined ? undefined : fromRow(rows[0]);
     },
 
@@ -241,12 +242,12 @@ export function createDeliveryStore(db: Db): DeliveryStore {
         params.alert = filter.alertId;
       }
       const where = conds.length === 0 ? '' : `WHERE ${conds.join(' AND ')}`;
-      const rows = await db.query<Row>(`SELECT ${COLUMNS} FROM {db}.deliveries FINAL ${where} ORDER BY updated_at DESC, id LIMIT {limit:UInt32}`, params);
+      const rows = await reader.query<Row>(`SELECT ${COLUMNS} FROM {db}.deliveries FINAL ${where} ORDER BY updated_at DESC, id LIMIT {limit:UInt32}`, params);
       return rows.map((r) => toPublic(fromRow(r)));
     },
 
     async pendingStats() {
-      const rows = await db.query<{ destination_id: string; n: number | string; oldest_ms: number | string }>(
+      const rows = await reader.query<{ destination_id: string; n: number | string; oldest_ms: number | string }>(
         `SELECT destination_id, count() AS n, toUnixTimestamp64Milli(min(created_at)) AS oldest_ms
          FROM {db}.deliveries FINAL WHERE status = 'pending' GROUP BY destination_id ORDER BY destination_id`,
       );

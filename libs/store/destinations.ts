@@ -1,4 +1,5 @@
 import { DestinationSchema, type DestinationWithSecrets } from '../contracts/index.js';
+import type { DbReader } from './db-reader.js';
 import type { Db } from './db.js';
 import { isoToChTime, msToIso, toNumber } from './sql.js';
 
@@ -80,21 +81,22 @@ function toRow(d: DestinationWithSecrets, version: number, deleted: boolean): Re
   };
 }
 
-export function createDestinationStore(db: Db): DestinationStore {
-  async function current(id: string): Promise<{ d: DestinationWithSecrets; version: number } | undefined> {
-    const rows = await db.query<Row>(`SELECT ${COLUMNS} FROM {db}.destinations FINAL WHERE id = {id:String} AND deleted = 0`, { id });
+export function createDestinationStore(db: Db, reader: DbReader): DestinationStore {
+  // `via`: the reader for getDestination, the writer inside deleteDestination's read-modify-write.
+  async function current(id: string, via: DbReader): Promise<{ d: DestinationWithSecrets; version: number } | undefined> {
+    const rows = await via.query<Row>(`SELECT ${COLUMNS} FROM {db}.destinations FINAL WHERE id = {id:String} AND deleted = 0`, { id });
     const row = rows[0];
     return row === undefined ? undefined : { d: fromRow(row), version: toNumber(row.version) };
   }
 
   return {
     async listDestinations() {
-      const rows = await db.query<Row>(`SELECT ${COLUMNS} FROM {db}.destinations FINAL WHERE deleted = 0 ORDER BY created_at, id`);
+      const rows = await reader.query<Row>(`SELECT ${COLUMNS} FROM {db}.destinations FINAL WHERE deleted = 0 ORDER BY created_at, id`);
       return rows.map(fromRow);
     },
 
     async getDestination(id) {
-      return (await current(id))?.d;
+      return (await current(id, reader))?.d;
     },
 
     async putDestination(d) {
@@ -106,7 +108,7 @@ export function createDestinationStore(db: Db): DestinationStore {
     },
 
     async deleteDestination(id) {
-      const cur = await current(id);
+      const cur = await current(id, db);
       if (cur === undefined) return false;
       await db.insert('destinations', [toRow(cur.d, cur.version + 1, true)]);
       return true;

@@ -1,4 +1,5 @@
 import { PhiSchema, type NormalizedEvent, type Phi } from '../contracts/index.js';
+import type { DbReader } from './db-reader.js';
 import type { Db } from './db.js';
 import { msToIso, toChTime, toNumber } from './sql.js';
 import type { Store, StoredEvent } from './types.js';
@@ -122,7 +123,7 @@ function phiOf(r: EventRow): { phi?: Phi } {
   return phi.success ? { phi: phi.data } : {};
 }
 
-export function createEventStore(db: Db): Pick<Store, 'insertEvents' | 'countEvents' | 'getEvents'> {
+export function createEventStore(db: Db, reader: DbReader): Pick<Store, 'insertEvents' | 'countEvents' | 'getEvents'> {
   return {
     async insertEvents(events: NormalizedEvent[]): Promise<void> {
       for (let i = 0; i < events.length; i += INSERT_CHUNK) {
@@ -132,14 +133,14 @@ export function createEventStore(db: Db): Pick<Store, 'insertEvents' | 'countEve
 
     /** FINAL so a replayed event counts once even before the background merge. */
     async countEvents(): Promise<number> {
-      const rows = await db.query<{ n: number | string }>('SELECT count() AS n FROM {db}.events FINAL');
+      const rows = await reader.query<{ n: number | string }>('SELECT count() AS n FROM {db}.events FINAL');
       return toNumber(rows[0]?.n ?? 0);
     },
 
     /** Oldest first; unknown ids (or ids past retention) are simply absent. */
     async getEvents(eventIds: string[]): Promise<StoredEvent[]> {
       if (eventIds.length === 0) return [];
-      const rows = await db.query<EventRow>(
+      const rows = await reader.query<EventRow>(
         `SELECT ${STORED_EVENT_COLUMNS} FROM {db}.events FINAL
          WHERE event_id IN {ids:Array(String)} ORDER BY ts, event_id`,
         { ids: [...new Set(eventIds)] },

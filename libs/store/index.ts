@@ -5,7 +5,8 @@ import { createAlertStore } from './alerts.js';
 import { createApiKeyStore } from './api-keys.js';
 import { createAuditStore } from './audit.js';
 import { createBaselineStore } from './baselines.js';
-import { openDb } from './db.js';
+import { openDb, type Db } from './db.js';
+import { openDbReader, type DbReader, type DbReaderHandle } from './db-reader.js';
 import { createDeadLetterStore } from './dead-letters.js';
 import { createEventStore } from './events.js';
 import { createObjectAccessStore } from './object-access.js';
@@ -16,6 +17,8 @@ import { createSpecStore } from './specs.js';
 import { createDestinationStore } from './destinations.js';
 import { applyMigrations, loadMigrations, migrationsDir } from './migrate.js';
 import type { Store } from './types.js';
+import { createActivitySeriesStore } from './activity-series.js';
+import { createOverviewStore } from './overview.js';
 
 export type * from './types.js';
 
@@ -25,6 +28,34 @@ export interface StoreConfig {
   retentionDays: number;
   /** audit_log TTL in days (auth.audit.retentionDays); default 400. */
   auditRetentionDays?: number;
+}
+
+/** Every method of the Store but its lifecycle (migrate, ping, close). */
+export type StoreOperations = Omit<Store, 'migrate' | 'ping' | 'close'>;
+
+/**
+ * Wires every store module to its connections: pure reads get only `reader` (the read-only
+ * connection of openDbReader), writes and read-modify-write operations `db`. Exported so a test
+ * can hand it a writer that fails on any use and prove which methods never touch it.
+ */
+export function assembleStore(db: Db, reader: DbReader): StoreOperations {
+  return {
+    ...createEventStore(db, reader),
+    ...createObjectAccessStore(reader),
+    ...createDeadLetterStore(db, reader),
+    ...createAlertStore(db, reader),
+    ...createActivityStore(reader),
+    ...createApiKeyStore(db, reader),
+    ...createAuditStore(db, reader),
+    ...createBaselineStore(db, reader),
+    ...createSuppressionStore(db, reader),
+    ...createDestinationStore(db, reader),
+    ...createDeliveryStore(db, reader),
+    ...createInventoryStore(db, reader),
+    ...createSpecStore(db, reader),
+    ...createActivitySeriesStore(reader),
+    ...createOverviewStore(reader),
+  };
 }
 
 /**
@@ -37,6 +68,16 @@ export interface StoreConfig {
 export async function createStore(cfg: StoreConfig, deps: { logger: Logger }): Promise<Store> {
   const logger = deps.logger.child({ component: 'store' });
   const db = await openDb(cfg, logger);
+  // Least privilege: every pure read below goes through `reader`, a second connection that runs
+  // with readonly=1 (and, on a server, as clickhouse.readUser when set); `db` keeps the writes,
+  // migrations, and the reads inside read-modify-write operations (docs/security-access.md).
+  let reader: DbReaderHandle;
+  try {
+    reader = await openDbReader(cfg, logger);
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
 
   const migrate = async (): Promise<void> => {
     const migrations = await loadMigrations(migrationsDir(), { retentionDays: cfg.retentionDays, ...(cfg.auditRetentionDays === undefined ? {} : { auditRetentionDays: cfg.auditRetentionDays }) });
@@ -45,27 +86,19 @@ export async function createStore(cfg: StoreConfig, deps: { logger: Logger }): P
 
   const store: Store = {
     migrate,
-    ...createEventStore(db),
-    ...createObjectAccessStore(db),
-    ...createDeadLetterStore(db),
-    ...createAlertStore(db),
-    ...createActivityStore(db),
-    ...createApiKeyStore(db),
-    ...createAuditStore(db),
-    ...createBaselineStore(db),
-    ...createSuppressionStore(db),
-    ...createDestinationStore(db),
-    ...createDeliveryStore(db),
-    ...createInventoryStore(db),
-    ...createSpecStore(db),
+    ...assembleStore(db, reader),
     ping: async () => {
       try {
-        return await db.ping();
+        // Ready only when both connections answer: the API's reads and its writes.
+        const [w, r] = await Promise.all([db.ping(), reader.ping()]);
+        return w && r;
       } catch {
         return false;
       }
     },
     close: async () => {
+      // The reader first: the writer's close drains chDB, which must come last.
+      await reader.close();
       await db.close();
       logger.info({ event: 'store_closed' }, 'store_closed');
     },
@@ -75,6 +108,7 @@ export async function createStore(cfg: StoreConfig, deps: { logger: Logger }): P
     await migrate();
   } catch (err) {
     // Release the engine (and chDB's directory lock) so the caller can exit or retry cleanly.
+    await reader.close();
     await db.close();
     throw err;
   }

@@ -1,5 +1,6 @@
 import { InventoryEntrySchema, type InventoryEntry, type InventoryFilter } from '../contracts/inventory.js';
 import { VigilError } from '../errors/index.js';
+import type { DbReader } from './db-reader.js';
 import type { Db } from './db.js';
 import { toChTime, toNumber } from './sql.js';
 
@@ -72,9 +73,9 @@ export interface InventoryStore {
   inventoryRouteStats(service: string, templates: readonly string[]): Promise<RouteStats>;
 }
 
-export function createInventoryStore(db: Db): InventoryStore {
+export function createInventoryStore(db: Db, reader: DbReader): InventoryStore {
   async function clockMs(): Promise<number | null> {
-    const rows = await db.query<{ c: number | string; n: number | string }>(
+    const rows = await reader.query<{ c: number | string; n: number | string }>(
       'SELECT toUnixTimestamp64Milli(max(last_seen)) AS c, count() AS n FROM {db}.inventory_routes',
     );
     return toNumber(rows[0]?.n ?? 0) === 0 ? null : toNumber(rows[0]?.c ?? 0);
@@ -95,7 +96,7 @@ export function createInventoryStore(db: Db): InventoryStore {
     },
 
     async loadInventoryStates() {
-      const rows = await db.query<{ state: string; version: number | string }>('SELECT state, version FROM {db}.inventory_routes FINAL ORDER BY id');
+      const rows = await reader.query<{ state: string; version: number | string }>('SELECT state, version FROM {db}.inventory_routes FINAL ORDER BY id');
       return rows.map((r) => ({ state: r.state, version: toNumber(r.version) }));
     },
 
@@ -121,7 +122,7 @@ export function createInventoryStore(db: Db): InventoryStore {
         params.cid = id;
       }
       // NOTE: filter outside FINAL so that only the newest version of each route is judged.
-      const rows = await db.query<{ id: string; requests: number | string; entry: string }>(
+      const rows = await reader.query<{ id: string; requests: number | string; entry: string }>(
         `SELECT id, requests, entry FROM (SELECT id, requests, entry, service, shadow, zombie, unauthenticated, returns_phi, last_seen FROM {db}.inventory_routes FINAL)
          ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY requests DESC, id LIMIT {limit:UInt32}`,
         params,
@@ -136,7 +137,7 @@ export function createInventoryStore(db: Db): InventoryStore {
     },
 
     async getInventoryRoute(id, cfg) {
-      const rows = await db.query<{ entry: string; state: string }>('SELECT entry, state FROM {db}.inventory_routes FINAL WHERE id = {id:String}', { id });
+      const rows = await reader.query<{ entry: string; state: string }>('SELECT entry, state FROM {db}.inventory_routes FINAL WHERE id = {id:String}', { id });
       const row = rows[0];
       if (!row) return undefined;
       const clock = await clockMs();
@@ -145,7 +146,7 @@ export function createInventoryStore(db: Db): InventoryStore {
 
     /** Percentiles over the retained events of a route (its observed templates). */
     async inventoryRouteStats(service, templates) {
-      const rows = await db.query<{ n: number | string; lat: number[]; resp: number[]; req: number[] }>(
+      const rows = await reader.query<{ n: number | string; lat: number[]; resp: number[]; req: number[] }>(
         `SELECT count() AS n, quantiles(0.5, 0.95, 0.99)(latency_ms) AS lat,
            quantiles(0.5, 0.95, 0.99)(response_bytes) AS resp, quantiles(0.5, 0.95, 0.99)(request_bytes) AS req
          FROM {db}.events FINAL WHERE service = {service:String} AND route IN {templates:Array(String)}`,

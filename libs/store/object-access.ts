@@ -1,4 +1,4 @@
-import type { Db } from './db.js';
+import type { DbReader } from './db-reader.js';
 import { STORED_EVENT_COLUMNS, fromEventRow, type EventRow } from './events.js';
 import { msToIso, toNumber } from './sql.js';
 import type { ObjectAccess, Store } from './types.js';
@@ -13,7 +13,7 @@ const REFERENCES = 'arrayExists((t, i) -> t = {type:String} AND has({tokens:Arra
  * events table. The caller passes the object's token under every active tokenization key
  * (libs/privacy keyring), so rows stored before a key rotation are found too.
  */
-export function createObjectAccessStore(db: Db): Pick<Store, 'objectAccess'> {
+export function createObjectAccessStore(db: DbReader): Pick<Store, 'objectAccess'> {
   return {
     async objectAccess(type, tokens, opts): Promise<ObjectAccess> {
       const p = { type, tokens: [...tokens] };

@@ -1,4 +1,5 @@
 import type { SpecKind, SpecSummary } from '../contracts/inventory.js';
+import type { DbReader } from './db-reader.js';
 import type { Db } from './db.js';
 import { msToIso, toChTime, toNumber } from './sql.js';
 
@@ -49,7 +50,7 @@ export interface SpecStore {
   deleteSpec(service: string, at: string): Promise<boolean>;
 }
 
-export function createSpecStore(db: Db): SpecStore {
+export function createSpecStore(db: Db, reader: DbReader): SpecStore {
   async function nextVersion(service: string): Promise<number> {
     const rows = await db.query<{ v: number | string }>('SELECT max(version) AS v FROM {db}.api_specs WHERE service = {service:String}', { service });
     return toNumber(rows[0]?.v ?? 0) + 1;
@@ -66,7 +67,7 @@ export function createSpecStore(db: Db): SpecStore {
     },
 
     async listSpecs() {
-      const rows = await db.query<Row>(`SELECT ${COLUMNS} FROM (SELECT * FROM {db}.api_specs FINAL) WHERE deleted = 0 ORDER BY service`);
+      const rows = await reader.query<Row>(`SELECT ${COLUMNS} FROM (SELECT * FROM {db}.api_specs FINAL) WHERE deleted = 0 ORDER BY service`);
       return rows.map(fromRow);
     },
 

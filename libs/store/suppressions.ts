@@ -1,4 +1,5 @@
 import { SuppressionSchema, type Suppression } from '../contracts/index.js';
+import type { DbReader } from './db-reader.js';
 import type { Db } from './db.js';
 import { isoToChTime, msToIso, toNumber } from './sql.js';
 import type { Store } from './types.js';
@@ -48,10 +49,10 @@ function toRow(s: Suppression, version: number, deleted: boolean): Record<string
   };
 }
 
-export function createSuppressionStore(db: Db): Pick<Store, 'listSuppressions' | 'upsertSuppression' | 'deleteSuppression'> {
+export function createSuppressionStore(db: Db, reader: DbReader): Pick<Store, 'listSuppressions' | 'upsertSuppression' | 'deleteSuppression'> {
   return {
     async listSuppressions() {
-      const rows = await db.query<Row>(`SELECT ${COLUMNS} FROM {db}.suppressions FINAL WHERE deleted = 0 ORDER BY created_at, id`);
+      const rows = await reader.query<Row>(`SELECT ${COLUMNS} FROM {db}.suppressions FINAL WHERE deleted = 0 ORDER BY created_at, id`);
       return rows.map(fromRow);
     },
 

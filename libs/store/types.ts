@@ -6,6 +6,8 @@ import type { DeliveryStore } from './deliveries.js';
 import type { DestinationStore } from './destinations.js';
 import type { InventoryStore } from './inventory.js';
 import type { SpecStore } from './specs.js';
+import type { ActivitySeriesStore } from './activity-series.js';
+import type { OverviewStore } from './overview.js';
 
 /** A stored event as the API shows it (sample events, principal timelines): tokenized fields only. */
 export interface StoredEvent {
@@ -55,19 +57,6 @@ export interface ObjectAccess {
   recentEvents: StoredEvent[];
 }
 
-export interface InventoryRoute {
-  service: string;
-  host: string;
-  route: string;
-  methods: string[];
-  count: number;
-  principals: number;
-  authSchemes: string[];
-  statusMix: Record<string, number>;
-  firstSeen: string;
-  lastSeen: string;
-}
-
 export interface AlertPage {
   alerts: Alert[];
   /** Opaque; pass back as `cursor` for the next page. Absent on the last page. */
@@ -96,7 +85,6 @@ export interface Store {
   /** Events referencing the object `type` under any of `tokens` (one per active tokenization key). */
   objectAccess(type: string, tokens: readonly string[], opts: { limit: number }): Promise<ObjectAccess>;
   principalSummary(principal: string, opts: { recent: number }): Promise<PrincipalSummary | undefined>;
-  inventory(opts: { limit: number }): Promise<InventoryRoute[]>;
   createApiKey(rec: ApiKeyRecord): Promise<void>;
   listApiKeys(): Promise<ApiKeyRecord[]>;
   findApiKeyByHash(hash: string): Promise<ApiKeyRecord | undefined>;
@@ -149,6 +137,13 @@ export interface Store {
   deleteSpec: SpecStore['deleteSpec'];
   listDeliveries: DeliveryStore['listDeliveries'];
   pendingStats: DeliveryStore['pendingStats'];
+  // Console read models (libs/store/activity-series.ts, overview.ts).
+  activitySeries: ActivitySeriesStore['activitySeries'];
+  alertsOverTime: OverviewStore['alertsOverTime'];
+  topPrincipals: OverviewStore['topPrincipals'];
+  eventsPerMinute: OverviewStore['eventsPerMinute'];
+  lastEventAt: OverviewStore['lastEventAt'];
+  deliveryCounts: OverviewStore['deliveryCounts'];
   /** Cheap round trip, for /readyz. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

@@ -133,7 +133,7 @@ describe('alerts API', () => {
   });
 });
 
-describe('principals and inventory API', () => {
+describe('principals API', () => {
   it('summarises a principal whose id holds a colon, URL-encoded', async () => {
     const res = await h.call(`/v1/principals/${encodeURIComponent('user:alice')}`, { as: 'analyst' });
     expect(res.status).toBe(200);
@@ -149,19 +149,4 @@ describe('principals and inventory API', () => {
     expect(await res.json()).toEqual({ error: { code: 'not_found', message: 'principal not found' } });
   });
 
-  it('lists the route inventory, most used first', async () => {
-    const res = await h.call('/v1/inventory?limit=10', { as: 'viewer' });
-    expect(res.status).toBe(200);
-    const body = await json<{ routes: { route: string; count: number; statusMix: Record<string, number> }[] }>(res);
-    expect(body.routes.map((r) => [r.route, r.count])).toEqual([
-      ['/fhir/Patient/{id}', 2],
-      ['/fhir/Observation/{id}', 1],
-    ]);
-  });
-
-  it('answers 400 for an inventory limit over 5000', async () => {
-    const res = await h.call('/v1/inventory?limit=5001', { as: 'viewer' });
-    expect(res.status).toBe(400);
-    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/^limit: /);
-  });
 });

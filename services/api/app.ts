@@ -22,6 +22,12 @@ import { suppressionRoutes } from './routes/suppressions.js';
 import { deliveryRoutes } from './routes/deliveries.js';
 import { destinationRoutes } from './routes/destinations.js';
 import { OpenApiDocumentSchema } from './schemas.js';
+import { createConsoleStatic, defaultConsoleDir } from './console-static.js';
+import { createSessionStore } from './session.js';
+import { sessionRoutes } from './routes/session.js';
+import { createAlertFeed, streamRoutes } from './routes/stream.js';
+import { alertActivityRoutes } from './routes/alert-activity.js';
+import { overviewRoutes } from './routes/overview.js';
 import type { ApiConfig, ApiDeps } from './types.js';
 
 /** Triage bodies are small; only /v1/ingest takes the configured (large) limit. */
@@ -29,6 +35,8 @@ const JSON_BODY_LIMIT = '64kb';
 
 function send(res: Response, reply: Reply): void {
   res.status(reply.status);
+  // A streaming route (SSE) has answered on `res` itself.
+  if ('streamed' in reply) return;
   if ('json' in reply) res.json(reply.json);
   else if ('text' in reply) res.type(reply.contentType).send(reply.text);
   else res.end();
@@ -43,12 +51,25 @@ export function createApiApp(cfg: ApiConfig, deps: ApiDeps): Application {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', cfg.trustProxy);
+  // The console's static files and `/` first: no data in them, so no audit row per asset fetch.
+  app.use(createConsoleStatic({ dir: cfg.consoleDir ?? defaultConsoleDir(), tls: cfg.tls ?? false, connectSrc: cfg.consoleConnectSrc ?? [] }));
 
   const duration = createHttpMetrics(deps.registry);
   // First middleware: every answer, 401s and 429s included, gets a request id and an audit row.
   const audit = createApiAudit({ log: deps.audit.log, tokenizer: deps.audit.tokenizer, routeOf: (req) => routeOf(req) });
   app.use(audit.middleware);
-  const auth = createRequestAuth({ keys: deps.keys, logger, events: audit.events, ...(deps.oidc ? { oidc: deps.oidc } : {}) });
+  // Console sessions (services/api/session.ts); a key revoked or expired after sign-in ends its sessions.
+  const sessions = createSessionStore(
+    { ttlSeconds: cfg.session?.ttlSeconds ?? API_SECURITY_DEFAULTS.sessionTtlSeconds, idleSeconds: cfg.session?.idleSeconds ?? API_SECURITY_DEFAULTS.sessionIdleSeconds },
+    {
+      ...(cfg.session?.now ? { now: cfg.session.now } : {}),
+      revalidate: async (hash, at) => {
+        const rec = await deps.store.findApiKeyByHash(hash);
+        return rec !== undefined && !rec.revokedAt && !(rec.expiresAt && Date.parse(rec.expiresAt) <= at);
+      },
+    },
+  );
+  const auth = createRequestAuth({ keys: deps.keys, logger, events: audit.events, sessions, ...(deps.oidc ? { oidc: deps.oidc } : {}) });
   // Per-request facts, held per app instance rather than on res.locals (typed `any`).
   const routeLabels = new WeakMap<Request, string>();
   const callers = new WeakMap<Request, Authenticated>();
@@ -72,6 +93,8 @@ export function createApiApp(cfg: ApiConfig, deps: ApiDeps): Application {
 
   const routes: Route[] = [
     ...opsRoutes({ ready: deps.ready, registry: deps.registry, logger }),
+    // Before alertRoutes: express would otherwise take `stream` for the {id} of GET /v1/alerts/{id}.
+    ...streamRoutes({ feed: deps.alertFeed ?? createAlertFeed() }),
     ...alertRoutes({ store: deps.store, alerts: deps.alerts }),
     ...suppressionRoutes({ suppressions: deps.suppressions, logger }),
     ...exploreRoutes({ store: deps.store }),
@@ -79,11 +102,22 @@ export function createApiApp(cfg: ApiConfig, deps: ApiDeps): Application {
     ...ingestRoutes({ ingest: deps.ingest }),
     ...keyRoutes({ keys: deps.keys, logger, audit }),
     ...auditRoutes({ store: deps.store, flush: () => audit.flush() }),
+    ...sessionRoutes({
+      sessions,
+      auth,
+      audit,
+      authenticated: (req, who) => {
+        callers.set(req, who);
+        audit.events.authenticated(req, who);
+      },
+      tls: cfg.tls ?? false,
+      ...(cfg.session?.now ? { now: cfg.session.now } : {}),
+    }),
+    ...alertActivityRoutes({ store: deps.store }),
+    ...overviewRoutes({ store: deps.store, ...(deps.ingestLag ? { ingestLag: deps.ingestLag } : {}) }),
   ];
-  // The live inventory (services/inventory) supersedes explore's events-table listing when wired.
+  // The live API inventory (services/inventory) and declared specs.
   if (deps.inventory) {
-    const superseded = routes.findIndex((r) => r.spec.method === 'get' && r.spec.path === '/v1/inventory');
-    if (superseded >= 0) routes.splice(superseded, 1);
     routes.push(...inventoryRoutes({ store: deps.store, inventory: deps.inventory, version: deps.version }), ...specRoutes({ store: deps.store, inventory: deps.inventory, logger }));
   }
   if (deps.notify) routes.push(...destinationRoutes({ notify: deps.notify, logger }), ...deliveryRoutes({ notify: deps.notify, logger }));
@@ -118,6 +152,8 @@ export function createApiApp(cfg: ApiConfig, deps: ApiDeps): Application {
         next();
       },
     ];
+    // Console sign-in checks credentials: it counts against the per-IP failed-login limit.
+    if (r.access === 'public' && r.path === '/v1/session' && r.method === 'post') chain.push(limits.unauthenticated);
     if (r.access !== 'public') {
       const min = r.access;
       // Before any body parser: an unauthenticated client never gets us to read its body.

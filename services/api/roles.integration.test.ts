@@ -18,6 +18,8 @@ interface Row {
   params?: Record<string, string>;
   json?: unknown;
   text?: string;
+  /** Extra request headers (the event stream needs Accept: text/event-stream). */
+  headers?: Record<string, string>;
 }
 
 const EXISTING_ALERT = 'walk-alert';
@@ -42,6 +44,32 @@ const ACCESS: Record<string, Row> = {
   'POST /v1/keys/{id}/rotate': { min: 'admin', ok: 404, params: { id: NO_SUCH_KEY }, json: {} },
   'DELETE /v1/keys/{id}': { min: 'admin', ok: 404, params: { id: NO_SUCH_KEY } },
   'GET /v1/audit': { min: 'admin', ok: 200 },
+  'GET /v1/objects/{type}/{id}/access': { min: 'admin', ok: 200, params: { type: 'Patient', id: '123' } },
+  'GET /v1/inventory/{routeId}': { min: 'viewer', ok: 404, params: { routeId: 'rte_nope' } },
+  'GET /v1/inventory/openapi.json': { min: 'viewer', ok: 200 },
+  'GET /v1/specs': { min: 'admin', ok: 200 },
+  'PUT /v1/specs/{service}': { min: 'admin', ok: 200, params: { service: 'walk-api' }, json: { openapi: '3.1.0', info: { title: 'walk', version: '1' }, paths: {} } },
+  'DELETE /v1/specs/{service}': { min: 'admin', ok: 404, params: { service: 'no-such-service' } },
+  'GET /v1/destinations': { min: 'admin', ok: 200 },
+  'POST /v1/destinations': {
+    min: 'admin',
+    ok: 201,
+    json: { name: 'walk', type: 'webhook', url: 'http://127.0.0.1:9/hook', secret: 'walk-secret-0123456789', allowPrivateNetwork: true },
+  },
+  'PATCH /v1/destinations/{id}': { min: 'admin', ok: 404, params: { id: 'no-such-destination' }, json: { name: 'renamed' } },
+  'DELETE /v1/destinations/{id}': { min: 'admin', ok: 404, params: { id: 'no-such-destination' } },
+  'POST /v1/destinations/{id}/test': { min: 'admin', ok: 404, params: { id: 'no-such-destination' } },
+  'GET /v1/deliveries': { min: 'admin', ok: 200 },
+  'POST /v1/deliveries/{id}/retry': { min: 'admin', ok: 404, params: { id: 'no-such-delivery' } },
+  // Console (issue 7). The session routes are public: they check the credential in the body or the
+  // cookie themselves, so a bearer header changes nothing.
+  'POST /v1/session': { min: 'public', ok: 401, json: { apiKey: `vgl_${'A'.repeat(43)}` } },
+  'GET /v1/session': { min: 'public', ok: 401 },
+  'DELETE /v1/session': { min: 'public', ok: 204 },
+  'GET /v1/alerts/stream': { min: 'viewer', ok: 200, headers: { accept: 'text/event-stream' } },
+  'POST /v1/alerts/bulk': { min: 'analyst', ok: 200, json: { ids: [EXISTING_ALERT], status: 'acknowledged' } },
+  'GET /v1/alerts/{id}/activity': { min: 'analyst', ok: 200, params: { id: EXISTING_ALERT } },
+  'GET /v1/overview': { min: 'viewer', ok: 200 },
 };
 
 const CALLERS: (Role | null)[] = [null, 'viewer', 'analyst', 'admin'];
@@ -93,8 +121,11 @@ describe('role walk over /openapi.json', () => {
             method: method.toUpperCase(),
             ...(row.json !== undefined ? { json: row.json } : {}),
             ...(row.text !== undefined ? { body: row.text, headers: { 'content-type': 'application/json' } } : {}),
+            ...(row.headers !== undefined ? { headers: row.headers } : {}),
           });
-          await r.arrayBuffer();
+          // An event stream never ends by itself: its status is all this walk needs.
+          if (r.headers.get('content-type')?.startsWith('text/event-stream')) await r.body?.cancel();
+          else await r.arrayBuffer();
           got.push(`${op} as ${as ?? 'nobody'}: ${r.status}`);
           want.push(`${op} as ${as ?? 'nobody'}: ${expected(row, as)}`);
         }

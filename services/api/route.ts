@@ -51,7 +51,9 @@ export interface RouteSpec {
 export type Reply =
   | { status: number; json: unknown }
   | { status: number; text: string; contentType: string }
-  | { status: 204 };
+  | { status: 204 }
+  /** The handler wrote the answer itself on `req.res` (a stream: GET /v1/alerts/stream); nothing more is sent. */
+  | { status: number; streamed: true };
 
 export interface RawInput {
   params: unknown;

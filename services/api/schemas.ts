@@ -2,13 +2,13 @@ import { z } from 'zod';
 import { AlertPatchSchema, AlertSchema, ApiKeyRecordSchema, RoleSchema, SuppressionInputSchema, SuppressionSchema } from '../../libs/contracts/index.js';
 import { PhiSchema } from '../../libs/contracts/index.js';
 import { ERROR_CODES } from '../../libs/errors/index.js';
-import type { InventoryRoute, PrincipalSummary, StoredEvent } from '../../libs/store/types.js';
+import type { PrincipalSummary, StoredEvent } from '../../libs/store/types.js';
 
 /**
  * Request and response shapes of the HTTP API. Alerts and keys come from libs/contracts; the views
  * below describe what the Store interface returns.
  *
- * NOTE: StoredEvent, PrincipalSummary and InventoryRoute are TypeScript interfaces in
+ * NOTE: StoredEvent and PrincipalSummary are TypeScript interfaces in
  * libs/store/types.ts, not zod schemas. Until they move into libs/contracts, the `Same` checks at
  * the bottom make tsc fail if these copies drift from them.
  */
@@ -55,19 +55,6 @@ export const PrincipalSummarySchema = z.object({
   recentEvents: z.array(StoredEventSchema),
 });
 
-export const InventoryRouteSchema = z.object({
-  service: z.string(),
-  host: z.string(),
-  route: z.string(),
-  methods: z.array(z.string()),
-  count: z.number().int(),
-  principals: z.number().int(),
-  authSchemes: z.array(z.string()),
-  statusMix,
-  firstSeen: z.string(),
-  lastSeen: z.string(),
-});
-
 export const ErrorCodeSchema = z.enum(Object.keys(ERROR_CODES) as [keyof typeof ERROR_CODES, ...(keyof typeof ERROR_CODES)[]]);
 export const ErrorBodySchema = z.object({
   error: z.object({
@@ -97,7 +84,6 @@ export const ObjectAccessSchema = z.object({
 });
 
 export const AlertDetailSchema = z.object({ alert: AlertSchema, sampleEvents: z.array(StoredEventSchema) });
-export const InventorySchema = z.object({ routes: z.array(InventoryRouteSchema) });
 export const IngestResultSchema = z.object({
   accepted: z.number().int().nonnegative(),
   deadLettered: z.number().int().nonnegative(),
@@ -105,9 +91,6 @@ export const IngestResultSchema = z.object({
 /** Allow-list, not deny-list: parsing through it strips `hash` and anything a store adds later. */
 export const ApiKeySchema = ApiKeyRecordSchema.omit({ hash: true });
 export const ApiKeyListSchema = z.object({ keys: z.array(ApiKeySchema) });
-export const CreateKeyRequestSchema = z
-  .object({ role: RoleSchema, label: z.string().min(1).max(200).optional() })
-  .strict();
 export const CreatedKeySchema = z.object({
   /** Shown once; Vigil keeps only its hash. */
   key: z.string(),
@@ -132,13 +115,10 @@ export const NAMED_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   SuppressionInput: SuppressionInputSchema,
   StoredEvent: StoredEventSchema,
   PrincipalSummary: PrincipalSummarySchema,
-  InventoryRoute: InventoryRouteSchema,
-  Inventory: InventorySchema,
   KongLogBody: KongLogBodySchema,
   IngestResult: IngestResultSchema,
   ApiKey: ApiKeySchema,
   ApiKeyList: ApiKeyListSchema,
-  CreateKeyRequest: CreateKeyRequestSchema,
   CreatedKey: CreatedKeySchema,
   OpenApiDocument: OpenApiDocumentSchema,
 };
@@ -148,5 +128,4 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 export const STORE_VIEWS_MATCH: [
   Same<z.infer<typeof StoredEventSchema>, StoredEvent>,
   Same<z.infer<typeof PrincipalSummarySchema>, PrincipalSummary>,
-  Same<z.infer<typeof InventoryRouteSchema>, InventoryRoute>,
-] = [true, true, true];
+] = [true, true];

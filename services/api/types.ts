@@ -7,6 +7,8 @@ import type { Store } from '../../libs/store/types.js';
 import type { RateLimitConfig } from './rate-limit.js';
 import type { InventoryApi } from './routes/inventory.js';
 import type { DestinationService } from '../notify/destinations.js';
+import type { AlertFeed } from './routes/stream.js';
+import type { IngestLag } from './routes/overview.js';
 
 export interface ApiConfig {
   /** Largest body POST /v1/ingest accepts (config ingest.maxBodyBytes). */
@@ -17,6 +19,12 @@ export interface ApiConfig {
   tls?: boolean;
   /** Per-key / per-IP limits (services/api/rate-limit.ts); absent: the config defaults (600/min, ingest 60,000/min). */
   rateLimit?: RateLimitConfig;
+  /** Console sessions (api.sessionTtlSeconds / sessionIdleSeconds); absent: 8 h / 30 min. `now` for tests. */
+  session?: { ttlSeconds: number; idleSeconds: number; now?: () => number };
+  /** The built console (vite output); absent: <repo>/dist/console. Missing on disk: /console/ answers 503. */
+  consoleDir?: string;
+  /** Extra origins for the console's CSP connect-src (the SSO provider's). */
+  consoleConnectSrc?: string[];
 }
 
 /** Parses, normalizes and queues a body of gateway logs; owned by the ingest pipeline. */
@@ -48,4 +56,8 @@ export interface ApiDeps {
   keyring?: Pick<Keyring, 'tokens'>;
   /** API inventory and spec uploads (services/inventory); absent: GET /v1/inventory lists routes from the events table. */
   inventory?: InventoryApi;
+  /** Live alert versions for GET /v1/alerts/stream (give its `publish` to the alert manager's onWritten); absent: a feed nobody publishes to. */
+  alertFeed?: AlertFeed;
+  /** Kafka consumer lag for GET /v1/overview (services/api/routes/overview.ts createKafkaLagProbe); absent: lag null. */
+  ingestLag?: () => Promise<IngestLag>;
 }

@@ -10,6 +10,10 @@ import { createKafkaRoles } from '../kafka/index.js';
 import { createConfiguredHandoff } from '../kafka/handoff.js';
 import { cliConfig, type CliIo } from './context.js';
 import { readRunInfo, removeRunInfo, writeRunInfo } from './run-info.js';
+import { createAlertFeed, startKafkaAlertFeed } from '../api/routes/stream.js';
+import { createKafkaLagProbe } from '../api/routes/overview.js';
+import { originsOf } from '../api/console-static.js';
+import { createKafkaClient } from '../../libs/kafka/index.js';
 
 const VERSION = '0.1.0';
 
@@ -46,6 +50,10 @@ export async function startVigil(io: CliIo, flags: Record<string, unknown>, opts
   const notifyHook = (a: readonly Alert[]): void => {
     if (roles.has('notify')) notifier?.onAlertsWritten(a);
   };
+  // Live alert versions for the console (GET /v1/alerts/stream): every version this process's alert
+  // manager writes (findings flushed, triage). An api process without detect under Kafka also
+  // consumes vigil.alerts for it (started below).
+  const alertFeed = createAlertFeed();
   let core;
   try {
     core = await createCore(config, {
@@ -53,6 +61,7 @@ export async function startVigil(io: CliIo, flags: Record<string, unknown>, opts
       onAlertsWritten: (a) => {
         kafka?.onAlertsWritten(a);
         notifyHook(a);
+        alertFeed.publish(a);
       },
     });
   } catch (e) {
@@ -69,6 +78,9 @@ export async function startVigil(io: CliIo, flags: Record<string, unknown>, opts
   let ready = true;
   let server: Listening | undefined;
   let url = '';
+  // Consumer lag for GET /v1/overview: one admin client, connected on first use.
+  const kafkaAdmin = kafka && roles.has('api') ? createKafkaClient(config.kafka, { logger }).admin() : undefined;
+  let kafkaAlertFeed: { stop(): Promise<void> } | undefined;
   if (roles.has('api')) {
     // Read (and check) the certificate before anything listens: a bad path fails the start.
     const tls = loadTls(config.api);
@@ -78,6 +90,8 @@ export async function startVigil(io: CliIo, flags: Record<string, unknown>, opts
         trustProxy: config.trustProxy,
         tls: tls !== undefined,
         rateLimit: { perMinute: config.api.rateLimitPerMinute, ingestPerMinute: config.api.ingestRateLimitPerMinute },
+        session: { ttlSeconds: config.api.sessionTtlSeconds, idleSeconds: config.api.sessionIdleSeconds },
+        consoleConnectSrc: originsOf([config.auth.oidc?.issuer]),
       },
       {
         store: core.store,
@@ -93,6 +107,15 @@ export async function startVigil(io: CliIo, flags: Record<string, unknown>, opts
         version: VERSION,
         audit: { log: core.audit, tokenizer: core.tokenizer },
         keyring: core.keyring,
+        alertFeed,
+        ...(kafkaAdmin
+          ? {
+              ingestLag: createKafkaLagProbe(kafkaAdmin, [
+                { groupId: config.kafka.groupId, topic: config.kafka.topics.raw },
+                { groupId: config.kafka.detectGroupId, topic: config.kafka.topics.events },
+              ]),
+            }
+          : {}),
         ...(config.auth.oidc ? { oidc: createOidcVerifier(config.auth.oidc, { logger }) } : {}),
       },
     );
@@ -115,6 +138,9 @@ export async function startVigil(io: CliIo, flags: Record<string, unknown>, opts
     try {
       await kafka.start(core);
       if (notifier && roles.has('notify') && !roles.has('detect')) await kafka.startNotify(notifier.outbox);
+      if (roles.has('api') && !roles.has('detect')) {
+        kafkaAlertFeed = await startKafkaAlertFeed(createKafkaClient(config.kafka, { logger }), { topic: config.kafka.topics.alerts, groupPrefix: 'vigil-console' }, { feed: alertFeed, logger });
+      }
     } catch (e) {
       await kafka.stop().catch(() => undefined);
       await server?.close();
@@ -149,6 +175,9 @@ export async function startVigil(io: CliIo, flags: Record<string, unknown>, opts
     (stopping ??= (async () => {
       ready = false;
       logger.info({ event: 'vigil_stopping' });
+      // Console streams first: an open SSE answer would keep server.close() waiting forever.
+      alertFeed.close();
+      await kafkaAlertFeed?.stop();
       // Stop taking requests first, so nothing arrives after the final flush.
       await server?.close();
       // Then the Kafka loop: its last batch is flushed and committed before the store closes.
@@ -156,6 +185,7 @@ export async function startVigil(io: CliIo, flags: Record<string, unknown>, opts
       // Then the delivery worker: in-flight attempts finish and are stored before the store closes.
       await notifier?.stop();
       await core.close();
+      await kafkaAdmin?.disconnect();
       if (url && !config.clickhouse.url) removeRunInfo(config.dataDir);
       logger.info({ event: 'vigil_stopped' });
       logger.flush();

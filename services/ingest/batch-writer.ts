@@ -6,7 +6,12 @@ import type { AlertManager } from '../detect/alert-manager.js';
 import type { PipelineMetrics } from './metrics.js';
 
 export interface BatchWriter {
-  /** Buffers an event; returns true when the buffer reached the batch size and should be flushed. */
+  /**
+   * Buffers an event. When the buffer reaches the batch size and no write is running, the writer
+   * starts one itself in the background (so parsing and detection go on while ClickHouse writes)
+   * and returns false; it returns true (the caller should await `flush`) when another full batch
+   * waits behind that running write: that is the backpressure. Durability still comes only from `flush`.
+   */
   addEvent(e: NormalizedEvent): boolean;
   addDeadLetter(d: DeadLetter): boolean;
   /** Writes everything buffered so far. Concurrent calls share one write at a time, in order. */
@@ -37,6 +42,9 @@ export function createBatchWriter(
   let dead: DeadLetter[] = [];
   let chain: Promise<void> = Promise.resolve();
   let timer: NodeJS.Timeout | undefined;
+  /** A write the writer started itself (see addEvent), until it settles. */
+  let background: Promise<void> | undefined;
+  let backgroundFailed = false;
 
   const pending = () => events.length + dead.length;
   const guard = () => {
@@ -74,6 +82,7 @@ export function createBatchWriter(
     chain = run.catch(() => undefined);
     return run.then(
       () => {
+        backgroundFailed = false;
         deps.metrics.flushes.inc({ outcome: 'ok' });
         deps.metrics.buffered.set(pending());
       },
@@ -85,16 +94,36 @@ export function createBatchWriter(
     );
   }
 
+  /**
+   * A full batch: write it in the background unless a write already runs (then the caller waits).
+   * NOTE: a failed background write keeps its rows buffered, like a failed periodic flush; the
+   * caller's next `flush` retries them and reports the failure, so nothing is lost or hidden.
+   */
+  function full(rows: number): boolean {
+    // NOTE: the running write takes its rows only when it starts (after earlier writes), so until
+    // then the buffer still counts them: wait for a second full batch before pushing back.
+    if (background !== undefined) return rows >= 2 * cfg.batchSize;
+    // After a failed background write the caller flushes itself, so the failure reaches it.
+    if (backgroundFailed) return true;
+    background = flush()
+      .catch((e: unknown) => {
+        backgroundFailed = true;
+        log.warn({ event: 'background_flush_failed', err: e }, 'background write failed; rows kept for the next flush');
+      })
+      .finally(() => (background = undefined));
+    return false;
+  }
+
   return {
     addEvent(e) {
       guard();
       events.push(e);
-      return events.length >= cfg.batchSize;
+      return events.length >= cfg.batchSize && full(events.length);
     },
     addDeadLetter(d) {
       guard();
       dead.push(d);
-      return dead.length >= cfg.batchSize;
+      return dead.length >= cfg.batchSize && full(dead.length);
     },
     flush,
     pending,

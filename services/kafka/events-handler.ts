@@ -29,6 +29,9 @@ export function createEventsHandler(
   const counts = { events: 0, deadLetters: 0, findings: 0 };
 
   return {
+    // See the raw handler: the writer and the producer chain their flushes.
+    overlapsFlush: true,
+
     handle(m) {
       const source = `kafka:${m.topic}/${m.partition}`;
       const text = m.value?.toString('utf8') ?? '';

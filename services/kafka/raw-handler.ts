@@ -57,6 +57,9 @@ export function createRawHandler(
 
   return {
     onDeadLetter,
+    // The writer and the producer both chain their flushes, so a flush covers everything handled
+    // before it even while an earlier one is still writing: the loop may handle the next batch meanwhile.
+    overlapsFlush: true,
 
     handle(m) {
       current = m;

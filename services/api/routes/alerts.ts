@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AlertFilterSchema, AlertPatchSchema, AlertSchema } from '../../../libs/contracts/index.js';
+import { AlertBulkPatchSchema, AlertFilterSchema, AlertPatchSchema, AlertSchema, type Alert } from '../../../libs/contracts/index.js';
 import { VigilError } from '../../../libs/errors/index.js';
 import type { Store } from '../../../libs/store/types.js';
 import type { ApiDeps } from '../types.js';
@@ -7,6 +7,7 @@ import { defineRoute, jsonBody, type Route } from '../route.js';
 import { AlertDetailSchema, AlertPageSchema } from '../schemas.js';
 
 const AlertIdParams = z.object({ id: z.string().min(1).max(256) });
+const AlertBulkResultSchema = z.object({ updated: z.array(AlertSchema), notFound: z.array(z.string()) });
 
 function alertNotFound(): VigilError {
   return new VigilError('not_found', 'alert not found', { publicMessage: 'alert not found' });
@@ -44,6 +45,29 @@ export function alertRoutes(deps: { store: Store; alerts: ApiDeps['alerts'] }): 
         if (!alert) throw alertNotFound();
         const sampleEvents = alert.sampleEventIds.length > 0 ? await deps.store.getEvents(alert.sampleEventIds) : [];
         return { status: 200, json: { alert, sampleEvents } };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/alerts/bulk',
+      operationId: 'bulkTriageAlerts',
+      summary: 'Triage up to 500 alerts at once: one status (and note) for each id.',
+      description:
+        'Each alert goes through the same triage as PATCH /v1/alerts/{id} (new version, SIEM notification, ' +
+        'suppression rule for false_positive), one after another in the order given; repeated ids count once.',
+      tag: 'alerts',
+      access: 'analyst',
+      body: jsonBody(AlertBulkPatchSchema),
+      responses: { 200: { description: 'The updated alerts, and the ids that name no alert.', schema: AlertBulkResultSchema } },
+      handler: async ({ body }) => {
+        const updated: Alert[] = [];
+        const notFound: string[] = [];
+        for (const id of new Set(body.ids)) {
+          const alert = await deps.alerts.patch(id, { status: body.status, ...(body.note === undefined ? {} : { note: body.note }) });
+          if (alert) updated.push(alert);
+          else notFound.push(id);
+        }
+        return { status: 200, json: { updated, notFound } };
       },
     }),
     defineRoute({

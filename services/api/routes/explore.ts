@@ -2,12 +2,12 @@ import { z } from 'zod';
 import { VigilError } from '../../../libs/errors/index.js';
 import type { Store } from '../../../libs/store/types.js';
 import { defineRoute, type Route } from '../route.js';
-import { InventorySchema, PrincipalSummarySchema } from '../schemas.js';
+import { PrincipalSummarySchema } from '../schemas.js';
 
 /** How many recent events a principal page shows. */
 const PRINCIPAL_RECENT_EVENTS = 50;
 
-/** Investigation views: who a principal is and what the API surface looks like. */
+/** Investigation views: who a principal is and what it did. */
 export function exploreRoutes(deps: { store: Store }): Route[] {
   return [
     defineRoute({
@@ -26,17 +26,6 @@ export function exploreRoutes(deps: { store: Store }): Route[] {
         if (!summary) throw new VigilError('not_found', 'principal not found', { publicMessage: 'principal not found' });
         return { status: 200, json: summary };
       },
-    }),
-    defineRoute({
-      method: 'get',
-      path: '/v1/inventory',
-      operationId: 'getInventory',
-      summary: 'Routes seen in traffic, with methods, principals, auth schemes and status mix.',
-      tag: 'inventory',
-      access: 'viewer',
-      query: z.object({ limit: z.coerce.number().int().min(1).max(5000).default(500) }),
-      responses: { 200: { description: 'The route inventory.', schema: InventorySchema } },
-      handler: async ({ query }) => ({ status: 200, json: { routes: await deps.store.inventory({ limit: query.limit }) } }),
     }),
   ];
 }

@@ -14,6 +14,11 @@ import type { IngestFn } from '../types.js';
 import type { RateLimitConfig } from '../rate-limit.js';
 import { createAlertManager, type AlertManager } from '../../detect/alert-manager.js';
 import { createSuppressor } from '../../detect/suppressions.js';
+import { NotifyConfigSchema } from '../../../libs/contracts/index.js';
+import { InventoryConfigSchema } from '../../../libs/contracts/inventory-config.js';
+import { createInventory } from '../../inventory/index.js';
+import { createNotifier, type Notifier } from '../../notify/index.js';
+import { createAlertFeed, type AlertFeed } from '../routes/stream.js';
 
 export interface IngestCall {
   body: string;
@@ -36,13 +41,27 @@ export interface Harness {
   tokenizer: Tokenizer;
   /** fetch against the app with `Authorization: Bearer <key of role>` unless `as` is null. */
   call(path: string, opts?: { as?: Role | null; method?: string; json?: unknown; body?: string; headers?: Record<string, string> }): Promise<Response>;
+  /** The SSE feed behind GET /v1/alerts/stream, fed by the alert manager's onWritten as in `vigil start`. */
+  feed: AlertFeed;
   close(): Promise<void>;
 }
 
 /** One real store per test file (chDB binds one data directory per process), one app on port 0. */
 export async function startHarness(
   label: string,
-  opts: { maxBodyBytes?: number; ingest?: IngestFn; logger?: Logger; rateLimit?: RateLimitConfig; oidc?: OidcVerifier; now?: () => Date; keyring?: Pick<Keyring, 'tokens'> } = {},
+  opts: {
+    maxBodyBytes?: number;
+    ingest?: IngestFn;
+    logger?: Logger;
+    rateLimit?: RateLimitConfig;
+    oidc?: OidcVerifier;
+    now?: () => Date;
+    keyring?: Pick<Keyring, 'tokens'>;
+    /** Console sessions (lifetimes, clock) and the built console directory. */
+    session?: { ttlSeconds: number; idleSeconds: number; now?: () => number };
+    consoleDir?: string;
+    consoleConnectSrc?: string[];
+  } = {},
 ): Promise<Harness> {
   const dataDir = await tempDataDir(`api-${label}`);
   const store = await createStore(storeConfig(dataDir, `api_${label}`), { logger: silentLogger });
@@ -53,12 +72,26 @@ export async function startHarness(
   // The real alert manager and suppressor, as `vigil start` wires them.
   const suppressor = createSuppressor({ store });
   await suppressor.load();
-  const alertManager = createAlertManager({ store, logger: silentLogger, suppressor });
+  const feed = createAlertFeed();
+  const alertManager = createAlertManager({ store, logger: silentLogger, suppressor, onWritten: (a) => feed.publish(a) });
   await alertManager.load();
   const registry = new Registry();
   const ingestCalls: IngestCall[] = [];
+  // The live inventory and the SIEM notifier as `vigil start` mounts them, so every production
+  // route is served here (the role walk covers them all); the worker does not poll.
+  const inventoryCfg = InventoryConfigSchema.parse({});
+  const inventory = createInventory(inventoryCfg, { store, logger: silentLogger });
+  const notifier: Notifier = createNotifier(NotifyConfigSchema.parse({}), { store, logger: silentLogger, registry, version: '0.0.0-test', env: {}, startWorker: false });
+  await notifier.start();
   const app = createApiApp(
-    { maxBodyBytes: opts.maxBodyBytes ?? 4096, trustProxy: false, ...(opts.rateLimit ? { rateLimit: opts.rateLimit } : {}) },
+    {
+      maxBodyBytes: opts.maxBodyBytes ?? 4096,
+      trustProxy: false,
+      ...(opts.rateLimit ? { rateLimit: opts.rateLimit } : {}),
+      ...(opts.session ? { session: opts.session } : {}),
+      ...(opts.consoleDir ? { consoleDir: opts.consoleDir } : {}),
+      ...(opts.consoleConnectSrc ? { consoleConnectSrc: opts.consoleConnectSrc } : {}),
+    },
     {
       store,
       logger: opts.logger ?? silentLogger,
@@ -75,6 +108,9 @@ export async function startHarness(
       audit: { log: audit, tokenizer },
       ...(opts.oidc ? { oidc: opts.oidc } : {}),
       ...(opts.keyring ? { keyring: opts.keyring } : {}),
+      inventory: { staleDays: inventoryCfg.staleDays, putSpec: inventory.putSpec, deleteSpec: inventory.deleteSpec },
+      notify: notifier.destinations,
+      alertFeed: feed,
     },
   );
   const server: Server = app.listen(0, '127.0.0.1');
@@ -94,6 +130,7 @@ export async function startHarness(
     ingestCalls,
     registry,
     alerts: alertManager,
+    feed,
     audit,
     tokenizer,
     call(path, o = {}) {
@@ -108,9 +145,11 @@ export async function startHarness(
       return fetch(base + path, { method: o.method ?? 'GET', headers, body });
     },
     async close() {
+      feed.close();
       server.closeAllConnections();
       server.close();
       await once(server, 'close');
+      await notifier.stop();
       await keys.flush();
       await audit.stop();
       await store.close();
