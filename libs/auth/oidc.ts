@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
+import { createRemoteJWKSet, customFetch, errors, jwtVerify, type JWTPayload } from 'jose';
+import { createOutboundFetch, type OutboundFetch } from '../outbound/index.js';
 import { ROLE_RANK, type OidcConfig, type Role } from '../contracts/index.js';
 import type { Logger } from '../log/index.js';
 import type { Authenticated } from './keys.js';
@@ -70,26 +71,26 @@ function reasonOf(err: unknown): string {
  * Verifies SSO bearer tokens: signature against the issuer's JWKS (jose's remote set: cached,
  * refetched on an unknown kid at most every 30 s), iss, aud, exp and nbf with the configured clock
  * tolerance, and the role claim mapped through `roleMapping`.
- * NOTE: the discovery document and JWKS are fetched with the global fetch, not libs/outbound: the
- * URL is the admin-configured IdP (often on a private network), with a timeout and no redirects
- * for discovery; jose's JWKS fetch has its own timeout.
+ * The discovery document and the JWKS are fetched through libs/outbound like every outbound call
+ * (timeouts, TLS verification, redirects never followed). Private addresses are allowed: the IdP is
+ * an admin-configured URL, usually inside the hospital's network.
  */
-export function createOidcVerifier(cfg: OidcConfig, deps: { logger: Logger; fetch?: typeof fetch }): OidcVerifier {
-  const doFetch = deps.fetch ?? fetch;
+export function createOidcVerifier(cfg: OidcConfig, deps: { logger: Logger; fetch?: OutboundFetch }): OidcVerifier {
+  const doFetch = deps.fetch ?? createOutboundFetch({ timeoutMs: FETCH_TIMEOUT_MS, allowPrivateNetwork: true, maxResponseBytes: 1024 * 1024 });
   let jwks: Promise<ReturnType<typeof createRemoteJWKSet>> | undefined;
 
   async function discover(): Promise<ReturnType<typeof createRemoteJWKSet>> {
     let uri = cfg.jwksUri;
     if (uri === undefined) {
       const url = `${cfg.issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
-      const res = await doFetch(url, { redirect: 'error', signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
+      const res = await doFetch(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
       const doc = (await res.json().catch(() => undefined)) as { issuer?: unknown; jwks_uri?: unknown } | undefined;
       if (!res.ok || typeof doc?.jwks_uri !== 'string') throw new Error(`OIDC discovery at ${url} answered ${res.status} without a jwks_uri`);
       // OpenID Connect Discovery 1.0 section 4.3: the document must name the issuer we asked.
       if (doc.issuer !== cfg.issuer) throw new Error(`OIDC discovery at ${url} names issuer ${String(doc.issuer)}, not ${cfg.issuer}`);
       uri = doc.jwks_uri;
     }
-    return createRemoteJWKSet(new URL(uri), { timeoutDuration: FETCH_TIMEOUT_MS, cooldownDuration: JWKS_COOLDOWN_MS, cacheMaxAge: JWKS_MAX_AGE_MS });
+    return createRemoteJWKSet(new URL(uri), { timeoutDuration: FETCH_TIMEOUT_MS, cooldownDuration: JWKS_COOLDOWN_MS, cacheMaxAge: JWKS_MAX_AGE_MS, [customFetch]: doFetch });
   }
 
   async function keySet(): Promise<ReturnType<typeof createRemoteJWKSet>> {

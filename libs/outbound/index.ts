@@ -5,3 +5,5 @@ export { outboundRequest } from './request.js';
 export type { OutboundOptions, OutboundRequest, OutboundResponse } from './request.js';
 export { openSocket } from './socket.js';
 export type { SocketOptions } from './socket.js';
+export { createOutboundFetch } from './fetch.js';
+export type { OutboundFetch } from './fetch.js';

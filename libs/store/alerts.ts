@@ -5,11 +5,12 @@ import type { Db, Params } from './db.js';
 import { isoToChTime, msToIso, toChTime, toNumber } from './sql.js';
 import type { AlertPage, Store } from './types.js';
 
-const ALERT_COLUMNS = `id, version, detector, owasp, severity, principal, app, route, source_ips,
+/** Columns and row mapping of `alerts`, shared with the outbox's reconcile query (deliveries.ts). */
+export const ALERT_COLUMNS = `id, version, detector, owasp, severity, principal, app, route, source_ips,
   toUnixTimestamp64Milli(first_seen) AS first_seen_ms, toUnixTimestamp64Milli(last_seen) AS last_seen_ms,
   count, status, summary, evidence, confidence, sample_event_ids, note, toUnixTimestamp64Milli(updated_at) AS updated_at_ms`;
 
-interface AlertRow {
+export interface AlertRow {
   id: string;
   version: number | string;
   detector: string;
@@ -56,7 +57,7 @@ function toAlertRow(a: Alert): Record<string, unknown> {
 }
 
 /** Parsed through the contract schema, so a row that drifted from it fails loudly here. */
-function fromAlertRow(r: AlertRow): Alert {
+export function fromAlertRow(r: AlertRow): Alert {
   return AlertSchema.parse({
     id: r.id,
     detector: r.detector,

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { AlertSchema, DeliverySchema, type Alert, type Delivery, type DeliveryStatus } from '../contracts/index.js';
+import { ALERT_COLUMNS, fromAlertRow, type AlertRow } from './alerts.js';
 import type { DbReader } from './db-reader.js';
 import type { Db, Params } from './db.js';
 import { isoToChTime, msToIso, toNumber } from './sql.js';
@@ -254,56 +255,4 @@ export function createDeliveryStore(db: Db, reader: DbReader): DeliveryStore {
       return rows.map((r) => ({ destinationId: r.destination_id, pending: toNumber(r.n), oldestCreatedAt: msToIso(r.oldest_ms) }));
     },
   };
-}
-
-// NOTE: a copy of libs/store/alerts.ts's row mapping (not exported there): reconcile needs whole
-// alert versions selected by updated_at, which the alert store has no query for.
-const ALERT_COLUMNS = `id, version, detector, owasp, severity, principal, app, route, source_ips,
-  toUnixTimestamp64Milli(first_seen) AS first_seen_ms, toUnixTimestamp64Milli(last_seen) AS last_seen_ms,
-  count, status, summary, evidence, confidence, sample_event_ids, note, toUnixTimestamp64Milli(updated_at) AS updated_at_ms`;
-
-interface AlertRow {
-  id: string;
-  version: number | string;
-  detector: string;
-  owasp: string;
-  severity: string;
-  principal: string;
-  app: string | null;
-  route: string;
-  source_ips: string[];
-  first_seen_ms: number | string;
-  last_seen_ms: number | string;
-  count: number | string;
-  status: string;
-  summary: string;
-  evidence: string;
-  confidence: number | string;
-  sample_event_ids: string[];
-  note: string | null;
-  updated_at_ms: number | string;
-}
-
-function fromAlertRow(r: AlertRow): Alert {
-  return AlertSchema.parse({
-    id: r.id,
-    detector: r.detector,
-    owasp: r.owasp,
-    severity: r.severity,
-    principal: r.principal,
-    ...(r.app === null ? {} : { app: r.app }),
-    route: r.route,
-    sourceIps: r.source_ips,
-    firstSeen: msToIso(r.first_seen_ms),
-    lastSeen: msToIso(r.last_seen_ms),
-    count: toNumber(r.count),
-    status: r.status,
-    summary: r.summary,
-    evidence: JSON.parse(r.evidence) as unknown,
-    confidence: toNumber(r.confidence),
-    sampleEventIds: r.sample_event_ids,
-    ...(r.note === null ? {} : { note: r.note }),
-    version: toNumber(r.version),
-    updatedAt: msToIso(r.updated_at_ms),
-  });
 }
