@@ -89,10 +89,11 @@ describe('principal summary', () => {
       ],
       // The event eight days back is outside the window; the empty hour in between is explicit.
       timeline: [
-        { hour: iso(BASE_MS), events: 2, errors: 0 },
-        { hour: iso(BASE_MS + HOUR), events: 1, errors: 1 },
-        { hour: iso(BASE_MS + 2 * HOUR), events: 0, errors: 0 },
-        { hour: iso(BASE_MS + 3 * HOUR), events: 2, errors: 0 },
+        { hour: iso(BASE_MS), events: 2, errors: 0, distinctObjects: 2 },
+        { hour: iso(BASE_MS + HOUR), events: 1, errors: 1, distinctObjects: 1 },
+        { hour: iso(BASE_MS + 2 * HOUR), events: 0, errors: 0, distinctObjects: 0 },
+        // Observation tok_o1..o3 plus Patient tok_a (seen in hour 0 too: counted again per hour).
+        { hour: iso(BASE_MS + 3 * HOUR), events: 2, errors: 0, distinctObjects: 4 },
       ],
     });
     expect(recentEvents.map((e) => e.eventId)).toEqual(['ev-0005', 'ev-0004']);

@@ -66,9 +66,12 @@ export function createActivityStore(db: DbReader): Pick<Store, 'principalSummary
         p,
       );
       // Relative to the principal's own last event (event time), so replayed history has a
-      // timeline too. WITH FILL makes the hours between active ones explicit zeros.
-      const timeline = await db.query<{ hour: string; events: Count; errors: Count }>(
-        `SELECT toStartOfHour(ts) AS hour, count() AS events, countIf(status >= 400) AS errors
+      // timeline too. WITH FILL makes the hours between active ones explicit zeros. Distinct
+      // objects are (type, id) tuples, so Patient/1 and Observation/1 are two objects; the -Array
+      // combinator (not ARRAY JOIN) keeps events without objects in count().
+      const timeline = await db.query<{ hour: string; events: Count; errors: Count; objects: Count }>(
+        `SELECT toStartOfHour(ts) AS hour, count() AS events, countIf(status >= 400) AS errors,
+           uniqExactArray(arrayMap((t, i) -> tuple(t, i), object_types, object_ids)) AS objects
          FROM ${from} AND ts > {last:DateTime64(3, 'UTC')} - INTERVAL 7 DAY
          GROUP BY hour ORDER BY hour WITH FILL STEP toIntervalHour(1)`,
         { ...p, last: toChTime(lastMs) },
@@ -98,6 +101,7 @@ export function createActivityStore(db: DbReader): Pick<Store, 'principalSummary
           hour: utcTextToIso(r.hour),
           events: toNumber(r.events),
           errors: toNumber(r.errors),
+          distinctObjects: toNumber(r.objects),
         })),
         recentEvents: recentRows.map(fromEventRow),
       };

@@ -47,7 +47,7 @@ export interface PrincipalSummary {
   routes: { method: string; route: string; count: number }[];
   distinctObjects: { type: string; count: number }[];
   /** Events per hour bucket, oldest first. */
-  timeline: { hour: string; events: number; errors: number }[];
+  timeline: { hour: string; events: number; errors: number; distinctObjects: number }[];
   recentEvents: StoredEvent[];
 }
 

@@ -51,7 +51,9 @@ export const PrincipalSummarySchema = z.object({
   statusMix,
   routes: z.array(z.object({ method: z.string(), route: z.string(), count: z.number().int() })),
   distinctObjects: z.array(z.object({ type: z.string(), count: z.number().int() })),
-  timeline: z.array(z.object({ hour: z.string(), events: z.number().int(), errors: z.number().int() })),
+  timeline: z.array(
+    z.object({ hour: z.string(), events: z.number().int(), errors: z.number().int(), distinctObjects: z.number().int() }),
+  ),
   recentEvents: z.array(StoredEventSchema),
 });
 

@@ -64,7 +64,7 @@ export interface PrincipalSummary {
   statusMix: Record<string, number>;
   routes: { method: string; route: string; count: number }[];
   distinctObjects: { type: string; count: number }[];
-  timeline: { hour: string; events: number; errors: number }[];
+  timeline: { hour: string; events: number; errors: number; distinctObjects: number }[];
   recentEvents: StoredEvent[];
 }
 

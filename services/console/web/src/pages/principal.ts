@@ -66,12 +66,14 @@ export class VigilPrincipal extends LitElement {
     if (l.state === 'error') return html`<p class="help">${l.message}</p>`;
     const p = l.value;
     const chart: ChartConfig = {
-      label: `Events and errors per hour for ${p.principal}`,
+      label: `Events, errors and distinct objects per hour for ${p.principal}`,
       xs: p.timeline.map((t) => toSeconds(t.hour)),
-      yLabel: 'events / hour',
+      yLabel: 'per hour',
+      // Distinct objects beside events: many objects per request hour is the BOLA enumeration shape.
       series: [
         { label: 'events', values: p.timeline.map((t) => t.events), color: '#0072B2' },
         { label: 'errors', values: p.timeline.map((t) => t.errors), color: '#D55E00' },
+        { label: 'distinct objects', values: p.timeline.map((t) => t.distinctObjects), color: '#009E73' },
       ],
     };
     return html`
