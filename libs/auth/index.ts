@@ -15,5 +15,6 @@ export {
   type KeyStore,
 } from './keys.js';
 export { claimAt, createOidcVerifier, looksLikeJwt, mapRole, type OidcCheck, type OidcVerifier } from './oidc.js';
+export { createConsoleSso, type ConsoleSso, type ConsoleSsoProvider } from './oidc-console.js';
 export { createAuditLog, type AuditLog, type AuditLogConfig } from './audit.js';
 export { parseDuration } from './duration.js';

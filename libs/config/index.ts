@@ -58,6 +58,8 @@ export const ENV_KEYS: Record<string, string> = {
   VIGIL_OIDC_ALGORITHMS: 'auth.oidc.algorithms',
   VIGIL_OIDC_ROLE_CLAIM: 'auth.oidc.roleClaim',
   VIGIL_OIDC_ROLE_MAPPING: 'auth.oidc.roleMapping',
+  VIGIL_OIDC_CONSOLE_CLIENT_ID: 'auth.oidc.consoleClientId',
+  VIGIL_OIDC_CONSOLE_SCOPE: 'auth.oidc.consoleScope',
   VIGIL_AUDIT_RETENTION_DAYS: 'auth.audit.retentionDays',
   VIGIL_AUDIT_BATCH_SIZE: 'auth.audit.batchSize',
   VIGIL_AUDIT_FLUSH_MS: 'auth.audit.flushIntervalMs',

@@ -46,6 +46,13 @@ export const OidcConfigSchema = z.object({
   roleClaim: z.string().min(1).default('roles'),
   /** Claim value -> Vigil role; the highest mapped role wins, no mapped value answers 403. */
   roleMapping: roleMapping.default({}),
+  /**
+   * Public OAuth client id of the analyst console (authorization code + PKCE, no secret). Set: the
+   * sign-in page offers "Sign in with SSO"; the IdP must allow redirect URI <vigil>/console/.
+   */
+  consoleClientId: z.string().min(1).max(256).optional(),
+  /** Scopes the console asks for; openid is needed for an id_token. */
+  consoleScope: z.string().min(1).max(1024).default('openid profile'),
 });
 export type OidcConfig = z.infer<typeof OidcConfigSchema>;
 

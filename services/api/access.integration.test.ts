@@ -55,6 +55,7 @@ const EXPECTED_OPERATIONS = [
   'GET /v1/alerts/{id}/activity',
   'GET /v1/overview',
   'GET /openapi.json',
+  'GET /v1/session/sso',
 ];
 
 /** Without credentials: health checks answer, the console's session routes handle themselves, the rest is 401. */
@@ -64,6 +65,8 @@ const ANONYMOUS_STATUS: Record<string, number> = {
   'POST /v1/session': 400,
   'GET /v1/session': 401,
   'DELETE /v1/session': 204,
+  // Public: the sign-in page asks it before anyone is signed in (no SSO in this harness: enabled false).
+  'GET /v1/session/sso': 200,
 };
 
 async function spec(): Promise<Spec> {

@@ -52,7 +52,7 @@ export function createApiApp(cfg: ApiConfig, deps: ApiDeps): Application {
   app.disable('x-powered-by');
   app.set('trust proxy', cfg.trustProxy);
   // The console's static files and `/` first: no data in them, so no audit row per asset fetch.
-  app.use(createConsoleStatic({ dir: cfg.consoleDir ?? defaultConsoleDir(), tls: cfg.tls ?? false, connectSrc: cfg.consoleConnectSrc ?? [] }));
+  app.use(createConsoleStatic({ dir: cfg.consoleDir ?? defaultConsoleDir(), tls: cfg.tls ?? false, connectSrc: cfg.consoleConnectSrc ?? [], ...(deps.consoleSso ? { moreConnectSrc: deps.consoleSso.connectOrigins } : {}) }));
 
   const duration = createHttpMetrics(deps.registry);
   // First middleware: every answer, 401s and 429s included, gets a request id and an audit row.
@@ -112,6 +112,7 @@ export function createApiApp(cfg: ApiConfig, deps: ApiDeps): Application {
       },
       tls: cfg.tls ?? false,
       ...(cfg.session?.now ? { now: cfg.session.now } : {}),
+      ...(deps.consoleSso ? { sso: deps.consoleSso } : {}),
     }),
     ...alertActivityRoutes({ store: deps.store }),
     ...overviewRoutes({ store: deps.store, ...(deps.ingestLag ? { ingestLag: deps.ingestLag } : {}) }),

@@ -59,11 +59,32 @@ const NOT_BUILT = (dir: string): string =>
  * /console/assets/ is a plain 404, so a stale page never gets HTML for a script. Without a build
  * (tests that did not run vite), /console/ answers 503 with a message instead of failing.
  */
-export function createConsoleStatic(opts: { dir: string; tls: boolean; connectSrc?: readonly string[] }): Router {
+export function createConsoleStatic(opts: {
+  dir: string;
+  tls: boolean;
+  connectSrc?: readonly string[];
+  /** Origins learnt later (the SSO token endpoint, from the IdP's discovery document), asked per request. */
+  moreConnectSrc?: () => readonly string[];
+}): Router {
   // strict: /console and /console/ are different routes (the first redirects to the second).
   const router = express.Router({ strict: true });
   const index = join(opts.dir, 'index.html');
-  const headers = createSecurityHeaders({ tls: opts.tls, csp: consoleCsp(opts.connectSrc) });
+  const fixed = opts.connectSrc ?? [];
+  // One helmet middleware per distinct connect-src list (in practice: before and after discovery).
+  const byOrigins = new Map<string, RequestHandler>();
+  const headersFor = (extra: readonly string[]): RequestHandler => {
+    const key = extra.join(' ');
+    let h = byOrigins.get(key);
+    if (h === undefined) {
+      h = createSecurityHeaders({ tls: opts.tls, csp: consoleCsp([...fixed, ...extra]) });
+      byOrigins.set(key, h);
+    }
+    return h;
+  };
+  // Asked once now so discovery starts at boot: the page a browser gets back from the IdP then
+  // already allows the token endpoint, also right after a restart.
+  opts.moreConnectSrc?.();
+  const headers: RequestHandler = (req, res, next) => headersFor(opts.moreConnectSrc?.() ?? [])(req, res, next);
   const built = (): boolean => existsSync(index) && statSync(index).isFile();
 
   router.get('/', (_req, res) => res.redirect(302, '/console/'));

@@ -66,6 +66,7 @@ const ACCESS: Record<string, Row> = {
   'POST /v1/session': { min: 'public', ok: 401, json: { apiKey: `vgl_${'A'.repeat(43)}` } },
   'GET /v1/session': { min: 'public', ok: 401 },
   'DELETE /v1/session': { min: 'public', ok: 204 },
+  'GET /v1/session/sso': { min: 'public', ok: 200 },
   'GET /v1/alerts/stream': { min: 'viewer', ok: 200, headers: { accept: 'text/event-stream' } },
   'POST /v1/alerts/bulk': { min: 'analyst', ok: 200, json: { ids: [EXISTING_ALERT], status: 'acknowledged' } },
   'GET /v1/alerts/{id}/activity': { min: 'analyst', ok: 200, params: { id: EXISTING_ALERT } },

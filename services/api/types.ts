@@ -1,6 +1,7 @@
 import type { Registry } from 'prom-client';
 import type { Alert, AlertPatch, InputFormat, Suppression, SuppressionInput } from '../../libs/contracts/index.js';
 import type { AuditLog, KeyService, OidcVerifier } from '../../libs/auth/index.js';
+import type { ConsoleSsoProvider } from '../../libs/auth/index.js';
 import type { Keyring, Tokenizer } from '../../libs/privacy/index.js';
 import type { Logger } from '../../libs/log/index.js';
 import type { Store } from '../../libs/store/types.js';
@@ -47,6 +48,8 @@ export interface ApiDeps {
   notify?: DestinationService;
   /** OIDC single sign-on (libs/auth/oidc.ts); absent: API keys only. */
   oidc?: OidcVerifier;
+  /** Console "Sign in with SSO" (libs/auth/oidc-console.ts); absent: GET /v1/session/sso answers {"enabled": false}. */
+  consoleSso?: ConsoleSsoProvider;
   /** Audit trail (services/api/audit.ts): the batch writer, and the tokenizer for identifiers in params and query. */
   audit: { log: AuditLog; tokenizer: Pick<Tokenizer, 'token'> };
   /**

@@ -1,5 +1,6 @@
 import { VigilError, isVigilError } from '../../libs/errors/index.js';
 import { createOidcVerifier } from '../../libs/auth/index.js';
+import { createConsoleSso } from '../../libs/auth/index.js';
 import { createApiApp } from '../api/index.js';
 import { listenApi, loadTls, type Listening } from '../api/server.js';
 import { createCore } from '../core.js';
@@ -117,6 +118,7 @@ export async function startVigil(io: CliIo, flags: Record<string, unknown>, opts
             }
           : {}),
         ...(config.auth.oidc ? { oidc: createOidcVerifier(config.auth.oidc, { logger }) } : {}),
+        ...(config.auth.oidc ? { consoleSso: createConsoleSso(config.auth.oidc, { logger }) } : {}),
       },
     );
     server = await listenApi(app, { host: config.host, port: config.port, tls });

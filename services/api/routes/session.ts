@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import { z } from 'zod';
-import type { Authenticated } from '../../../libs/auth/index.js';
+import type { Authenticated, ConsoleSsoProvider } from '../../../libs/auth/index.js';
 import { RoleSchema } from '../../../libs/contracts/index.js';
 import { VigilError } from '../../../libs/errors/index.js';
 import { checkCookieWrite, type RequestAuth } from '../auth.js';
@@ -24,6 +24,21 @@ export const SessionInfoSchema = z.object({
   expiresAt: z.string(),
 });
 
+/** GET /v1/session/sso: whether the console offers "Sign in with SSO", and where the browser goes. */
+export const SsoInfoSchema = z.union([
+  z.object({ enabled: z.literal(false) }),
+  z.object({
+    enabled: z.literal(true),
+    authorizationEndpoint: z.url(),
+    tokenEndpoint: z.url(),
+    /** Public client id: the console uses PKCE (S256) and has no client secret. */
+    clientId: z.string(),
+    scope: z.string(),
+    /** Which token of the IdP's answer the console sends to POST /v1/session: the one whose aud Vigil accepts. */
+    sessionToken: z.enum(['id_token', 'access_token']),
+  }),
+]);
+
 const info = (s: Session) => ({ role: s.auth.role, actor: s.auth.keyId, csrfToken: s.csrfToken, expiresAt: new Date(s.expiresAt).toISOString() });
 
 function noSession(): VigilError {
@@ -44,6 +59,8 @@ export function sessionRoutes(deps: {
   /** Served over TLS: the cookie gets `Secure` (also when a trusted proxy says the request was https). */
   tls: boolean;
   now?: () => number;
+  /** Console SSO (auth.oidc.consoleClientId); absent: SSO is off. */
+  sso?: ConsoleSsoProvider;
 }): Route[] {
   const now = deps.now ?? (() => Date.now());
   const secure = (req: Request): boolean => deps.tls || req.secure;
@@ -88,6 +105,27 @@ export function sessionRoutes(deps: {
         if (!s) throw noSession();
         deps.authenticated(req, s.auth);
         return { status: 200, json: info(s) };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/session/sso',
+      operationId: 'getSessionSso',
+      summary: 'Whether the console offers "Sign in with SSO" (authorization code + PKCE) and the endpoints and public client id it uses.',
+      tag: 'session',
+      access: 'public',
+      errors: [502],
+      responses: { 200: { description: 'SSO off, or its settings (no secret: the console is a public client).', schema: SsoInfoSchema } },
+      handler: async () => {
+        if (!deps.sso) return { status: 200, json: { enabled: false } };
+        try {
+          return { status: 200, json: await deps.sso.describe() };
+        } catch (err) {
+          throw new VigilError('destination_unreachable', 'OIDC discovery for console SSO failed', {
+            cause: err,
+            publicMessage: 'single sign-on is configured but the identity provider could not be asked for its endpoints; sign in with an API key or try again',
+          });
+        }
       },
     }),
     defineRoute({

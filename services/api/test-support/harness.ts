@@ -5,6 +5,7 @@ import { Registry } from 'prom-client';
 import type { InputFormat, Role } from '../../../libs/contracts/index.js';
 import { randomBytes } from 'node:crypto';
 import { createAuditLog, createKeyService, type AuditLog, type KeyService, type OidcVerifier } from '../../../libs/auth/index.js';
+import type { ConsoleSsoProvider } from '../../../libs/auth/index.js';
 import { createTokenizer, type Keyring, type Tokenizer } from '../../../libs/privacy/index.js';
 import type { Logger } from '../../../libs/log/index.js';
 import { createStore, type Store } from '../../../libs/store/index.js';
@@ -55,6 +56,8 @@ export async function startHarness(
     logger?: Logger;
     rateLimit?: RateLimitConfig;
     oidc?: OidcVerifier;
+    /** Console SSO settings (GET /v1/session/sso, CSP connect-src). */
+    consoleSso?: ConsoleSsoProvider;
     now?: () => Date;
     keyring?: Pick<Keyring, 'tokens'>;
     /** Console sessions (lifetimes, clock) and the built console directory. */
@@ -107,6 +110,7 @@ export async function startHarness(
       version: '0.0.0-test',
       audit: { log: audit, tokenizer },
       ...(opts.oidc ? { oidc: opts.oidc } : {}),
+      ...(opts.consoleSso ? { consoleSso: opts.consoleSso } : {}),
       ...(opts.keyring ? { keyring: opts.keyring } : {}),
       inventory: { staleDays: inventoryCfg.staleDays, putSpec: inventory.putSpec, deleteSpec: inventory.deleteSpec },
       notify: notifier.destinations,

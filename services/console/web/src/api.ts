@@ -1,3 +1,4 @@
+import type { SsoSettings } from './pages/sign-in-sso.js';
 import type { Activity, Alert, AlertDetail, AlertPage, AlertStatus, BulkResult, InventoryPage, Overview, PrincipalSummary, Session } from './types.js';
 
 /** An API answer other than 2xx, with the API's stable error code (`{"error":{"code","message"}}`). */
@@ -15,6 +16,10 @@ export class ApiError extends Error {
 export interface Api {
   getSession(): Promise<Session | null>;
   signIn(apiKey: string): Promise<Session>;
+  /** Signs in with the IdP's token from the SSO flow (pages/sign-in-sso.ts). */
+  signInWithToken(token: string): Promise<Session>;
+  /** GET /v1/session/sso: whether "Sign in with SSO" is offered, and its endpoints. */
+  ssoSettings(): Promise<SsoSettings | { enabled: false }>;
   signOut(): Promise<void>;
   listAlerts(query: URLSearchParams): Promise<AlertPage>;
   getAlert(id: string): Promise<AlertDetail>;
@@ -77,6 +82,10 @@ export function createApi(deps: { fetch: typeof fetch; base: string; onSessionEn
     async signIn(apiKey) {
       return remember(await call<Session>('POST', '/v1/session', { apiKey }));
     },
+    async signInWithToken(token) {
+      return remember(await call<Session>('POST', '/v1/session', { token }));
+    },
+    ssoSettings: () => call('GET', '/v1/session/sso'),
     async signOut() {
       await call<undefined>('DELETE', '/v1/session');
       csrfToken = '';

@@ -1,26 +1,75 @@
 import { LitElement, html, nothing } from 'lit';
 import { ApiError, type Api } from '../api.js';
 import type { Session } from '../types.js';
+import { beginSso, finishSso, ssoReturn, type SsoSettings } from './sign-in-sso.js';
 
 /**
- * Sign-in with an API key: POST /v1/session turns it into an HttpOnly session cookie, and the key
- * is dropped from the page at once. NOTE: no "Sign in with SSO" button: the API does not say
- * whether OIDC is configured, and SSO users hold a JWT from their provider, not a login page here.
+ * Sign-in with an API key or, when GET /v1/session/sso says so, with the SSO provider
+ * (authorization code + PKCE, pages/sign-in-sso.ts). Either credential becomes an HttpOnly session
+ * cookie via POST /v1/session and is dropped from the page at once.
  */
 export class VigilSignIn extends LitElement {
-  static override properties = { api: { attribute: false }, error: { state: true }, busy: { state: true } };
+  static override properties = { api: { attribute: false }, error: { state: true }, busy: { state: true }, sso: { state: true }, ssoNote: { state: true } };
   declare api: Api;
   declare error: string;
   declare busy: boolean;
+  /** SSO settings when offered; undefined while unknown or off. */
+  declare sso: SsoSettings | undefined;
+  /** Why SSO is not offered although configured (the IdP did not answer). */
+  declare ssoNote: string;
 
   constructor() {
     super();
     this.error = '';
     this.busy = false;
+    this.sso = undefined;
+    this.ssoNote = '';
   }
 
   protected override createRenderRoot() {
     return this;
+  }
+
+  override connectedCallback() {
+    super.connectedCallback();
+    void this.loadSso();
+  }
+
+  private signedIn(s: Session) {
+    this.dispatchEvent(new CustomEvent<Session>('signed-in', { detail: s, bubbles: true }));
+  }
+
+  /** Asks whether SSO is on; when the IdP has just sent the browser back here, finishes that sign-in. */
+  private async loadSso() {
+    const answer = ssoReturn(location.search);
+    // The code and state leave the address bar (and history) at once, whatever happens next.
+    if (answer) history.replaceState(history.state, '', `${location.pathname}${location.hash}`);
+    if (answer) this.busy = true;
+    try {
+      const s = await this.api.ssoSettings();
+      this.sso = s.enabled ? s : undefined;
+      if (!answer) return;
+      if (!s.enabled) throw new Error('single sign-on is not configured on this Vigil');
+      const token = await finishSso(answer, s, { origin: location.origin, storage: sessionStorage, fetch: (i, init) => fetch(i, init) });
+      this.signedIn(await this.api.signInWithToken(token));
+    } catch (err) {
+      if (answer) this.error = `SSO sign-in failed: ${err instanceof Error ? err.message : String(err)}`;
+      else this.ssoNote = `Single sign-on is unavailable: ${err instanceof Error ? err.message : String(err)}`;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async startSso() {
+    if (!this.sso) return;
+    this.busy = true;
+    this.error = '';
+    try {
+      location.assign(await beginSso(this.sso, location.origin, sessionStorage));
+    } catch (err) {
+      this.error = `SSO sign-in failed: ${err instanceof Error ? err.message : String(err)}`;
+      this.busy = false;
+    }
   }
 
   private async submit(e: SubmitEvent) {
@@ -38,7 +87,7 @@ export class VigilSignIn extends LitElement {
     try {
       const s = await this.api.signIn(key);
       if (input) input.value = '';
-      this.dispatchEvent(new CustomEvent<Session>('signed-in', { detail: s, bubbles: true }));
+      this.signedIn(s);
     } catch (err) {
       this.error =
         err instanceof ApiError && err.status === 401
@@ -63,6 +112,11 @@ export class VigilSignIn extends LitElement {
           ${this.error ? html`<p id="sign-in-error" class="error" role="alert">${this.error}</p>` : nothing}
           <button type="submit" ?disabled=${this.busy}>${this.busy ? 'Signing in…' : 'Sign in'}</button>
         </form>
+        ${this.sso
+          ? html`<p class="or">or</p>
+              <button type="button" class="sso" ?disabled=${this.busy} @click=${() => void this.startSso()}>Sign in with SSO</button>`
+          : nothing}
+        ${this.ssoNote ? html`<p class="help">${this.ssoNote}</p>` : nothing}
       </section>
     `;
   }
