@@ -140,6 +140,16 @@ export const PhiSchema = z.object({
 export type Phi = z.infer<typeof PhiSchema>;
 
 /** The enriched, tokenized event detectors see and the store keeps. */
+/** An OAuth token response seen in a mirrored body: which token (by principal id) is bound to which patient. */
+export const TokenGrantSchema = z.object({
+  /** `key:<fingerprint of the access token>`: the principal id its later requests resolve to. */
+  principal: z.string(),
+  /** Tokenized Patient id of the SMART `patient` launch context. */
+  patient: z.string(),
+  scopes: z.array(z.string()),
+});
+export type TokenGrant = z.infer<typeof TokenGrantSchema>;
+
 export const NormalizedEventSchema = z.object({
   /** Deterministic: the same source line yields the same id, so replays deduplicate. */
   eventId: z.string().min(1),
@@ -169,6 +179,11 @@ export const NormalizedEventSchema = z.object({
    * does not log them). Present with `categories: []`: bodies were seen and showed no PHI.
    */
   phi: PhiSchema.optional(),
+  /**
+   * A mirrored token response binding an access token to one patient (libs/identity/token-grant.ts).
+   * NOTE: in-memory only (detectors); the store has no column for it.
+   */
+  grant: TokenGrantSchema.optional(),
 });
 export type NormalizedEvent = z.infer<typeof NormalizedEventSchema>;
 

@@ -5,6 +5,7 @@ import { extractObjects, extractPaging } from '../../libs/objects/index.js';
 import { createPhiClassifier, type PhiClassifier } from '../../libs/phi/index.js';
 import type { Tokenizer } from '../../libs/privacy/index.js';
 import type { RouteTemplater } from '../../libs/routes/index.js';
+import { readTokenGrant } from '../../libs/identity/token-grant.js';
 
 export type Normalizer = (ev: ApiEvent, meta: { eventId: string; source: string }) => NormalizedEvent;
 
@@ -31,6 +32,7 @@ export function createNormalizer(
     // NOTE: bodies stop here. Only the classification (categories and FHIR type names) goes on;
     // the returned event is built field by field, so ev.requestBody / ev.responseBody cannot leak.
     const phi = classifyPhi(ev);
+    const grant = readTokenGrant(ev, tokenizer);
     return {
       eventId: meta.eventId,
       // NOTE: ev.time was validated as ISO 8601 by ApiEventSchema, so this is never NaN.
@@ -52,6 +54,7 @@ export function createNormalizer(
       objects,
       ...(paging === undefined ? {} : { paging }),
       ...(phi === undefined ? {} : { phi }),
+      ...(grant === undefined ? {} : { grant }),
     };
   };
 }

@@ -6,9 +6,11 @@ import { accessLevel, type AccessLevel } from '../../scope-violation/smart-scope
  * - `patient_claim`: the SMART `patient` launch claim (token of the Patient id), on a token that
  *   has no user/ or system/ scopes. Per token, so a parent switching child gets a new binding.
  * - `fhir_user`: the `fhirUser` claim names a Patient (a patient-portal login) on such a token.
+ * - `token_response`: a mirrored token response gave this (opaque) access token a `patient`
+ *   launch context, without user/ or system/ scopes (libs/identity/token-grant.ts).
  * - `learned`: a patient-scoped credential that has only ever touched one Patient for N reads.
  */
-export type BindingSource = 'patient_claim' | 'fhir_user' | 'learned';
+export type BindingSource = 'patient_claim' | 'fhir_user' | 'token_response' | 'learned';
 
 export interface ExplicitBinding {
   patient: string;

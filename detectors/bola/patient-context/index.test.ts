@@ -106,3 +106,21 @@ describe('bola/patient-context', () => {
     expect(run([created, other])).toEqual([]);
   });
 });
+
+describe('bola/patient-context: bindings from mirrored token responses', () => {
+  const opaque = principal('key:fp_tok1', 'mychart', []);
+  const grantEvent = (scopes: string[]) =>
+    event({ ts: T0, eventId: 'g0', method: 'POST', route: '/auth/token', principal: principal('app:mychart', 'mychart', []), grant: { principal: 'key:fp_tok1', patient: 'tok_p1', scopes } });
+
+  it('binds an opaque token to the patient its token response named: the first read of another patient is critical', () => {
+    const findings = run([grantEvent(['launch/patient', 'patient/*.read']), read(opaque, 1, 'tok_p1'), read(opaque, 2, 'tok_p2')]);
+    expect(findings.map((f) => [f.eventId, f.severity, f.confidence, f.summary])).toEqual([
+      ['e2', 'critical', 0.95, 'key:fp_tok1, bound to patient tok_p1 by its token response, read patient tok_p2 and the API answered 200'],
+    ]);
+    expect(findings[0]?.evidence.baseline).toEqual({ boundPatient: 'tok_p1', bindingSource: 'token_response' });
+  });
+
+  it('does not bind the token of an EHR launch (user/ scopes): the patient is only the chart on screen', () => {
+    expect(run([grantEvent(['launch', 'user/*.read']), read(opaque, 1, 'tok_p1'), read(opaque, 2, 'tok_p2')])).toEqual([]);
+  });
+});

@@ -20,6 +20,8 @@ export const DEFAULTS: PatientContextConfig = { learningReads: 20, principalCap:
 
 export interface PatientContextState {
   learned: BoundedCache<LearnedBinding>;
+  /** Principal id of an opaque token -> the patient its mirrored token response named. */
+  granted: BoundedCache<string>;
 }
 
 export type Pattern = 'other_patient_access' | 'other_patient_denied';
@@ -37,19 +39,24 @@ export function createPatientContextDetector(cfg: PatientContextConfig = DEFAULT
   return {
     name: NAME,
     owasp: OWASP,
-    createState: () => ({ learned: createBoundedCache<LearnedBinding>(cfg.principalCap) }),
+    createState: () => ({ learned: createBoundedCache<LearnedBinding>(cfg.principalCap), granted: createBoundedCache<string>(cfg.principalCap) }),
     detect(event, state) {
+      // A token response binds the token it issues (seen before the token is used). An EHR launch
+      // (user/ or system/ scopes) names the chart on screen, which binds nothing.
+      if (event.grant !== undefined && accessLevel(event.grant.scopes) !== 'staff') state.granted.set(event.grant.principal, event.grant.patient);
       const ok = event.status >= 200 && event.status <= 299;
       if (!ok && !DENIED.has(event.status)) return [];
       const patients = patientsOf(event);
       if (patients.length === 0) return [];
-      const claimed = claimedBinding(event.principal);
+      const granted = state.granted.get(event.principal.id);
+      const claimed = granted === undefined ? claimedBinding(event.principal) : ({ kind: 'bound', binding: { patient: granted, source: 'token_response' } } as const);
       if (claimed.kind === 'unbound') return [];
       if (claimed.kind === 'bound') {
         const { patient, source } = claimed.binding;
         const foreign = patients.filter((id) => id !== patient);
         if (foreign.length === 0) return [];
-        const confidence = source === 'fhir_user' ? 0.9 : accessLevel(event.principal.scopes) === 'patient' ? 0.97 : 0.85;
+        // The IdP's own token response is as direct as a claim; an opaque token has no scopes to add.
+        const confidence = source === 'fhir_user' ? 0.9 : source === 'token_response' ? 0.95 : accessLevel(event.principal.scopes) === 'patient' ? 0.97 : 0.85;
         return [finding(event, { bound: patient, source, foreign, ok, confidence, window: 'single request' })];
       }
       const key = `${event.principal.id}\u0000${event.principal.app ?? ''}`;
@@ -94,6 +101,7 @@ interface Observed {
 const SOURCE_TEXT: Record<BindingSource, string> = {
   patient_claim: 'SMART patient claim',
   fhir_user: 'fhirUser claim',
+  token_response: 'token response',
   learned: 'consistent use',
 };
 
