@@ -18,6 +18,7 @@ describe('auth config from the environment', () => {
         algorithms: ['RS256', 'ES256'],
         roleClaim: 'roles',
         roleMapping: { 'soc-analysts': 'analyst', 'soc-admins': 'admin' },
+        consoleScope: 'openid profile',
       },
       audit: { retentionDays: 400, batchSize: 500, flushIntervalMs: 1000, maxBuffered: 100_000 },
     });
