@@ -20,7 +20,8 @@ export interface PrivateNginx {
   stop: () => Promise<void>;
 }
 
-async function freePort(): Promise<number> {
+/** A TCP port on 127.0.0.1 free right now, for a peer daemon the test starts (nginx, rsyslogd). */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -14,6 +14,7 @@ import type { Alert } from '../../../libs/contracts/index.js';
 import { formatCef, syslogMessage } from '../formats/cef.js';
 import { createSender } from './index.js';
 import { DEPS, destination, sampleAlert } from './test-support.js';
+import { freePort } from '../../../libs/adapters/test-support/nginx.js';
 
 const RSYSLOGD = '/usr/sbin/rsyslogd';
 let dir = '';
@@ -21,16 +22,6 @@ let port = 0;
 let rsyslogd: ChildProcess | undefined;
 let output = '';
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 const canConnect = (p: number): Promise<boolean> =>
   new Promise((resolve) => {
