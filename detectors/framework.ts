@@ -1,5 +1,5 @@
 import type { Finding, NormalizedEvent } from '../libs/contracts/index.js';
-import { createChangeTracker, type BaselineSnapshot, type ChangeTracker, type Persistent } from '../libs/baseline/index.js';
+import { createChangeTracker, hasCappedSets, type BaselineSnapshot, type ChangeTracker, type Persistent } from '../libs/baseline/index.js';
 
 /**
  * A detector is a pure function over one event and the state it is handed. It reads the clock from
@@ -60,6 +60,8 @@ export interface DetectorRuntime {
   /** A snapshot version above the wall clock and above every version restored (another instance's clock may run ahead). */
   nextVersion(now: number): number;
   readonly changes: ChangeTracker;
+  /** Memory budget measurement only: empties every detector's capped sets (libs/baseline/budget.ts). */
+  clearCapped(): void;
 }
 
 function isPersistent<S>(d: Detector<S>): d is Detector<S> & Persistent<S> {
@@ -135,6 +137,9 @@ export function createDetectorRuntime(detectors: readonly Detector[], opts: Runt
     },
     own(next) {
       owned = next;
+    },
+    clearCapped() {
+      for (const { d, state } of live) if (hasCappedSets(d)) d.clearCapped(state);
     },
     nextVersion(now) {
       lastVersion = Math.max(lastVersion + 1, Math.trunc(now));

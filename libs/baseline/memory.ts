@@ -22,7 +22,8 @@ export function measureHeapPerItem(count: number, build: (count: number) => unkn
   return { bytesPerItem: heapDeltaBytes / count, heapDeltaBytes };
 }
 
-function gcFunction(): () => void {
+/** The engine's GC function (exposed on demand); shared with budget.ts. */
+export function gcFunction(): () => void {
   const existing = (globalThis as { gc?: () => void }).gc;
   if (existing) return existing;
   // NOTE: --expose-gc only applies to contexts created afterwards, hence the new context.
