@@ -89,7 +89,7 @@ export async function createCore(config: Config, deps: { logger: Logger; store?:
   inventory.start();
   const writer = createBatchWriter(config.ingest, { store, alerts: flushingInventory(alerts, inventory), logger: log, metrics });
   const normalize = createNormalizer(config, { tokenizer, templater: createRouteTemplater() });
-  const detectors = withInventory(createDetectorRuntime(createDetectors(config)), inventory);
+  const detectors = withInventory(createDetectorRuntime(createDetectors(config, { tokenizer })), inventory);
   // Learned baselines survive restarts: restore them before the first event is detected.
   const restored = detectors.restore(await store.loadBaselines());
   log.info({ event: 'baselines_restored', rows: restored });

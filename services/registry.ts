@@ -1,4 +1,5 @@
 import type { Config } from '../libs/contracts/index.js';
+import type { Tokenizer } from '../libs/privacy/index.js';
 import type { Detector } from '../detectors/framework.js';
 import { createEnumerationDetector } from '../detectors/bola/enumeration/index.js';
 import { createForeignObjectDetector } from '../detectors/bola/foreign-object/index.js';
@@ -32,10 +33,18 @@ import { createScrapingDetector } from '../detectors/scraping/index.js';
  *   inventory_routes and api_specs; findings inventory/shadow-route, inventory/zombie-route,
  *   inventory/undocumented-param (API9:2023) and inventory/unauthenticated-data (API2:2023).
  */
-export function createDetectors(config: Config): Detector[] {
+export interface DetectorDeps {
+  /**
+   * The tokenizer events are built with. `bola/enumeration` saves a sequential walk's previous id as
+   * its token (never the raw number) and needs it to continue the walk after a restore or handoff.
+   */
+  tokenizer?: Pick<Tokenizer, 'token'>;
+}
+
+export function createDetectors(config: Config, deps: DetectorDeps = {}): Detector[] {
   return [
     // API1 BOLA: distinct ids vs the principal's baseline, sequential walks, 403/404 probing.
-    createEnumerationDetector(config.detection.enumeration),
+    createEnumerationDetector(config.detection.enumeration, { tokenizer: deps.tokenizer }),
     // API1 BOLA: a patient-bound token reading another patient's compartment.
     createPatientContextDetector(),
     // API1 BOLA: objects owned by another principal (authored via 201, bound by a patient claim, or learned).

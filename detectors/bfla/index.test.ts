@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { encodeHll } from '../../libs/baseline/index.js';
 import type { Finding, NormalizedEvent, Principal } from '../../libs/contracts/index.js';
 import { event, principal } from '../test-support/events.js';
 import { createBflaDetector, type BflaConfig } from './index.js';
@@ -118,6 +119,23 @@ describe('bfla', () => {
     const a2 = principal('user:a2', 'console', ['admin']);
     expect(d.detect(event({ ts: AFTER, principal: a2, route: '/api/admin/users' }), after)).toEqual([]);
     expect(d.detect(event({ ts: AFTER, principal: a2, route: '/api/admin/keys' }), after).map((f) => f.evidence.reason)).toEqual(['admin_path']);
+  });
+
+  it('clearCapped empties each cohort’s privileged pairs and the remembered creations, and keeps the cohort’s principal count', () => {
+    const d = createBflaDetector(cfg);
+    const state = d.createState();
+    const admins = [principal('user:a1', 'console', ['admin']), principal('user:a2', 'console', ['admin'])];
+    for (const e of learning(admins, (i) => (i % 3 === 0 ? { route: '/api/admin/users' } : {}))) d.detect(e, state);
+    d.detect(event({ ts: AFTER, method: 'POST', status: 201, principal: admins[0], route: '/fhir/Appointment', objects: [{ type: 'Appointment', id: 'tok_a1', via: 'location', created: true }] }), state);
+    const cohort = state.cohorts.get('console|admin')?.profile;
+    expect([...(cohort?.pairs.keys() ?? [])]).toEqual(['GET /api/admin/users']);
+    expect(state.created.get('user:a1 Appointment/tok_a1')).toBe(AFTER);
+    const principals = cohort && encodeHll(cohort.principals);
+    d.clearCapped(state);
+    expect(cohort?.pairs.size).toBe(0);
+    expect(state.created.get('user:a1 Appointment/tok_a1')).toBeUndefined();
+    expect(cohort && encodeHll(cohort.principals)).toBe(principals);
+    expect(state.cohorts.get('console|admin')?.events).toBe(31);
   });
 
   it('does not call ordinary reads, creates or custom-API profile updates privileged', () => {

@@ -1,5 +1,13 @@
 import type { Finding, NormalizedEvent, Severity } from '../../libs/contracts/index.js';
-import { createCohortKeyMemo, createProfileMap, createRouteMemo, type Persistent, type ProfileMap, type Tracked } from '../../libs/baseline/index.js';
+import {
+  createCohortKeyMemo,
+  createProfileMap,
+  createRouteMemo,
+  type CappedSets,
+  type Persistent,
+  type ProfileMap,
+  type Tracked,
+} from '../../libs/baseline/index.js';
 import type { Detector } from '../framework.js';
 import { findingAbout } from '../framework.js';
 import { addUser, cohortCodec, pairOf, principalsOf, seePrincipal, type CohortUse, type PairUse } from './cohort.js';
@@ -59,7 +67,7 @@ const PROBE_STATUSES = new Set([0, 401, 403, 404, 405, 429]);
  * app + scope set) never uses it. The cohort's normal privileged pairs are learned from its
  * traffic during a learning period; nothing is reported before it ends.
  */
-export function createBflaDetector(cfg: BflaConfig = DEFAULTS): Detector<BflaState> & Persistent<BflaState> {
+export function createBflaDetector(cfg: BflaConfig = DEFAULTS): Detector<BflaState> & Persistent<BflaState> & CappedSets<BflaState> {
   // Memoized per principal id: building the key (sort, join) cost more than the rest of the detector.
   const cohortKey = createCohortKeyMemo();
   const privilegeOfRoute = createRouteMemo(privilegeOf);
@@ -71,6 +79,12 @@ export function createBflaDetector(cfg: BflaConfig = DEFAULTS): Detector<BflaSta
     createState: () => ({ cohorts: createProfileMap({ capacity: cfg.cohortCap, learning, codec: cohortCodec }), created: newCreations() }),
     snapshot: (state, version) => state.cohorts.snapshot(NAME, 'cohort', version),
     restore: (state, rows) => state.cohorts.restore(NAME, 'cohort', rows),
+    // The capped parts: each cohort's privileged pairs (PAIRS_CAP, with their capped user sets) and
+    // the creations (a bounded cache keyed by principal and object). Cohort HLLs are fixed.
+    clearCapped: (state) => {
+      for (const t of state.cohorts.entries()) t.profile.pairs.clear();
+      state.created.clear();
+    },
     detect(event, state) {
       const who = event.principal.id;
       const key = cohortKey(event.principal);

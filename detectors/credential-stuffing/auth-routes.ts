@@ -1,5 +1,5 @@
 import type { NormalizedEvent } from '../../libs/contracts/index.js';
-import { createBoundedCache } from '../../libs/cache/index.js';
+import { createBoundedCache, decodeCache, encodeCache } from '../../libs/cache/index.js';
 
 /**
  * Which routes are login / token routes. By name first (`/token`, `/oauth2/token`, `/login`,
@@ -10,6 +10,10 @@ import { createBoundedCache } from '../../libs/cache/index.js';
 export interface AuthRoutes {
   /** Learns from the event and says whether its route is an authentication route. */
   observe(event: NormalizedEvent): boolean;
+  /** What was learned (routes -> IPs answered 401 without credentials), as JSON for a snapshot. */
+  encode(): unknown;
+  /** Loads what `encode` returned, all or nothing; false for a value it could not have written. */
+  load(v: unknown): boolean;
 }
 
 const AUTH_WORD =
@@ -43,5 +47,13 @@ export function createAuthRoutes(): AuthRoutes {
       }
       return (learned.get(key)?.size ?? 0) >= LEARN_IPS;
     },
+    // The names are a memo of isAuthRouteByName: only what was learned is saved.
+    encode: () => encodeCache(learned, (ips) => [...ips]),
+    load: (v) => decodeCache(v, ROUTE_CAP, decodeIps, learned) !== undefined,
   };
+}
+
+function decodeIps(v: unknown): Set<string> | undefined {
+  if (!Array.isArray(v) || v.length === 0 || v.length > LEARN_IPS || !v.every((x) => typeof x === 'string')) return undefined;
+  return new Set(v);
 }

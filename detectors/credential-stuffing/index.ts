@@ -1,85 +1,42 @@
 import type { Finding, NormalizedEvent } from '../../libs/contracts/index.js';
-import { createBoundedCache, type BoundedCache } from '../../libs/cache/index.js';
+import type { CappedSets, Persistent } from '../../libs/baseline/index.js';
 import type { Detector } from '../framework.js';
-import { networksOf, type Networks } from '../token-misuse/network.js';
-import { createAuthRoutes, type AuthRoutes } from './auth-routes.js';
+import { networksOf } from '../token-misuse/network.js';
 import { DEFAULTS, type CredentialStuffingConfig } from './config.js';
 import { makeFinding, round2 } from './finding.js';
+import { BIND_CAP, FOLLOW_ROUTE_CAP, type Followed, type Session } from './persist.js';
 import { endRun, extendRun, guessed, learnRun, runLimit, type EndedRun } from './run.js';
 import { advance, counts, limitOf, newSource, recordFailure, recordSuccess, type Counts, type Limit, type SourceState } from './source.js';
-import { newPopulation, type Population } from './stats.js';
+import { clearCappedState, forgetSources, newCredentialStuffingState, restoreState, snapshotState, type CredentialStuffingState } from './state.js';
 
 export { DEFAULTS, CredentialStuffingConfigSchema, type CredentialStuffingConfig } from './config.js';
+export { FIXED_ROWS, type CredentialStuffingState } from './state.js';
 
 export const NAME = 'credential-stuffing';
 export const OWASP = 'API2:2023';
 
 export type Pattern = 'credential_stuffing' | 'password_guessing' | 'auth_failure_burst' | 'subnet_failure_burst' | 'account_takeover' | 'post_takeover_activity';
 
-/** After a takeover: the IP whose next authenticated principals are followed. */
-interface Session {
-  until: number;
-  bound: Set<string>;
-}
-
-/** A principal that logged in (or first appeared) from a source right after its burst. */
-interface Followed {
-  until: number;
-  takeoverTs: number;
-  takeoverIp: string;
-  routes: Set<string>;
-}
-
-export interface CredentialStuffingState {
-  ips: BoundedCache<SourceState>;
-  subnets: BoundedCache<SourceState>;
-  /** Memo of address -> networks: parsing an address per event is the costliest step here. */
-  networks: BoundedCache<Networks>;
-  /** Failures per window across IPs (and subnets) that had any: what "many" means in this deployment. */
-  ipPopulation: Population;
-  subnetPopulation: Population;
-  /** Failures from the IP before each successful login (0 mostly, a typo or two): what "many tries" means here. */
-  runPopulation: Population;
-  authRoutes: AuthRoutes;
-  sessions: BoundedCache<Session>;
-  followed: BoundedCache<Followed>;
-  /** Event time of the latest takeover, so the follow-up lookups are skipped when none is recent. */
-  lastTakeover: number;
-}
-
-/** Bounds: sources and sessions kept (least recently active forgotten first, see libs/cache). */
-const SOURCE_CAP = 200_000;
-const SESSION_CAP = 10_000;
-/** Recent source-windows the population quantile is taken over: it follows the deployment. */
-const POPULATION_SIZE = 1024;
-/** Principals followed per taken-over IP, and routes reported per followed principal. */
-const BIND_CAP = 4;
-const FOLLOW_ROUTE_CAP = 50;
-
 /**
  * Credential stuffing and account takeover (OWASP API2:2023): bursts of authentication failures
  * from one IP or subnet (401 anywhere, 400 on login/token routes), spread over many accounts when
  * they are visible; a success from such a source shortly after; then what that session does.
  */
-export function createCredentialStuffingDetector(cfg: CredentialStuffingConfig = DEFAULTS): Detector<CredentialStuffingState> {
+export function createCredentialStuffingDetector(
+  cfg: CredentialStuffingConfig = DEFAULTS,
+): Detector<CredentialStuffingState> & Persistent<CredentialStuffingState> & CappedSets<CredentialStuffingState> {
   const windowMs = cfg.windowSeconds * 1000;
   const lookbackMs = cfg.takeoverLookbackSeconds * 1000;
   const followMs = cfg.followSeconds * 1000;
   return {
     name: NAME,
     owasp: OWASP,
-    createState: () => ({
-      ips: createBoundedCache<SourceState>(SOURCE_CAP),
-      subnets: createBoundedCache<SourceState>(SOURCE_CAP),
-      networks: createBoundedCache<Networks>(SOURCE_CAP),
-      ipPopulation: newPopulation(POPULATION_SIZE),
-      subnetPopulation: newPopulation(POPULATION_SIZE),
-      runPopulation: newPopulation(POPULATION_SIZE),
-      authRoutes: createAuthRoutes(),
-      sessions: createBoundedCache<Session>(SESSION_CAP),
-      followed: createBoundedCache<Followed>(SESSION_CAP),
-      lastTakeover: Number.NEGATIVE_INFINITY,
-    }),
+    createState: newCredentialStuffingState,
+    // IPs as principal rows (`ip:<address>`), subnets and the rest as cohort rows (state.ts).
+    snapshot: (state, version, select) => snapshotState(NAME, state, version, select),
+    restore: (state, rows) => restoreState(NAME, state, rows),
+    forget: forgetSources,
+    clearCapped: clearCappedState,
     detect(event, state) {
       const out: Finding[] = [];
       if (event.ts <= state.lastTakeover + followMs) follow(event, state, out);

@@ -46,8 +46,8 @@ export function newSource(): SourceState {
 
 const EWMA = { alpha: 0.2, halfLifeMs: 7 * 24 * 3600_000 };
 /** Caps on the per-source sets: past them the counts saturate, far above every floor. */
-const SET_CAP = 64;
-const ROUTE_CAP = 16;
+export const SET_CAP = 64;
+export const ROUTE_CAP = 16;
 
 /** Moves the source's windows to `ts`; a closed failure window teaches the source and the population. */
 export function advance(s: SourceState, ts: number, windowMs: number, population: Population): void {

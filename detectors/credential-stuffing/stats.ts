@@ -38,3 +38,27 @@ export function populationQuantile(p: Population, q: number): number {
   }
   return p.cached;
 }
+
+/**
+ * JSON form of a population, for snapshots: the ring's size, its filled slots in slot order, and
+ * the cached quantile with the count it was taken at (when it is next refreshed decides findings,
+ * so it is saved too rather than recomputed).
+ */
+export function encodePopulation(p: Population): { size: number; count: number; values: number[]; cachedAt: number; cached: number } {
+  const n = Math.min(p.ring.count, p.ring.values.length);
+  return { size: p.ring.values.length, count: p.ring.count, values: Array.from(p.ring.values.subarray(0, n)), cachedAt: p.cachedAt, cached: p.cached };
+}
+
+/** Undefined unless `v` is a population of a ring of `size` slots (the size the detector keeps). */
+export function decodePopulation(v: unknown, size: number): Population | undefined {
+  if (typeof v !== 'object' || v === null) return undefined;
+  const o = v as Record<string, unknown>;
+  const { count, values, cachedAt, cached } = o;
+  if (o.size !== size || !Number.isSafeInteger(count) || (count as number) < 0 || !Array.isArray(values)) return undefined;
+  if (values.length !== Math.min(count as number, size) || !values.every((x) => typeof x === 'number' && Number.isFinite(x))) return undefined;
+  if (!Number.isSafeInteger(cachedAt) || (cachedAt as number) < -1 || (cachedAt as number) > (count as number)) return undefined;
+  if (typeof cached !== 'number' || !Number.isFinite(cached)) return undefined;
+  const ring = { values: new Float64Array(size), count: count as number };
+  ring.values.set(values as number[]);
+  return { ring, cachedAt: cachedAt as number, cached };
+}

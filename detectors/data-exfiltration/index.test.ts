@@ -119,6 +119,31 @@ describe('data-exfiltration', () => {
     expect(run(exporterDay(2), back).findings).toEqual([]);
   });
 
+  it('restores a principal row in the object form snapshots have always had, and writes it back unchanged', () => {
+    const d = createExfilDetector();
+    const hours = [12.5, ...Array.from({ length: 24 }, (_, h) => (h === 9 ? 10.25 : h === 10 ? 2.25 : 0))];
+    const saved = {
+      window: { start: T0, cur: 5000, prev: 12_000, alerted: false },
+      bytes: { mean: 9000, variance: 4e6, weight: 12, lastTs: T0, n: 12 },
+      peak: { value: 20_000, ts: T0 - HOUR },
+      bulk: 4,
+      hours,
+    };
+    const row = { detector: 'data-exfiltration', scope: 'principal' as const, key: 'user:alice', version: 1, firstTs: T0 - 86_400_000, lastTs: T0, events: 300, state: JSON.stringify(saved) };
+    const state = d.createState();
+    expect(d.restore(state, [row, { ...row, key: 'user:bad', state: JSON.stringify({ ...saved, hours: hours.slice(1) }) }])).toBe(1);
+    expect(state.principals.get('user:alice')?.profile.bulk).toBe(4);
+    expect(JSON.parse(d.snapshot(state, 2)[0]?.state ?? '')).toEqual(saved);
+  });
+
+  it('clearCapped keeps every principal’s numbers: none of them is a capped set', () => {
+    const d = createExfilDetector();
+    const { state } = run([0, 1].flatMap(exporterDay));
+    const before = d.snapshot(state, 1);
+    d.clearCapped(state);
+    expect(d.snapshot(state, 1)).toEqual(before);
+  });
+
   it('stays under 2 KiB per principal at 100,000 principals', () => {
     const d = createExfilDetector();
     const { bytesPerItem } = measureHeapPerItem(100_000, (n) => {

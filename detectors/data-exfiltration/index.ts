@@ -2,31 +2,41 @@ import {
   createCohortKeyMemo,
   confidence,
   createProfileMap,
-  estimate,
-  hourAdd,
-  isUsualHour,
   observe,
-  observePeak,
-  peakAt,
-  roll,
   round2,
   stdDev,
   upperBound,
   type BaselineSource,
+  type CappedSets,
   type Ewma,
   type Persistent,
   type ProfileMap,
   type Tracked,
 } from '../../libs/baseline/index.js';
+import { COUNTER_ALERTED, COUNTER_CUR, estimateAt, rollAt } from '../../libs/baseline/counter.js';
+import { observeAt, unpackEwma, upperBoundAt } from '../../libs/baseline/ewma.js';
+import { hourAddAt, isUsualHourAt } from '../../libs/baseline/hour-profile.js';
+import { observePeakAt, peakValueAt } from '../../libs/baseline/peak.js';
 import type { Finding, NormalizedEvent, Severity } from '../../libs/contracts/index.js';
 import { addPhi, mergePhi, phiEvidence, phiPhrase } from '../../libs/phi/index.js';
 import type { Detector } from '../framework.js';
 import { findingAbout } from '../framework.js';
 import { BULK_BIT, BULK_KINDS, bulkBits, kindsOf, type BulkKind } from './bulk.js';
 import { DEFAULTS, type ExfilConfig } from './config.js';
-import { cohortCodec, principalCodec, type CohortVolume, type PrincipalVolume } from './profile.js';
+import { BYTES as BYTES_AT, HOURS as HOURS_AT, PEAK as PEAK_AT, PHI_START as PHI_START_AT, WINDOW as WINDOW_AT, cohortCodec, principalCodec, type CohortVolume, type PrincipalVolume } from './profile.js';
 
 export { DEFAULTS, type ExfilConfig } from './config.js';
+
+// NOTE: module-local copies of the slot offsets (plain constants in hot code; an imported binding
+// is a lookup per use under some module loaders, e.g. vitest's).
+const WINDOW = WINDOW_AT;
+const W_CUR = WINDOW_AT + COUNTER_CUR;
+const W_ALERTED = WINDOW_AT + COUNTER_ALERTED;
+const BYTES = BYTES_AT;
+const BYTES_N = BYTES_AT + 4;
+const PEAK = PEAK_AT;
+const PHI_START = PHI_START_AT;
+const HOURS = HOURS_AT;
 
 export const NAME = 'data-exfiltration';
 export const OWASP = 'API3:2023';
@@ -44,7 +54,7 @@ export interface ExfilState {
  *   that never used it after a full learning period, unless its cohort commonly does; while the
  *   principal learns, only a learned cohort that does not use it makes this a finding.
  */
-export function createExfilDetector(cfg: ExfilConfig = DEFAULTS): Detector<ExfilState> & Persistent<ExfilState> {
+export function createExfilDetector(cfg: ExfilConfig = DEFAULTS): Detector<ExfilState> & Persistent<ExfilState> & CappedSets<ExfilState> {
   // Memoized per principal id: building the key (sort, join) cost more than the rest of the detector.
   const cohortKey = createCohortKeyMemo();
   const windowMs = cfg.windowSeconds * 1000;
@@ -54,35 +64,36 @@ export function createExfilDetector(cfg: ExfilConfig = DEFAULTS): Detector<Exfil
   const learning = { minEvents: cfg.learningEvents, minSpanMs: cfg.learningSeconds * 1000 };
 
   function volume(event: NormalizedEvent, state: ExfilState, p: Tracked<PrincipalVolume>, c: Tracked<CohortVolume>): Finding[] {
-    const w = p.profile.window;
-    const closed = roll(w, event.ts, windowMs);
+    const d = p.profile.data;
+    const closed = rollAt(d, WINDOW, event.ts, windowMs);
     if (closed >= 0) {
-      observe(p.profile.bytes, closed, event.ts, ewma);
-      observePeak(p.profile.peak, closed, event.ts, peakHalfLifeMs);
+      observeAt(d, BYTES, closed, event.ts, ewma);
+      observePeakAt(d, PEAK, closed, event.ts, peakHalfLifeMs);
       observe(c.profile.bytes, closed, event.ts, ewma);
     }
-    w.cur += event.responseBytes;
+    d[W_CUR] = (d[W_CUR] as number) + event.responseBytes;
     trackPhi(p.profile, event);
-    if (w.alerted || event.responseBytes === 0) return [];
-    const observed = estimate(w, event.ts, windowMs);
+    if (d[W_ALERTED] === 1 || event.responseBytes === 0) return [];
+    const observed = estimateAt(d, WINDOW, event.ts, windowMs);
     let source: BaselineSource;
-    let base: Ewma;
-    if (!state.principals.learning(p) && p.profile.bytes.n >= cfg.learningWindows) {
+    let threshold: number;
+    let peak = 0;
+    if (!state.principals.learning(p) && (d[BYTES_N] as number) >= cfg.learningWindows) {
       source = 'principal';
-      base = p.profile.bytes;
+      peak = cfg.peakFactor * peakValueAt(d, PEAK, event.ts, peakHalfLifeMs);
+      threshold = Math.max(upperBoundAt(d, BYTES, bound), peak);
     } else if (!state.cohorts.learning(c) && c.profile.bytes.n >= cfg.learningWindows) {
       source = 'cohort';
-      base = c.profile.bytes;
+      threshold = Math.max(upperBound(c.profile.bytes, bound), peak);
     } else {
       // Principal and cohort both still learning: nothing to compare with, so nothing is reported.
       return [];
     }
-    const peak = source === 'principal' ? cfg.peakFactor * peakAt(p.profile.peak, event.ts, peakHalfLifeMs) : 0;
-    const threshold = Math.max(upperBound(base, bound), peak);
     if (observed <= threshold) return [];
-    w.alerted = true;
+    d[W_ALERTED] = 1;
+    const base: Ewma = source === 'principal' ? unpackEwma(d, BYTES) : c.profile.bytes;
     const who = event.principal.id;
-    const phi = p.profile.phiStart === w.start ? p.profile.phi : undefined;
+    const phi = d[PHI_START] === d[WINDOW] ? p.profile.phi : undefined;
     const baseline = `its ${source === 'principal' ? 'own' : 'cohort’s'} baseline is ${mib(base.mean)} MiB (threshold ${mib(threshold)} MiB)`;
     return [
       finding(event, observed > 4 * threshold ? 'high' : 'medium', `${who} received ${mib(observed)} MiB of responses within ${cfg.windowSeconds}s${phiPhrase(phi)}; ${baseline}`, {
@@ -96,7 +107,7 @@ export function createExfilDetector(cfg: ExfilConfig = DEFAULTS): Detector<Exfil
         baselineWindows: base.n,
         peakBytes: Math.round(peak),
         thresholdBytes: Math.round(threshold),
-        usualHour: isUsualHour(p.profile.hours, event.ts),
+        usualHour: isUsualHourAt(p.profile.data, HOURS, event.ts),
         ...phiEvidence(phi),
       }),
     ];
@@ -136,7 +147,7 @@ export function createExfilDetector(cfg: ExfilConfig = DEFAULTS): Detector<Exfil
           cohortUsers: c.profile.bulkUsers[i] ?? 0,
           cohortShare: round2(share),
           responseBytes: event.responseBytes,
-          usualHour: isUsualHour(p.profile.hours, event.ts),
+          usualHour: isUsualHourAt(p.profile.data, HOURS, event.ts),
           ...phiEvidence(phi),
         }),
       );
@@ -158,7 +169,7 @@ export function createExfilDetector(cfg: ExfilConfig = DEFAULTS): Detector<Exfil
       if (p.events === 1) c.profile.members++;
       const found = [...volume(event, state, p, c), ...bulk(event, state, p, c)];
       // The hour is learned after judging, so this event does not make its own hour usual.
-      hourAdd(p.profile.hours, event.ts);
+      hourAddAt(p.profile.data, HOURS, event.ts);
       return found;
     },
     // With `select` (incremental snapshots, partition handoff) only those principals' rows are encoded.
@@ -171,16 +182,19 @@ export function createExfilDetector(cfg: ExfilConfig = DEFAULTS): Detector<Exfil
     forget: (state, principals) => {
       state.principals.delete(principals);
     },
+    // Nothing to empty: a principal holds a fixed set of numbers (and its current window's PHI
+    // evidence, bounded by the PHI categories and resource types), all counted against the budget.
+    clearCapped: () => {},
   };
 }
 
 /** Merges the event's PHI into the principal's current-window PHI (reset when the window moves). */
 function trackPhi(p: PrincipalVolume, event: NormalizedEvent): void {
-  const start = p.window.start;
-  if (p.phiStart !== start) {
+  const start = p.data[WINDOW] as number;
+  if (p.data[PHI_START] !== start) {
     if (p.phi === undefined && event.phi === undefined) return;
     p.phi = undefined;
-    p.phiStart = start;
+    p.data[PHI_START] = start;
   }
   p.phi = addPhi(p.phi, event.phi);
 }

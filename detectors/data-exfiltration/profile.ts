@@ -1,11 +1,7 @@
 import {
-  COUNTER_BYTES,
   EWMA_BYTES,
-  HOUR_PROFILE_BYTES,
-  PEAK_BYTES,
   isPeak,
   newPeak,
-  type Peak,
   decodeHourProfile,
   encodeHourProfile,
   isCounter,
@@ -14,29 +10,49 @@ import {
   newEwma,
   newHourProfile,
   type Ewma,
-  type HourProfile,
   type ProfileCodec,
-  type WindowCounter,
 } from '../../libs/baseline/index.js';
+import { COUNTER_SLOTS, packCounter, unpackCounter } from '../../libs/baseline/counter.js';
+import { EWMA_SLOTS, packEwma, unpackEwma } from '../../libs/baseline/ewma.js';
+import { HOUR_SLOTS, packHourProfile, unpackHourProfile } from '../../libs/baseline/hour-profile.js';
+import { PEAK_SLOTS, packPeak, unpackPeak } from '../../libs/baseline/peak.js';
 import type { PhiEvidence } from '../../libs/phi/index.js';
 import { BULK_KINDS } from './bulk.js';
 
-/** Per principal: live window of response bytes, its baseline, the bulk kinds it uses, its hours. */
+/**
+ * Per principal: live window of response bytes, its baseline and peak, the bulk kinds it uses, its
+ * hours. NOTE: the numbers are packed into one array of doubles (`data`, offsets below): as objects
+ * (counter, EWMA, peak, a Float32Array hour profile) they cost ~580 B of heap per principal plus
+ * the typed array's backing store, packed ~250 B. Snapshots keep the object form, unchanged.
+ */
 export interface PrincipalVolume {
-  window: WindowCounter;
-  bytes: Ewma;
-  /** Largest closed window, decaying (see config peakFactor). */
-  peak: Peak;
+  data: number[];
   /** Bits of BULK_BIT this principal has used (while not alerting). */
   bulk: number;
-  hours: HourProfile;
   /**
-   * PHI in the responses of the current window (`phiStart` = window.start), for the finding's
-   * evidence. NOTE: transient: not encoded into snapshots, set only when an event carried PHI.
+   * PHI in the responses of the current window (`data[PHI_START]` = the window's start), for the
+   * finding's evidence. NOTE: transient: not encoded into snapshots, set only when an event carried PHI.
    */
-  phi?: PhiEvidence;
-  phiStart?: number;
+  phi: PhiEvidence | undefined;
 }
+
+/** Offsets in `PrincipalVolume.data`. */
+export const WINDOW = 0;
+export const BYTES = WINDOW + COUNTER_SLOTS;
+/** Largest closed window, decaying (see config peakFactor). */
+export const PEAK = BYTES + EWMA_SLOTS;
+/** Window start `phi` belongs to; NaN when none (never equal to a window start). */
+export const PHI_START = PEAK + PEAK_SLOTS;
+export const HOURS = PHI_START + 1;
+const SLOTS = HOURS + HOUR_SLOTS;
+
+/** A packed double array of exactly SLOTS elements, copied for each new profile. */
+const TEMPLATE: number[] = Array.from({ length: SLOTS }, () => 0.5);
+packCounter(TEMPLATE, WINDOW, newCounter());
+packEwma(TEMPLATE, BYTES, newEwma());
+packPeak(TEMPLATE, PEAK, newPeak());
+TEMPLATE[PHI_START] = NaN;
+packHourProfile(TEMPLATE, HOURS, newHourProfile());
 
 /** Per cohort: members' window bytes, how many members use each bulk kind, members seen. */
 export interface CohortVolume {
@@ -47,16 +63,27 @@ export interface CohortVolume {
 }
 
 export const principalCodec: ProfileCodec<PrincipalVolume> = {
-  create: () => ({ window: newCounter(), bytes: newEwma(), peak: newPeak(), bulk: 0, hours: newHourProfile() }),
-  encode: (p) => ({ window: p.window, bytes: p.bytes, peak: p.peak, bulk: p.bulk, hours: encodeHourProfile(p.hours) }),
+  create: () => ({ data: TEMPLATE.slice(), bulk: 0, phi: undefined }),
+  encode: (p) => ({
+    window: unpackCounter(p.data, WINDOW),
+    bytes: unpackEwma(p.data, BYTES),
+    peak: unpackPeak(p.data, PEAK),
+    bulk: p.bulk,
+    hours: encodeHourProfile(unpackHourProfile(p.data, HOURS)),
+  }),
   decode(v) {
     if (typeof v !== 'object' || v === null) return undefined;
     const o = v as Record<string, unknown>;
     const hours = decodeHourProfile(o.hours);
     if (!isCounter(o.window) || !isEwma(o.bytes) || !isPeak(o.peak) || typeof o.bulk !== 'number' || !hours) return undefined;
-    return { window: o.window, bytes: o.bytes, peak: o.peak, bulk: o.bulk, hours };
+    const data = TEMPLATE.slice();
+    packCounter(data, WINDOW, o.window);
+    packEwma(data, BYTES, o.bytes);
+    packPeak(data, PEAK, o.peak);
+    packHourProfile(data, HOURS, hours);
+    return { data, bulk: o.bulk, phi: undefined };
   },
-  bytes: () => 64 + COUNTER_BYTES + EWMA_BYTES + PEAK_BYTES + HOUR_PROFILE_BYTES,
+  bytes: () => 40 + 48 + 8 * SLOTS,
 };
 
 export const cohortCodec: ProfileCodec<CohortVolume> = {

@@ -1,51 +1,25 @@
 import type { Finding, NormalizedEvent, ObjectRef } from '../../libs/contracts/index.js';
-import { createBoundedCache, type BoundedCache } from '../../libs/cache/index.js';
-import { createCohortKeyMemo, createRouteMemo } from '../../libs/baseline/index.js';
+import { createCohortKeyMemo, createRouteMemo, type CappedSets, type Persistent } from '../../libs/baseline/index.js';
 import type { Detector } from '../framework.js';
 import { isAuthRouteByName } from '../credential-stuffing/auth-routes.js';
 import { makeFinding, round2 } from '../credential-stuffing/finding.js';
 import { DEFAULTS, type FlowAbuseConfig } from './config.js';
 import { judgeStep } from './judge.js';
-import { newCloseQueue, pushClose, takeDue, type CloseQueue } from './close-queue.js';
+import { pushClose, takeDue } from './close-queue.js';
 import { closeWindow, newRepeatPopulation, recordRepeat, REPEAT_CAP, repeatLimit, type Repeat, type RepeatPopulation, type TargetKind } from './repeats.js';
-import { rememberCreated, undoneBy, type Created } from './undo.js';
-import { countSession, newCohortDays, newSession, resetSession, sessionsPerDay, type CohortDays, type Session } from './session.js';
-import { learnArrival, learnTransition, newFromStats, newTargetStats, type FromStats, type TargetStats } from './transitions.js';
+import { rememberCreated, undoneBy } from './undo.js';
+import { countSession, newCohortDays, newFlow, resetSession, sessionsPerDay, VISITED_CAP, type PrincipalFlow, type Session } from './session.js';
+import { clearCappedState, forgetPrincipals, newFlowAbuseState, restoreState, snapshotState, type FlowAbuseState } from './state.js';
+import { learnArrival, learnTransition, newFromStats, newTargetStats } from './transitions.js';
 
 export { DEFAULTS, FlowAbuseConfigSchema, type FlowAbuseConfig } from './config.js';
+export { POPULATION_ROWS, type FlowAbuseState } from './state.js';
 
 export const NAME = 'flow-abuse';
 export const OWASP = 'API6:2023';
 
 export type Pattern = 'repeated_operation' | 'repeated_undo' | 'unseen_transition' | 'rare_transition' | 'skipped_step';
 
-interface PrincipalFlow {
-  session: Session;
-  repeats: Map<string, Repeat>;
-  /** Objects the principal created in the repeat window, so deleting one again is an undone creation. */
-  created: Map<string, Created>;
-  /** Start of the principal's current tumbling repeat window; -1 when none is open. */
-  bucketStart: number;
-}
-
-export interface FlowAbuseState {
-  principals: BoundedCache<PrincipalFlow>;
-  /** Cohort transitions, by `cohort|source step`. */
-  from: BoundedCache<FromStats>;
-  /** Cohort sessions' first arrivals at state-changing steps, by `cohort|step`. */
-  targets: BoundedCache<TargetStats>;
-  /** Sessions per day, by cohort: the number of sessions tested, for the multiple-comparison limit. */
-  cohortDays: BoundedCache<CohortDays>;
-  /** Repeats per object-window, by `cohort|step`, `*|step` and `cohort|*`. */
-  repeatPops: BoundedCache<RepeatPopulation>;
-  /** Principals' repeat windows in the order they end, so each teaches when it ends in event time. */
-  closing: CloseQueue;
-}
-
-const PRINCIPAL_CAP = 200_000;
-const STEP_CAP = 20_000;
-const COHORT_CAP = 10_000;
-const VISITED_CAP = 32;
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /**
  * NOTE: an IP or a gateway consumer stands for many people whose steps interleave, so their
@@ -59,7 +33,7 @@ const SHARED_KINDS = new Set(['ip', 'consumer']);
  * state-changing steps together are improbable for the principal's cohort: transitions it (almost)
  * never makes, prior steps it always takes first. Followed per principal session, on event time.
  */
-export function createFlowAbuseDetector(cfg: FlowAbuseConfig = DEFAULTS): Detector<FlowAbuseState> {
+export function createFlowAbuseDetector(cfg: FlowAbuseConfig = DEFAULTS): Detector<FlowAbuseState> & Persistent<FlowAbuseState> & CappedSets<FlowAbuseState> {
   // Memoized per principal id: building the key (sort, join) cost more than the rest of the detector.
   const cohortKey = createCohortKeyMemo();
   // One string per (method, route): a key built per event has its hash computed on every lookup.
@@ -69,14 +43,12 @@ export function createFlowAbuseDetector(cfg: FlowAbuseConfig = DEFAULTS): Detect
   return {
     name: NAME,
     owasp: OWASP,
-    createState: () => ({
-      principals: createBoundedCache<PrincipalFlow>(PRINCIPAL_CAP),
-      from: createBoundedCache<FromStats>(STEP_CAP),
-      targets: createBoundedCache<TargetStats>(STEP_CAP),
-      cohortDays: createBoundedCache<CohortDays>(COHORT_CAP),
-      repeatPops: createBoundedCache<RepeatPopulation>(STEP_CAP),
-      closing: newCloseQueue(PRINCIPAL_CAP),
-    }),
+    createState: newFlowAbuseState,
+    // Principal rows (session, repeats, creations, queued window) and four population rows (state.ts).
+    snapshot: (state, version, select) => snapshotState(NAME, state, version, repeatMs, select),
+    restore: (state, rows) => restoreState(NAME, state, rows, repeatMs),
+    forget: forgetPrincipals,
+    clearCapped: clearCappedState,
     detect(event, state) {
       closeDue(state, event.ts);
       // A step that failed (4xx/5xx, or no answer) did not happen: it is neither a step nor abuse.
@@ -89,7 +61,8 @@ export function createFlowAbuseDetector(cfg: FlowAbuseConfig = DEFAULTS): Detect
       const out: Finding[] = [];
       if (writes) repeats(event, state, flow, step, out);
 
-      const s = flow.session;
+      // The session's fields live on the principal's flow object (one object per principal).
+      const s: Session = flow;
       if (event.ts - s.lastTs > gapMs) {
         resetSession(s);
         countSession(state.cohortDays.getOrCreate(cohort, newCohortDays), event.ts);
@@ -132,9 +105,10 @@ export function createFlowAbuseDetector(cfg: FlowAbuseConfig = DEFAULTS): Detect
     for (const { who, end } of takeDue(state.closing, ts)) {
       const flow = state.principals.get(who);
       if (flow === undefined || flow.bucketStart + repeatMs !== end) continue;
-      closeWindow(flow.repeats, who, end, repeatMs, (r) => pops(state, r));
+      if (flow.repeats !== undefined) closeWindow(flow.repeats, who, end, repeatMs, (r) => pops(state, r));
       // Runs still going are closed one window later, so a principal who stops writing still teaches.
-      if (flow.repeats.size === 0) {
+      if (flow.repeats === undefined || flow.repeats.size === 0) {
+        flow.repeats = undefined;
         flow.bucketStart = -1;
       } else {
         flow.bucketStart = end;
@@ -146,17 +120,21 @@ export function createFlowAbuseDetector(cfg: FlowAbuseConfig = DEFAULTS): Detect
   function repeats(event: NormalizedEvent, state: FlowAbuseState, flow: PrincipalFlow, step: string, out: Finding[]): void {
     const bucket = Math.floor(event.ts / repeatMs) * repeatMs;
     if (bucket > flow.bucketStart) {
-      if (flow.bucketStart >= 0) closeWindow(flow.repeats, event.principal.id, event.ts, repeatMs, (r) => pops(state, r));
+      if (flow.bucketStart >= 0 && flow.repeats !== undefined) {
+        closeWindow(flow.repeats, event.principal.id, event.ts, repeatMs, (r) => pops(state, r));
+        if (flow.repeats.size === 0) flow.repeats = undefined;
+      }
       flow.bucketStart = bucket;
       pushClose(state.closing, event.principal.id, bucket + repeatMs);
     }
-    const undone = undoneBy(flow.created, event, repeatMs);
+    const undone = flow.created === undefined ? undefined : undoneBy(flow.created, event, repeatMs);
+    if (flow.created?.size === 0) flow.created = undefined;
     if (undone !== undefined) {
       const undo = `undo ${undone.step}`;
       const f = countRepeat(event, state, flow, undo, undo, { type: createdType(event), id: undefined }, 'object');
       if (f) out.push(f);
     }
-    rememberCreated(flow.created, event, step, repeatMs);
+    rememberCreated(flow, event, step, repeatMs);
     const target = targetOf(event);
     if (target === undefined) return;
     const f = countRepeat(event, state, flow, `${step} ${target.type}/${target.id ?? '*'}`, step, target, target.id === undefined ? 'collection' : 'object');
@@ -173,11 +151,12 @@ export function createFlowAbuseDetector(cfg: FlowAbuseConfig = DEFAULTS): Detect
     target: { type: string; id: string | undefined },
     kind: TargetKind,
   ): Finding | undefined {
-    let r = flow.repeats.get(key);
+    const repeats = (flow.repeats ??= new Map<string, Repeat>());
+    let r = repeats.get(key);
     if (r === undefined) {
-      if (flow.repeats.size >= REPEAT_CAP) return undefined;
+      if (repeats.size >= REPEAT_CAP) return undefined;
       r = { step, cohort: cohortKey(event.principal), kind, times: [], peak: 0, alerted: false };
-      flow.repeats.set(key, r);
+      repeats.set(key, r);
     }
     const n = recordRepeat(r, event.ts, repeatMs);
     const [cohort, everyone, cohortAll, everyoneAll] = pops(state, r) as [RepeatPopulation, RepeatPopulation, RepeatPopulation, RepeatPopulation];
@@ -243,10 +222,6 @@ function targetOf(event: NormalizedEvent): { type: string; id: string | undefine
   const last = event.route.slice(event.route.lastIndexOf('/') + 1);
   if (last.startsWith('_') || last.startsWith('$') || isAuthRouteByName(event.route)) return undefined;
   return { type: 'collection', id: undefined };
-}
-
-function newFlow(): PrincipalFlow {
-  return { session: newSession(), repeats: new Map(), created: new Map(), bucketStart: -1 };
 }
 
 /** The type of the object a DELETE names in its path (the creation it undoes). */

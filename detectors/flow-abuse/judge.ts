@@ -37,22 +37,24 @@ export function judgeStep(ctx: StepContext, cfg: FlowAbuseConfig, detector: stri
     anomaly = { pattern: 'skipped_step', key: `${step} without ${k.step}`, step, p: k.p, count: Math.round(k.share * k.arrivals), total: k.arrivals };
   }
   if (anomaly === undefined || !addAnomaly(s, anomaly)) return undefined;
-  const chance = log10Chance(s.judged, s.anomalies);
+  // Defined now: addAnomaly just added one.
+  const anomalies = s.anomalies as Anomaly[];
+  const chance = log10Chance(s.judged, anomalies);
   const limit = Math.log10(cfg.familyAlpha / ctx.cohortSessions);
   if (chance >= limit) return undefined;
   s.alerted = true;
-  const n = s.anomalies.length;
+  const n = anomalies.length;
   return makeFinding(detector, owasp, event, {
     severity: n >= 3 ? 'high' : 'medium',
     summary:
-      `${event.principal.id} made ${n} state-changing step${n === 1 ? '' : 's'} in one session that its cohort almost never makes (${s.anomalies.map(describe).join('; ')}); ` +
+      `${event.principal.id} made ${n} state-changing step${n === 1 ? '' : 's'} in one session that its cohort almost never makes (${anomalies.map(describe).join('; ')}); ` +
       `chance for a cohort session 1e${Math.round(chance)}, limit ${cfg.familyAlpha} / ${ctx.cohortSessions} sessions a day`,
     evidence: {
       pattern: anomaly.pattern,
       // Every order of magnitude below the limit adds 0.1, from 0.5 at the limit.
       confidence: round2(Math.min(0.9, 0.5 + 0.1 * (limit - chance))),
       step,
-      anomalies: s.anomalies.map((a) => ({ pattern: a.pattern, step: a.key, p: Number(a.p.toPrecision(2)), count: a.count, total: a.total })),
+      anomalies: anomalies.map((a) => ({ pattern: a.pattern, step: a.key, p: Number(a.p.toPrecision(2)), count: a.count, total: a.total })),
       judgedSteps: s.judged,
       log10Chance: round2(chance),
       log10Limit: round2(limit),

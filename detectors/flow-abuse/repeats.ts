@@ -30,9 +30,9 @@ export interface RepeatPopulation {
 
 /** Repeats tracked per principal, and times kept per repeat: past them counts saturate, far above alerting. */
 export const REPEAT_CAP = 64;
-const TIMES_CAP = 256;
-const POP_PRINCIPALS_CAP = 64;
-const POP_RING = 512;
+export const TIMES_CAP = 256;
+export const POP_PRINCIPALS_CAP = 64;
+export const POP_RING = 512;
 
 export function newRepeatPopulation(): RepeatPopulation {
   return { values: newPopulation(POP_RING), principals: new Set() };

@@ -1,3 +1,6 @@
+import type { Repeat } from './repeats.js';
+import type { Created } from './undo.js';
+
 /**
  * One principal's session (steps with gaps under `sessionGapSeconds`) and the flow evidence it
  * has gathered: how many of its state-changing steps were judged against the cohort, and which of
@@ -26,19 +29,51 @@ export interface Session {
   visited: string[];
   /** State-changing steps judged against learned cohort statistics: the number of tests made. */
   judged: number;
-  anomalies: Anomaly[];
+  /** Undefined until the session's first anomaly: most sessions have none, and an empty array is 32 bytes. */
+  anomalies: Anomaly[] | undefined;
   /** Raised a finding: its later steps are not learned from, so abuse does not become a normal flow. */
   alerted: boolean;
 }
 
-const ANOMALY_CAP = 16;
-
-export function newSession(): Session {
-  return { lastTs: Number.NEGATIVE_INFINITY, last: undefined, visited: [], judged: 0, anomalies: [], alerted: false };
+/**
+ * Everything flow-abuse keeps about one principal, in one object (each object costs a header,
+ * and there is one per principal): its session, its open repeats, the objects it created in the
+ * repeat window. The maps are created on the principal's first write that needs them and dropped
+ * when they empty, since most principals only read.
+ */
+export interface PrincipalFlow extends Session {
+  repeats: Map<string, Repeat> | undefined;
+  /** Objects the principal created in the repeat window, so deleting one again is an undone creation. */
+  created: Map<string, Created> | undefined;
+  /** Start of the principal's current tumbling repeat window; -1 when none is open. */
+  bucketStart: number;
 }
 
+export const ANOMALY_CAP = 16;
+/** Distinct steps remembered per session (the oldest forgotten first). */
+export const VISITED_CAP = 32;
+
+export function newFlow(): PrincipalFlow {
+  return {
+    lastTs: Number.NEGATIVE_INFINITY,
+    last: undefined,
+    visited: [],
+    judged: 0,
+    anomalies: undefined,
+    alerted: false,
+    repeats: undefined,
+    created: undefined,
+    bucketStart: -1,
+  };
+}
+
+/** Starts a new session, keeping `lastTs` and everything that is not the session's. */
 export function resetSession(s: Session): void {
-  Object.assign(s, newSession(), { lastTs: s.lastTs });
+  s.last = undefined;
+  s.visited = [];
+  s.judged = 0;
+  s.anomalies = undefined;
+  s.alerted = false;
 }
 
 /**
@@ -49,8 +84,9 @@ export function resetSession(s: Session): void {
  * a little from its cohort's repeats it. So a step counts once, however it was reached.
  */
 export function addAnomaly(s: Session, a: Anomaly): boolean {
-  if (s.anomalies.length >= ANOMALY_CAP || s.anomalies.some((x) => x.key === a.key || x.step === a.step)) return false;
-  s.anomalies.push(a);
+  const held = (s.anomalies ??= []);
+  if (held.length >= ANOMALY_CAP || held.some((x) => x.key === a.key || x.step === a.step)) return false;
+  held.push(a);
   return true;
 }
 

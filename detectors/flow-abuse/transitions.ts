@@ -23,9 +23,9 @@ export interface TargetStats {
   principals: Set<string>;
 }
 
-const TO_CAP = 256;
-const PRECEDED_CAP = 64;
-const PRINCIPALS_CAP = 64;
+export const TO_CAP = 256;
+export const PRECEDED_CAP = 64;
+export const PRINCIPALS_CAP = 64;
 /**
  * Rule of three: when an outcome was never seen in n trials, 3/n bounds its probability (95%).
  * Added to every observed count, so a transition seen once in 300 is not "1 in 300" but <= 4/300.

@@ -16,10 +16,14 @@ export interface Created {
 /** Creations remembered per principal: past this many in one window the oldest are forgotten. */
 export const CREATED_CAP = 64;
 
-/** Remembers the objects `event` created (`type/id` of Location objects), pruning those older than the window. */
-export function rememberCreated(created: Map<string, Created>, event: NormalizedEvent, step: string, windowMs: number): void {
+/**
+ * Remembers the objects `event` created (`type/id` of Location objects), pruning those older than
+ * the window. The map is made on the principal's first creation (most principals never create).
+ */
+export function rememberCreated(holder: { created: Map<string, Created> | undefined }, event: NormalizedEvent, step: string, windowMs: number): void {
   for (const o of event.objects) {
     if (!o.created) continue;
+    const created = (holder.created ??= new Map<string, Created>());
     for (const [k, c] of created) if (c.ts <= event.ts - windowMs) created.delete(k);
     if (created.size >= CREATED_CAP) created.delete(created.keys().next().value as string);
     created.set(`${o.type}/${o.id}`, { step, ts: event.ts });

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { measureHeapPerItem } from '../../libs/baseline/index.js';
 import type { Finding, NormalizedEvent } from '../../libs/contracts/index.js';
 import { event, principal } from '../test-support/events.js';
-import { createRateDetector, type RateState } from './index.js';
+import { DEFAULTS, createRateDetector, type RateState } from './index.js';
+import { routeRate } from './profile.js';
 
 const T0 = Date.UTC(2026, 10, 2, 8, 0, 0);
 const MIN = 60_000;
@@ -59,7 +60,8 @@ describe('rate', () => {
     expect(f.summary).toBe('user:alice made 31 requests to /fhir/Observation within 60s; its own baseline on this route is 5 (threshold 30)');
     // The alerted minute is not learned: the next quiet minute closes the burst without moving the mean.
     run(steady('user:alice', start + 2 * MIN, 1, () => 1), state);
-    expect(state.principals.get('user:alice')?.profile.routes.get(ROUTE)?.rate.mean).toBe(5);
+    const alice = state.principals.get('user:alice')?.profile;
+    expect(alice && routeRate(alice, ROUTE)?.rate.mean).toBe(5);
   });
 
   it('does not flag a busy principal whose minutes swing widely, even at three times its mean', () => {
@@ -158,6 +160,48 @@ describe('rate', () => {
     expect(restored.principals.get('user:alice')).toEqual(state.principals.get('user:alice'));
     const { findings } = run(burst('user:alice', T0 + 122 * MIN, 40, 500), restored);
     expect(findings.map((f) => f.evidence.baseline)).toEqual(['principal']);
+  });
+
+  it('restores a principal row in the object form snapshots have always had', () => {
+    const d = createRateDetector();
+    const route = { counter: { start: T0, cur: 3, prev: 2, alerted: false }, rate: { mean: 4, variance: 1, weight: 6, lastTs: T0, n: 6 }, peak: { value: 7, ts: T0 - MIN }, hotSince: -1, hotCount: 0 };
+    const any = { mean: 3.5, variance: 2, weight: 9, lastTs: T0, n: 9 };
+    // Written before runs were tracked: no hotSince/hotCount, which restore as "not in a run".
+    const old = { counter: { start: T0 - MIN, cur: 1, prev: 0, alerted: true }, rate: { mean: 1, variance: 0, weight: 3, lastTs: T0 - MIN, n: 3 }, peak: { value: 2, ts: T0 - 2 * MIN } };
+    const row = { detector: 'rate', scope: 'principal' as const, key: 'user:alice', version: 1, firstTs: T0 - 86_400_000, lastTs: T0, events: 500, state: JSON.stringify({ routes: [['/fhir/Observation', route], ['/fhir/Encounter', old]], any }) };
+    const state = d.createState();
+    expect(d.restore(state, [row])).toBe(1);
+    const alice = state.principals.get('user:alice')?.profile;
+    expect(alice?.routes).toEqual(['/fhir/Observation', '/fhir/Encounter']);
+    expect(alice && routeRate(alice, '/fhir/Observation')).toEqual(route);
+    expect(alice && routeRate(alice, '/fhir/Encounter')).toEqual({ ...old, hotSince: -1, hotCount: 0 });
+    expect(JSON.parse(d.snapshot(state, 2)[0]?.state ?? '')).toEqual({ routes: [['/fhir/Observation', route], ['/fhir/Encounter', { ...old, hotSince: -1, hotCount: 0 }]], any });
+  });
+
+  it('evicts the route whose window is oldest when a new one passes routesPerPrincipal, keeping the others in order', () => {
+    const d = createRateDetector({ ...DEFAULTS, routesPerPrincipal: 3 });
+    const state = d.createState();
+    const at = (route: string, ts: number) => d.detect(event({ ts, route, principal: as('user:alice') }), state);
+    at('/a', T0 + 2 * MIN);
+    at('/b', T0);
+    at('/c', T0 + MIN);
+    at('/d', T0 + 3 * MIN);
+    const alice = state.principals.get('user:alice')?.profile;
+    expect(alice?.routes).toEqual(['/a', '/c', '/d']);
+    expect(alice?.data.length).toBe(5 + 3 * 13);
+    expect(alice && routeRate(alice, '/d')?.counter).toEqual({ start: T0 + 3 * MIN, cur: 1, prev: 0, alerted: false });
+    expect(alice && routeRate(alice, '/c')?.counter).toEqual({ start: T0 + MIN, cur: 1, prev: 0, alerted: false });
+  });
+
+  it('clearCapped drops every route and keeps the any-route baselines', () => {
+    const d = createRateDetector();
+    const { state } = run([...steady('user:alice', T0, 30, () => 5), ...steady('user:alice', T0, 30, () => 2, '/fhir/Encounter')]);
+    const any = state.principals.get('user:alice')?.profile.data.slice(0, 5);
+    const cohortAny = { ...state.cohorts.get('app:portal|user/*.read')?.profile.any };
+    expect(any?.[4]).toBe(58);
+    d.clearCapped(state);
+    expect(state.principals.get('user:alice')?.profile).toEqual({ routes: [], data: any });
+    expect(state.cohorts.get('app:portal|user/*.read')?.profile).toEqual({ routes: new Map(), any: cohortAny });
   });
 
   it('stays under 2 KiB per principal at 100,000 principals on three routes each', () => {

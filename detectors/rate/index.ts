@@ -2,26 +2,49 @@ import {
   createCohortKeyMemo,
   confidence,
   createProfileMap,
-  estimate,
   newEwma,
   observe,
-  observePeak,
-  peakAt,
-  roll,
   round2,
   stdDev,
   upperBound,
+  type CappedSets,
   type Ewma,
   type Persistent,
   type ProfileMap,
 } from '../../libs/baseline/index.js';
+import { COUNTER_ALERTED, COUNTER_CUR, estimateAt, rollAt } from '../../libs/baseline/counter.js';
+import { observeAt, unpackEwma, upperBoundAt } from '../../libs/baseline/ewma.js';
+import { observePeakAt, peakValueAt } from '../../libs/baseline/peak.js';
 import type { Finding, NormalizedEvent } from '../../libs/contracts/index.js';
 import type { Detector } from '../framework.js';
 import { findingAbout } from '../framework.js';
 import { DEFAULTS, type RateConfig } from './config.js';
-import { cohortCodec, newRouteRate, principalCodec, routeOf, type CohortRate, type PrincipalRate, type RouteRate } from './profile.js';
+import * as slot from './profile.js';
+import {
+  clearRoutes,
+  cohortCodec,
+  principalCodec,
+  routeOf,
+  routeSlot,
+  type CohortRate,
+  type PrincipalRate,
+} from './profile.js';
 
 export { DEFAULTS, type RateConfig } from './config.js';
+
+// NOTE: module-local copies of the slot offsets (plain constants in hot code; an imported binding
+// is a lookup per use under some module loaders, e.g. vitest's). Route slots are relative to the
+// route's offset, ANY is absolute.
+const ANY = slot.ANY;
+const ANY_N = slot.ANY + 4;
+const COUNTER = slot.COUNTER;
+const CUR = slot.COUNTER + COUNTER_CUR;
+const ALERTED = slot.COUNTER + COUNTER_ALERTED;
+const RATE = slot.RATE;
+const RATE_N = slot.RATE + 4;
+const PEAK = slot.PEAK;
+const HOT_SINCE = slot.HOT_SINCE;
+const HOT_COUNT = slot.HOT_COUNT;
 
 export const NAME = 'rate';
 export const OWASP = 'API4:2023';
@@ -41,7 +64,7 @@ export interface RateState {
  * baseline's bound (`rate_sustained`). At most one finding per principal, route and window bucket;
  * a bucket that alerted, or closed inside a run, is not learned from.
  */
-export function createRateDetector(cfg: RateConfig = DEFAULTS): Detector<RateState> & Persistent<RateState> {
+export function createRateDetector(cfg: RateConfig = DEFAULTS): Detector<RateState> & Persistent<RateState> & CappedSets<RateState> {
   // Memoized per principal id: building the key (sort, join) cost more than the rest of the detector.
   const cohortKey = createCohortKeyMemo();
   const windowMs = cfg.windowSeconds * 1000;
@@ -63,39 +86,43 @@ export function createRateDetector(cfg: RateConfig = DEFAULTS): Detector<RateSta
       const ts = event.ts;
       const p = state.principals.touch(event.principal.id, ts);
       const c = state.cohorts.touch(cohortKey(event.principal), ts);
-      const r = routeOf(p.profile.routes, event.route, cfg.routesPerPrincipal, newRouteRate, (x) => x.counter.start);
+      const o = routeSlot(p.profile, event.route, cfg.routesPerPrincipal);
+      // NOTE: read after routeSlot, which may replace the array.
+      const d = p.profile.data;
       const cohortRoute = routeOf(c.profile.routes, event.route, cfg.routesPerCohort, newEwma, (x) => x.lastTs);
-      const closed = roll(r.counter, ts, windowMs);
+      const closed = rollAt(d, o + COUNTER, ts, windowMs);
       // NOTE: a minute that closes inside a run above the bound is not learned: the run may yet
       // prove to be abuse, and an attack must not become the baseline it is judged against.
-      if (closed >= 0 && r.hotSince < 0) {
-        observe(r.rate, closed, ts, ewma);
-        observePeak(r.peak, closed, ts, peakHalfLifeMs);
-        observe(p.profile.any, closed, ts, ewma);
+      if (closed >= 0 && (d[o + HOT_SINCE] as number) < 0) {
+        observeAt(d, o + RATE, closed, ts, ewma);
+        observePeakAt(d, o + PEAK, closed, ts, peakHalfLifeMs);
+        observeAt(d, ANY, closed, ts, ewma);
         observe(cohortRoute, closed, ts, ewma);
         observe(c.profile.any, closed, ts, ewma);
       }
-      r.counter.cur++;
-      const trusted = state.principals.learning(p) ? undefined : p.profile;
+      d[o + CUR] = (d[o + CUR] as number) + 1;
+      const trusted = !state.principals.learning(p);
       const trustedCohort = state.cohorts.learning(c) ? undefined : c.profile;
-      const j = pick(trusted, r, trustedCohort, cohortRoute, cfg.learningWindows);
+      const j = pick(trusted, d, o, trustedCohort, cohortRoute, cfg.learningWindows);
       // Principal and cohort both still learning: nothing to compare with, so nothing is reported.
       if (j === undefined) return [];
-      const observed = estimate(r.counter, ts, windowMs);
-      const peak = j.source === 'principal' && j.scope === 'route' ? cfg.peakFactor * peakAt(r.peak, ts, peakHalfLifeMs) : 0;
+      const observed = estimateAt(d, o + COUNTER, ts, windowMs);
+      const peak = j.source === 'principal' && j.scope === 'route' ? cfg.peakFactor * peakValueAt(d, o + PEAK, ts, peakHalfLifeMs) : 0;
       // How far from the baseline is abnormal, whatever the volume; the floor is the volume.
-      const bound = Math.max(upperBound(j.base, relative), peak);
-      trackRun(r, observed, bound, ts);
-      if (r.counter.alerted) return [];
+      const bound = Math.max(j.cohort === undefined ? upperBoundAt(d, j.at, relative) : upperBound(j.cohort, relative), peak);
+      trackRun(d, o, observed, bound, ts);
+      if (d[o + ALERTED] === 1) return [];
       const threshold = Math.max(cfg.minPerWindow, bound);
       if (observed > threshold) {
-        r.counter.alerted = true;
-        return [finding(event, cfg, { ...j, observed, threshold, peak })];
+        d[o + ALERTED] = 1;
+        return [finding(event, cfg, measured(j, d, { observed, threshold, peak }))];
       }
       // The same volume spread over consecutive abnormal minutes: a script, not a blip.
-      if (r.hotSince >= 0 && r.hotCount > cfg.minPerWindow) {
-        r.counter.alerted = true;
-        return [sustainedFinding(event, cfg, { ...j, observed, threshold: bound, peak, since: r.hotSince, requests: r.hotCount })];
+      const hotSince = d[o + HOT_SINCE] as number;
+      const hotCount = d[o + HOT_COUNT] as number;
+      if (hotSince >= 0 && hotCount > cfg.minPerWindow) {
+        d[o + ALERTED] = 1;
+        return [sustainedFinding(event, cfg, { ...measured(j, d, { observed, threshold: bound, peak }), since: hotSince, requests: hotCount })];
       }
       return [];
     },
@@ -109,6 +136,11 @@ export function createRateDetector(cfg: RateConfig = DEFAULTS): Detector<RateSta
     forget: (state, principals) => {
       state.principals.delete(principals);
     },
+    // Routes are the capped part (routesPerPrincipal, routesPerCohort); the any-route EWMAs stay.
+    clearCapped: (state) => {
+      for (const t of state.principals.entries()) clearRoutes(t.profile);
+      for (const t of state.cohorts.entries()) t.profile.routes.clear();
+    },
   };
 }
 
@@ -117,15 +149,15 @@ export function createRateDetector(cfg: RateConfig = DEFAULTS): Detector<RateSta
  * event. It begins with the requests already in the window and ends at the first request that
  * finds the rate back under the bound (a principal that stops sending simply finds it there).
  */
-function trackRun(r: RouteRate, observed: number, bound: number, ts: number): void {
+function trackRun(d: number[], o: number, observed: number, bound: number, ts: number): void {
   if (observed <= bound) {
-    r.hotSince = -1;
-    r.hotCount = 0;
-  } else if (r.hotSince < 0) {
-    r.hotSince = ts;
-    r.hotCount = Math.round(observed);
+    d[o + HOT_SINCE] = -1;
+    d[o + HOT_COUNT] = 0;
+  } else if ((d[o + HOT_SINCE] as number) < 0) {
+    d[o + HOT_SINCE] = ts;
+    d[o + HOT_COUNT] = Math.round(observed);
   } else {
-    r.hotCount++;
+    d[o + HOT_COUNT] = (d[o + HOT_COUNT] as number) + 1;
   }
 }
 
@@ -133,28 +165,37 @@ interface Judge {
   source: 'principal' | 'cohort';
   /** `route`: the baseline of this route; `any`: of active windows on any route (a route new to it). */
   scope: 'route' | 'any';
-  base: Ewma;
+  /** The cohort's baseline, or undefined for the principal's own at offset `at` of its packed data. */
+  cohort: Ewma | undefined;
+  at: number;
 }
 
 /**
  * The most specific trusted baseline: the principal's on this route, its cohort's on this route,
- * the principal's on any route, the cohort's on any route. Learning principals/cohorts come as undefined.
+ * the principal's on any route, the cohort's on any route. A learning principal comes as
+ * `trusted` false, a learning cohort as undefined.
  */
-function pick(
-  p: PrincipalRate | undefined,
-  r: { rate: Ewma },
-  c: CohortRate | undefined,
-  cohortRoute: Ewma,
-  minWindows: number,
-): Judge | undefined {
-  if (p && r.rate.n >= minWindows) return { source: 'principal', scope: 'route', base: r.rate };
-  if (c && cohortRoute.n >= minWindows) return { source: 'cohort', scope: 'route', base: cohortRoute };
-  if (p && p.any.n >= minWindows) return { source: 'principal', scope: 'any', base: p.any };
-  if (c && c.any.n >= minWindows) return { source: 'cohort', scope: 'any', base: c.any };
+function pick(trusted: boolean, d: readonly number[], o: number, c: CohortRate | undefined, cohortRoute: Ewma, minWindows: number): Judge | undefined {
+  if (trusted && (d[o + RATE_N] as number) >= minWindows) return { source: 'principal', scope: 'route', cohort: undefined, at: o + RATE };
+  if (c && cohortRoute.n >= minWindows) return { source: 'cohort', scope: 'route', cohort: cohortRoute, at: -1 };
+  if (trusted && (d[ANY_N] as number) >= minWindows) return { source: 'principal', scope: 'any', cohort: undefined, at: ANY };
+  if (c && c.any.n >= minWindows) return { source: 'cohort', scope: 'any', cohort: c.any, at: -1 };
   return undefined;
 }
 
-type Measured = Judge & { observed: number; threshold: number; peak: number };
+/** The judged baseline in object form, for a finding. */
+function measured(j: Judge, d: readonly number[], m: { observed: number; threshold: number; peak: number }): Measured {
+  return { source: j.source, scope: j.scope, base: j.cohort ?? unpackEwma(d, j.at), ...m };
+}
+
+interface Measured {
+  source: Judge['source'];
+  scope: Judge['scope'];
+  base: Ewma;
+  observed: number;
+  threshold: number;
+  peak: number;
+}
 
 function finding(event: NormalizedEvent, cfg: RateConfig, m: Measured): Finding {
   const observed = Math.round(m.observed);

@@ -118,6 +118,35 @@ describe('scraping', () => {
     expect(findings.map((f) => f.evidence.baseline)).toEqual(['principal']);
   });
 
+  it('restores a principal row in the object form snapshots have always had, and writes it back unchanged', () => {
+    const d = createScrapingDetector();
+    const counter = (start: number, cur: number, prev: number, alerted: boolean) => ({ start, cur, prev, alerted });
+    const ewma = (mean: number, n: number) => ({ mean, variance: mean / 2, weight: n, lastTs: T0, n });
+    const saved = {
+      searches: counter(T0, 4, 6, false),
+      pages: counter(T0, 1, 0, true),
+      searchRate: ewma(5.5, 20),
+      pageRate: ewma(0.25, 20),
+      searchPeak: { value: 9, ts: T0 - HOUR },
+      pagePeak: { value: 1, ts: T0 - 2 * HOUR },
+      count: ewma(20, 80),
+      countPeak: { value: 50, ts: -1 },
+      countAlertBucket: T0 - W,
+    };
+    const row = { detector: 'scraping', scope: 'principal' as const, key: 'user:alice', version: 1, firstTs: T0 - 86_400_000, lastTs: T0, events: 300, state: JSON.stringify(saved) };
+    const state = d.createState();
+    expect(d.restore(state, [row, { ...row, key: 'user:bad', state: JSON.stringify({ ...saved, count: { mean: 1 } }) }])).toBe(1);
+    expect(JSON.parse(d.snapshot(state, 2)[0]?.state ?? '')).toEqual(saved);
+  });
+
+  it('clearCapped keeps every principal’s numbers: none of them is a capped set', () => {
+    const d = createScrapingDetector();
+    const { state } = run(habit('user:alice', T0, 24));
+    const before = d.snapshot(state, 1);
+    d.clearCapped(state);
+    expect(d.snapshot(state, 1)).toEqual(before);
+  });
+
   it('stays under 2 KiB per principal at 100,000 principals', () => {
     const d = createScrapingDetector();
     const { bytesPerItem } = measureHeapPerItem(100_000, (n) => {

@@ -2,28 +2,51 @@ import {
   createCohortKeyMemo,
   confidence,
   createProfileMap,
-  estimate,
   observe,
-  observePeak,
-  peakAt,
-  roll,
   round2,
   upperBound,
   type BaselineSource,
+  type CappedSets,
   type Ewma,
-  type Peak,
   type Persistent,
   type ProfileMap,
   type Tracked,
 } from '../../libs/baseline/index.js';
+import { COUNTER_ALERTED, COUNTER_CUR, estimateAt, rollAt } from '../../libs/baseline/counter.js';
+import { observeAt, unpackEwma, upperBoundAt } from '../../libs/baseline/ewma.js';
+import { observePeakAt, peakValueAt } from '../../libs/baseline/peak.js';
 import type { Finding, NormalizedEvent, Severity } from '../../libs/contracts/index.js';
 import type { Detector } from '../framework.js';
 import { findingAbout } from '../framework.js';
 import { isDeepPage, isSearch } from './classify.js';
 import { DEFAULTS, type ScrapingConfig } from './config.js';
-import { cohortCodec, principalCodec, type CohortScrape, type PrincipalScrape } from './profile.js';
+import * as slot from './profile.js';
+import {
+  cohortCodec,
+  principalCodec,
+  type CohortScrape,
+  type PrincipalScrape,
+} from './profile.js';
 
 export { DEFAULTS, type ScrapingConfig } from './config.js';
+
+// NOTE: module-local copies of the slot offsets (plain constants in hot code; an imported binding
+// is a lookup per use under some module loaders, e.g. vitest's).
+const SEARCHES = slot.SEARCHES;
+const SEARCHES_CUR = slot.SEARCHES + COUNTER_CUR;
+const SEARCHES_ALERTED = slot.SEARCHES + COUNTER_ALERTED;
+const PAGES = slot.PAGES;
+const PAGES_CUR = slot.PAGES + COUNTER_CUR;
+const PAGES_ALERTED = slot.PAGES + COUNTER_ALERTED;
+const SEARCH_RATE = slot.SEARCH_RATE;
+const PAGE_RATE = slot.PAGE_RATE;
+const COUNT = slot.COUNT;
+const SEARCH_PEAK = slot.SEARCH_PEAK;
+const PAGE_PEAK = slot.PAGE_PEAK;
+const COUNT_PEAK = slot.COUNT_PEAK;
+const COUNT_ALERT_BUCKET = slot.COUNT_ALERT_BUCKET;
+/** An EWMA's observation count, relative to its offset. */
+const EWMA_N = 4;
 
 export const NAME = 'scraping';
 export const OWASP = 'API6:2023';
@@ -37,7 +60,9 @@ type Pattern = 'pagination_walk' | 'search_volume' | 'count_inflation';
 
 interface Judged {
   source: BaselineSource;
-  base: Ewma;
+  /** The cohort's baseline; for the principal's own, `own` is its offset in the packed profile. */
+  cohort: Ewma | undefined;
+  own: number;
   peak: number;
   threshold: number;
 }
@@ -51,7 +76,9 @@ interface Judged {
  * - `count_inflation`: a page size (`_count`, `limit`) far above the sizes it asks for.
  * At most one finding per pattern and window; windows and page sizes that alerted are not learned.
  */
-export function createScrapingDetector(cfg: ScrapingConfig = DEFAULTS): Detector<ScrapingState> & Persistent<ScrapingState> {
+export function createScrapingDetector(
+  cfg: ScrapingConfig = DEFAULTS,
+): Detector<ScrapingState> & Persistent<ScrapingState> & CappedSets<ScrapingState> {
   // Memoized per principal id: building the key (sort, join) cost more than the rest of the detector.
   const cohortKey = createCohortKeyMemo();
   const windowMs = cfg.windowSeconds * 1000;
@@ -59,42 +86,44 @@ export function createScrapingDetector(cfg: ScrapingConfig = DEFAULTS): Detector
   const peakHalfLifeMs = cfg.peakHalfLifeSeconds * 1000;
   const learning = { minEvents: cfg.learningEvents, minSpanMs: cfg.learningSeconds * 1000 };
 
+  /** `own` and `peak` are offsets of the principal's EWMA and peak in its packed profile. */
   function judge(
     state: ScrapingState,
     p: Tracked<PrincipalScrape>,
     c: Tracked<CohortScrape>,
-    own: Ewma,
+    own: number,
     cohort: Ewma,
-    peak: Peak,
+    peak: number,
     ts: number,
     shape: { floor: number; multiplier: number },
   ): Judged | undefined {
     const bound = { floor: shape.floor, multiplier: shape.multiplier, z: cfg.z };
-    if (!state.principals.learning(p) && own.n >= cfg.learningWindows) {
-      const pk = cfg.peakFactor * peakAt(peak, ts, peakHalfLifeMs);
-      return { source: 'principal', base: own, peak: pk, threshold: Math.max(upperBound(own, bound), pk) };
+    const pr = p.profile;
+    if (!state.principals.learning(p) && (pr[own + EWMA_N] as number) >= cfg.learningWindows) {
+      const pk = cfg.peakFactor * peakValueAt(pr, peak, ts, peakHalfLifeMs);
+      return { source: 'principal', cohort: undefined, own, peak: pk, threshold: Math.max(upperBoundAt(pr, own, bound), pk) };
     }
     if (!state.cohorts.learning(c) && cohort.n >= cfg.learningWindows) {
-      return { source: 'cohort', base: cohort, peak: 0, threshold: upperBound(cohort, bound) };
+      return { source: 'cohort', cohort, own, peak: 0, threshold: upperBound(cohort, bound) };
     }
     // Principal and cohort both still learning: nothing to compare with, so nothing is reported.
     return undefined;
   }
 
   function rollWindows(pr: PrincipalScrape, cr: CohortScrape, ts: number): void {
-    const pagesAlerted = pr.pages.alerted;
-    const pagesCur = pr.pages.cur;
-    const searches = roll(pr.searches, ts, windowMs);
-    roll(pr.pages, ts, windowMs);
+    const pagesAlerted = pr[PAGES_ALERTED] === 1;
+    const pagesCur = pr[PAGES_CUR] as number;
+    const searches = rollAt(pr, SEARCHES, ts, windowMs);
+    rollAt(pr, PAGES, ts, windowMs);
     // Searches and pages share buckets: an active window that alerted on neither is learned, with
     // its deep-page count (often 0: most principals never page).
     if (searches < 0) return;
-    observe(pr.searchRate, searches, ts, ewma);
-    observePeak(pr.searchPeak, searches, ts, peakHalfLifeMs);
+    observeAt(pr, SEARCH_RATE, searches, ts, ewma);
+    observePeakAt(pr, SEARCH_PEAK, searches, ts, peakHalfLifeMs);
     observe(cr.searchRate, searches, ts, ewma);
     if (pagesAlerted) return;
-    observe(pr.pageRate, pagesCur, ts, ewma);
-    observePeak(pr.pagePeak, pagesCur, ts, peakHalfLifeMs);
+    observeAt(pr, PAGE_RATE, pagesCur, ts, ewma);
+    observePeakAt(pr, PAGE_PEAK, pagesCur, ts, peakHalfLifeMs);
     observe(cr.pageRate, pagesCur, ts, ewma);
   }
 
@@ -115,49 +144,49 @@ export function createScrapingDetector(cfg: ScrapingConfig = DEFAULTS): Detector
       rollWindows(pr, cr, ts);
       const out: Finding[] = [];
 
-      pr.searches.cur++;
-      if (!pr.searches.alerted) {
-        const observed = estimate(pr.searches, ts, windowMs);
-        const j = judge(state, p, c, pr.searchRate, cr.searchRate, pr.searchPeak, ts, {
+      pr[SEARCHES_CUR] = (pr[SEARCHES_CUR] as number) + 1;
+      if (pr[SEARCHES_ALERTED] === 0) {
+        const observed = estimateAt(pr, SEARCHES, ts, windowMs);
+        const j = judge(state, p, c, SEARCH_RATE, cr.searchRate, SEARCH_PEAK, ts, {
           floor: cfg.minSearches,
           multiplier: cfg.multiplier,
         });
         if (j !== undefined && observed > j.threshold) {
-          pr.searches.alerted = true;
-          out.push(finding(event, cfg, 'search_volume', observed, j, `made ${Math.round(observed)} search/list reads within ${cfg.windowSeconds}s`));
+          pr[SEARCHES_ALERTED] = 1;
+          out.push(finding(event, cfg, 'search_volume', observed, j, pr, `made ${Math.round(observed)} search/list reads within ${cfg.windowSeconds}s`));
         }
       }
 
       if (isDeepPage(event)) {
-        pr.pages.cur++;
-        if (!pr.pages.alerted) {
-          const observed = estimate(pr.pages, ts, windowMs);
-          const j = judge(state, p, c, pr.pageRate, cr.pageRate, pr.pagePeak, ts, {
+        pr[PAGES_CUR] = (pr[PAGES_CUR] as number) + 1;
+        if (pr[PAGES_ALERTED] === 0) {
+          const observed = estimateAt(pr, PAGES, ts, windowMs);
+          const j = judge(state, p, c, PAGE_RATE, cr.pageRate, PAGE_PEAK, ts, {
             floor: cfg.minPages,
             multiplier: cfg.multiplier,
           });
           if (j !== undefined && observed > j.threshold) {
-            pr.pages.alerted = true;
-            out.push(finding(event, cfg, 'pagination_walk', observed, j, `requested ${Math.round(observed)} pages past the first within ${cfg.windowSeconds}s`));
+            pr[PAGES_ALERTED] = 1;
+            out.push(finding(event, cfg, 'pagination_walk', observed, j, pr, `requested ${Math.round(observed)} pages past the first within ${cfg.windowSeconds}s`));
           }
         }
       }
 
       const count = event.paging?.count;
       if (count !== undefined) {
-        const j = judge(state, p, c, pr.count, cr.count, pr.countPeak, ts, {
+        const j = judge(state, p, c, COUNT, cr.count, COUNT_PEAK, ts, {
           floor: cfg.minCount,
           multiplier: cfg.countMultiplier,
         });
         if (j !== undefined && count > j.threshold) {
           // NOTE: an inflated size is never learned, so repeating it cannot make it normal.
-          if (pr.countAlertBucket !== pr.searches.start) {
-            pr.countAlertBucket = pr.searches.start;
-            out.push(finding(event, cfg, 'count_inflation', count, j, `asked for pages of ${count} results`));
+          if (pr[COUNT_ALERT_BUCKET] !== pr[SEARCHES]) {
+            pr[COUNT_ALERT_BUCKET] = pr[SEARCHES] as number;
+            out.push(finding(event, cfg, 'count_inflation', count, j, pr, `asked for pages of ${count} results`));
           }
         } else {
-          observe(pr.count, count, ts, ewma);
-          observePeak(pr.countPeak, count, ts, peakHalfLifeMs);
+          observeAt(pr, COUNT, count, ts, ewma);
+          observePeakAt(pr, COUNT_PEAK, count, ts, peakHalfLifeMs);
           observe(cr.count, count, ts, ewma);
         }
       }
@@ -173,13 +202,17 @@ export function createScrapingDetector(cfg: ScrapingConfig = DEFAULTS): Detector
     forget: (state, principals) => {
       state.principals.delete(principals);
     },
+    // Nothing to empty: every principal and cohort holds a fixed set of numbers, all of it counted
+    // against the budget (see the README's memory section).
+    clearCapped: () => {},
   };
 }
 
-function finding(event: NormalizedEvent, cfg: ScrapingConfig, pattern: Pattern, observed: number, j: Judged, what: string): Finding {
+function finding(event: NormalizedEvent, cfg: ScrapingConfig, pattern: Pattern, observed: number, j: Judged, pr: PrincipalScrape, what: string): Finding {
   const who = event.principal.id;
+  const base = j.cohort ?? unpackEwma(pr, j.own);
   const unit = pattern === 'count_inflation' ? 'page size' : 'per window';
-  const baseline = `its ${j.source === 'principal' ? 'own' : 'cohort’s'} baseline is ${round2(j.base.mean)} ${unit} (threshold ${round2(j.threshold)})`;
+  const baseline = `its ${j.source === 'principal' ? 'own' : 'cohort’s'} baseline is ${round2(base.mean)} ${unit} (threshold ${round2(j.threshold)})`;
   const severity: Severity = observed > 4 * j.threshold ? 'high' : 'medium';
   const paging = event.paging;
   return {
@@ -194,9 +227,9 @@ function finding(event: NormalizedEvent, cfg: ScrapingConfig, pattern: Pattern, 
       observed: round2(observed),
       ...(pattern === 'count_inflation' ? {} : { windowSeconds: cfg.windowSeconds }),
       baseline: j.source,
-      baselineMean: round2(j.base.mean),
-      baselineSd: round2(Math.sqrt(j.base.variance)),
-      baselineObservations: j.base.n,
+      baselineMean: round2(base.mean),
+      baselineSd: round2(Math.sqrt(base.variance)),
+      baselineObservations: base.n,
       peak: round2(j.peak),
       threshold: round2(j.threshold),
       // Paging numbers only (never a cursor's value): how deep the walk had gone.

@@ -4,44 +4,32 @@ import type { TokenMisuseConfig } from './config.js';
 
 /**
  * Distinct values (hashed networks or user agents) one principal or token used in a sliding
- * window, and its own baseline of distinct values per tumbling window of the same width.
+ * window, flat: `[value, lastSeen, value, lastSeen, ...]`; entries older than the window are pruned.
+ * NOTE: a flat array rather than a Map<value, lastSeen>: V8 keeps its numbers unboxed (16 bytes a
+ * value against ~60 for a Map entry and its boxed time, and ~180 for an empty Map), and scanning
+ * the usual one to three values is faster than hashing them.
  */
-export interface Distinct {
-  /** Value hash -> event time it was last seen; entries older than the window are pruned. */
-  seen: Map<number, number>;
-  bucketStart: number;
-  /** A window that alerted is not learned from, so an attack does not become the new normal. */
-  alerted: boolean;
-  own: Ewma;
-}
+export type Seen = number[];
 
 /** Past this many live values the count saturates: far above every floor. */
-const CAP = 64;
+export const CAP = 64;
 const EWMA = { alpha: 0.2, halfLifeMs: 7 * 24 * 3600_000 };
+/** Read-only stand-in for an own baseline not yet created (no window closed yet). */
+const NO_HISTORY: Readonly<Ewma> = Object.freeze(newEwma());
 
-export function newDistinct(): Distinct {
-  return { seen: new Map(), bucketStart: -1, alerted: false, own: newEwma() };
+/** Distinct values last seen at or after `since` (the start of the tumbling window that closes). */
+export function countSince(seen: Seen | undefined, since: number): number {
+  if (seen === undefined) return 0;
+  let n = 0;
+  for (let i = 1; i < seen.length; i += 2) if ((seen[i] as number) >= since) n++;
+  return n;
 }
 
-/**
- * Moves to `ts`: when a tumbling window closes, its distinct count teaches the own baseline and is
- * returned for the cohort (-1 when none closed, it was empty, or it alerted).
- */
-export function advance(d: Distinct, ts: number, windowMs: number): number {
-  const bucket = Math.floor(ts / windowMs) * windowMs;
-  if (bucket <= d.bucketStart) return -1;
-  let closed = -1;
-  if (d.bucketStart >= 0 && !d.alerted) {
-    let n = 0;
-    for (const last of d.seen.values()) if (last >= d.bucketStart) n++;
-    if (n > 0) {
-      observe(d.own, n, ts, EWMA);
-      closed = n;
-    }
-  }
-  d.bucketStart = bucket;
-  d.alerted = false;
-  return closed;
+/** Teaches the own baseline one closed window's distinct count; creates it on the first. */
+export function learnWindow(own: Ewma | undefined, n: number, ts: number): Ewma {
+  const e = own ?? newEwma();
+  observe(e, n, ts, EWMA);
+  return e;
 }
 
 /**
@@ -49,16 +37,32 @@ export function advance(d: Distinct, ts: number, windowMs: number): number {
  * NOTE: expired values are pruned only when a new value arrives, the only time the count is read:
  * pruning on every event cost more than the rest of the detector.
  */
-export function add(d: Distinct, value: number, ts: number, windowMs: number): boolean {
-  const last = d.seen.get(value);
-  if (last !== undefined && last > ts - windowMs) {
-    d.seen.set(value, Math.max(last, ts));
+export function add(seen: Seen, value: number, ts: number, windowMs: number): boolean {
+  const cutoff = ts - windowMs;
+  for (let i = 0; i < seen.length; i += 2) {
+    if (seen[i] !== value) continue;
+    const last = seen[i + 1] as number;
+    if (last <= cutoff) break;
+    seen[i + 1] = Math.max(last, ts);
     return false;
   }
-  for (const [k, t] of d.seen) if (t <= ts - windowMs) d.seen.delete(k);
-  if (d.seen.size >= CAP) return false;
-  d.seen.set(value, ts);
+  let kept = 0;
+  for (let i = 0; i < seen.length; i += 2) {
+    const last = seen[i + 1] as number;
+    if (last <= cutoff) continue;
+    seen[kept] = seen[i] as number;
+    seen[kept + 1] = last;
+    kept += 2;
+  }
+  if (kept < seen.length) seen.length = kept;
+  if (kept >= 2 * CAP) return false;
+  seen.push(value, ts);
   return true;
+}
+
+/** Distinct values held now. */
+export function sizeOf(seen: Seen): number {
+  return seen.length / 2;
 }
 
 export interface Limit {
@@ -75,12 +79,13 @@ export interface Limit {
  * history (once learned) and its cohort's quantile (once learned), never under the floor. While
  * neither is learned only the floor times `learningFloorMultiplier` applies.
  */
-export function limitOf(d: Distinct, cohort: Population, floor: number, cfg: TokenMisuseConfig): Limit {
-  const ownLearned = d.own.n >= cfg.learningWindows;
+export function limitOf(ownBaseline: Ewma | undefined, cohort: Population, floor: number, cfg: TokenMisuseConfig): Limit {
+  const own = ownBaseline ?? NO_HISTORY;
+  const ownLearned = own.n >= cfg.learningWindows;
   const cohortWindows = populationSize(cohort);
   const cohortLearned = cohortWindows >= cfg.cohortLearningWindows;
   const cohortQ = cohortLearned ? populationQuantile(cohort, cfg.cohortQuantile) : 0;
-  const base = { ownMean: Math.round(d.own.mean * 100) / 100, ownWindows: d.own.n, cohortQuantile: cohortQ, cohortWindows };
+  const base = { ownMean: Math.round(own.mean * 100) / 100, ownWindows: own.n, cohortQuantile: cohortQ, cohortWindows };
   if (!ownLearned && !cohortLearned) return { ...base, threshold: Math.ceil(floor * cfg.learningFloorMultiplier), basis: 'learning_floor' };
   let threshold = floor;
   let basis: Limit['basis'] = 'floor';
@@ -89,9 +94,9 @@ export function limitOf(d: Distinct, cohort: Population, floor: number, cfg: Tok
     basis = 'cohort';
   }
   if (ownLearned) {
-    const own = upperBound(d.own, { floor: 0, multiplier: cfg.baselineMultiplier, z: 4 });
-    if (own > threshold) {
-      threshold = own;
+    const ownBound = upperBound(own, { floor: 0, multiplier: cfg.baselineMultiplier, z: 4 });
+    if (ownBound > threshold) {
+      threshold = ownBound;
       basis = 'own_baseline';
     }
   }

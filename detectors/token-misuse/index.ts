@@ -1,52 +1,27 @@
 import type { Finding, NormalizedEvent, Severity } from '../../libs/contracts/index.js';
 import { createBoundedCache, type BoundedCache } from '../../libs/cache/index.js';
-import { createCohortKeyMemo, hash32 } from '../../libs/baseline/index.js';
+import { createCohortKeyMemo, hash32, type CappedSets, type Persistent } from '../../libs/baseline/index.js';
 import type { Detector } from '../framework.js';
 import { makeFinding, round2 } from '../credential-stuffing/finding.js';
-import { addToPopulation, newPopulation, type Population } from '../credential-stuffing/stats.js';
+import { addToPopulation } from '../credential-stuffing/stats.js';
 import { DEFAULTS, type TokenMisuseConfig } from './config.js';
-import { add, advance, limitOf, newDistinct, type Distinct, type Limit } from './distinct.js';
+import { add, countSince, learnWindow, limitOf, sizeOf, type Limit } from './distinct.js';
 import { networksOf } from './network.js';
+import { forgetPrincipals, restoreRows, snapshotRows } from './persist.js';
+import { newCohortPops, newKeyState, newTokenState, type CohortPops, type KeyState, type NetworkHashes, type TokenMisuseState, type TokenState } from './state.js';
 
 export { DEFAULTS, TokenMisuseConfigSchema, type TokenMisuseConfig } from './config.js';
+export type { TokenMisuseState } from './state.js';
 
 export const NAME = 'token-misuse';
 export const OWASP = 'API2:2023';
 
 export type Pattern = 'many_networks' | 'many_user_agents' | 'concurrent_networks';
 
-/** What one principal, or one bearer token, was used from. */
-interface KeyState {
-  nets: Distinct;
-  uas: Distinct;
-  /** Hash of the wide block (/16, /48) of the last request, and when; -1 before the first. */
-  lastWide: number;
-  lastTs: number;
-  /** Changes of wide block in the current chain of requests each within `switchSeconds` of the previous, since `firstSwitchTs`. */
-  switches: number;
-  firstSwitchTs: number;
-  /** The cohort last seen with this key and its populations, resolved once: lookups by a built key cost more than the detector. */
-  cohort: string;
-  netPop: Population | undefined;
-  uaPop: Population | undefined;
-}
-
-export interface TokenMisuseState {
-  principals: BoundedCache<KeyState>;
-  tokens: BoundedCache<KeyState>;
-  /** Hashes of each client IP's networks (net, wide), computed once per IP. */
-  networks: BoundedCache<NetworkHashes>;
-  /** hash32 of each user agent: a few hundred strings, hashed by the Map natively instead of per event. */
-  userAgents: BoundedCache<number>;
-  /** Per cohort (app + scope set) and measure: distinct values per principal-window. */
-  cohorts: BoundedCache<Population>;
-}
-
 const KEY_CAP = 200_000;
+/** Cohort (app + scope set) x scope (principal, token) entries, each with two populations. */
 const COHORT_CAP = 4096;
 const UA_CAP = 4096;
-/** Principal-windows per cohort the quantile is taken over. */
-const COHORT_RING = 256;
 /** Identities shared by design: an IP is one network, a gateway consumer is an app used by everyone. */
 const SKIPPED_KINDS = new Set(['ip', 'consumer']);
 
@@ -55,7 +30,7 @@ const SKIPPED_KINDS = new Set(['ip', 'consumer']);
  * agents within a short window, far beyond its own history and its cohort's; or one token
  * alternating between far-apart networks within seconds, i.e. used from two places at once.
  */
-export function createTokenMisuseDetector(cfg: TokenMisuseConfig = DEFAULTS): Detector<TokenMisuseState> {
+export function createTokenMisuseDetector(cfg: TokenMisuseConfig = DEFAULTS): Detector<TokenMisuseState> & Required<Persistent<TokenMisuseState>> & CappedSets<TokenMisuseState> {
   // Memoized per principal id: building the key (sort, join) cost more than the rest of the detector.
   const cohortKey = createCohortKeyMemo();
   const windowMs = cfg.windowSeconds * 1000;
@@ -65,65 +40,103 @@ export function createTokenMisuseDetector(cfg: TokenMisuseConfig = DEFAULTS): De
     owasp: OWASP,
     createState: () => ({
       principals: createBoundedCache<KeyState>(KEY_CAP),
-      tokens: createBoundedCache<KeyState>(KEY_CAP),
+      tokens: createBoundedCache<TokenState>(KEY_CAP),
       networks: createBoundedCache<NetworkHashes>(KEY_CAP),
       userAgents: createBoundedCache<number>(UA_CAP),
-      cohorts: createBoundedCache<Population>(COHORT_CAP),
+      cohorts: createBoundedCache<CohortPops>(COHORT_CAP),
     }),
     detect(event, state) {
       const p = event.principal;
       if (SKIPPED_KINDS.has(p.kind)) return [];
-      let nets = state.networks.get(event.clientIp);
-      if (nets === undefined) {
-        nets = hashedNetworksOf(event.clientIp);
-        state.networks.set(event.clientIp, nets);
-      }
+      const nets = networkHashes(state.networks, event.clientIp);
       let ua = state.userAgents.get(event.userAgent);
       if (ua === undefined) {
-        ua = hash32(event.userAgent);
+        ua = hash32(event.userAgent) | 0;
         state.userAgents.set(event.userAgent, ua);
       }
-      const seen: Seen = { net: nets.net, wide: nets.wide, ua };
       const cohort = cohortKey(p);
       const out: Finding[] = [];
-      check(event, state, state.principals.getOrCreate(p.id, newKeyState), 'principal', cohort, seen, out);
+      check(event, state, state.principals.getOrCreate(p.id, newKeyState), 'principal', cohort, nets.net, ua, out);
       const fp = p.credentialFingerprint;
       // A token is tracked apart from its principal: a stolen token replayed elsewhere while its owner keeps working.
       if (p.authScheme === 'bearer' && fp !== undefined && !isKeyOf(p.id, fp)) {
-        const token = state.tokens.getOrCreate(fp, newKeyState);
-        check(event, state, token, 'token', cohort, seen, out);
-        const switched = concurrent(event, token, seen.wide);
+        let token = state.tokens.get(fp);
+        if (token === undefined) {
+          token = newTokenState(p.id);
+          state.tokens.set(fp, token);
+        } else token.owner = p.id;
+        check(event, state, token, 'token', cohort, nets.net, ua, out);
+        const switched = concurrent(event, token, nets.wide);
         if (switched) out.push(switched);
       }
       return out;
     },
+    // Principal rows carry the principal and the tokens it used last; cohort rows the populations.
+    snapshot: (state, version, select) => snapshotRows(NAME, state, version, windowMs, select?.principals),
+    restore: (state, rows) => restoreRows(NAME, state, rows),
+    // Their partition moved to another instance, which loads these rows (tokens included) from the store.
+    forget: (state, principals) => forgetPrincipals(state, principals),
+    clearCapped(state) {
+      for (const [, k] of state.principals.entries()) clearSeen(k);
+      for (const [, t] of state.tokens.entries()) clearSeen(t);
+    },
   };
 
-  function check(event: NormalizedEvent, state: TokenMisuseState, k: KeyState, scope: 'principal' | 'token', cohort: string, seen: Seen, out: Finding[]): void {
-    if (k.netPop === undefined || k.uaPop === undefined || k.cohort !== cohort) {
-      k.cohort = cohort;
-      k.netPop = state.cohorts.getOrCreate(`${scope}|net|${cohort}`, () => newPopulation(COHORT_RING));
-      k.uaPop = state.cohorts.getOrCreate(`${scope}|ua|${cohort}`, () => newPopulation(COHORT_RING));
+  function check(event: NormalizedEvent, state: TokenMisuseState, k: KeyState, scope: 'principal' | 'token', cohort: string, net: number, ua: number, out: Finding[]): void {
+    let pops = k.pops;
+    if (pops === undefined || pops.cohort !== cohort) {
+      pops = state.cohorts.getOrCreate(`${scope}|${cohort}`, () => newCohortPops(cohort));
+      k.pops = pops;
     }
-    const { netPop, uaPop } = k;
-    const closedNets = advance(k.nets, event.ts, windowMs);
-    if (closedNets > 0) addToPopulation(netPop, closedNets);
-    const closedUas = advance(k.uas, event.ts, windowMs);
-    if (closedUas > 0) addToPopulation(uaPop, closedUas);
-    if (add(k.nets, seen.net, event.ts, windowMs)) {
-      const f = over(event, k.nets, limitOf(k.nets, netPop, cfg.minNetworks, cfg), 'many_networks', scope);
-      if (f) out.push(f);
+    const ts = event.ts;
+    const bucket = Math.floor(ts / windowMs);
+    if (bucket > k.bucket) {
+      // The tumbling window closes: its distinct counts teach the own baseline and the cohort,
+      // unless empty or alerted.
+      if (k.bucket >= 0) {
+        const start = k.bucket * windowMs;
+        const closedNets = k.netAlerted ? 0 : countSince(k.nets, start);
+        if (closedNets > 0) {
+          k.netOwn = learnWindow(k.netOwn, closedNets, ts);
+          addToPopulation(pops.net, closedNets);
+          pops.lastTs = ts;
+        }
+        const closedUas = k.uaAlerted ? 0 : countSince(k.uas, start);
+        if (closedUas > 0) {
+          k.uaOwn = learnWindow(k.uaOwn, closedUas, ts);
+          addToPopulation(pops.ua, closedUas);
+          pops.lastTs = ts;
+        }
+      }
+      k.bucket = bucket;
+      k.netAlerted = false;
+      k.uaAlerted = false;
     }
-    if (add(k.uas, seen.ua, event.ts, windowMs)) {
-      const f = over(event, k.uas, limitOf(k.uas, uaPop, cfg.minUserAgents, cfg), 'many_user_agents', scope);
-      if (f) out.push(f);
+    // The first value makes the array at its exact size; most principals never have a second.
+    let newNet = true;
+    if (k.nets === undefined) k.nets = [net, ts];
+    else newNet = add(k.nets, net, ts, windowMs);
+    if (newNet) {
+      const f = over(event, sizeOf(k.nets), limitOf(k.netOwn, pops.net, cfg.minNetworks, cfg), 'many_networks', scope);
+      if (f) {
+        k.netAlerted = true;
+        out.push(f);
+      }
+    }
+    let newUa = true;
+    if (k.uas === undefined) k.uas = [ua, ts];
+    else newUa = add(k.uas, ua, ts, windowMs);
+    if (newUa) {
+      const f = over(event, sizeOf(k.uas), limitOf(k.uaOwn, pops.ua, cfg.minUserAgents, cfg), 'many_user_agents', scope);
+      if (f) {
+        k.uaAlerted = true;
+        out.push(f);
+      }
     }
   }
 
-  function over(event: NormalizedEvent, d: Distinct, limit: Limit, pattern: Pattern, scope: 'principal' | 'token'): Finding | undefined {
-    const n = d.seen.size;
+  function over(event: NormalizedEvent, n: number, limit: Limit, pattern: Pattern, scope: 'principal' | 'token'): Finding | undefined {
     if (n < limit.threshold) return undefined;
-    d.alerted = true;
     const what = pattern === 'many_networks' ? 'networks' : 'user agents';
     const subject = scope === 'token' ? `one token of ${event.principal.id}` : event.principal.id;
     const severity: Severity = n >= 2 * limit.threshold ? 'high' : 'medium';
@@ -157,9 +170,10 @@ export function createTokenMisuseDetector(cfg: TokenMisuseConfig = DEFAULTS): De
    * NOTE: the chain used to require every jump within `switchSeconds` of the first one, stricter than
    * documented: a replay spread over a few minutes was then caught only by the slower distinct-network count.
    */
-  function concurrent(event: NormalizedEvent, k: KeyState, wide: number): Finding | undefined {
+  function concurrent(event: NormalizedEvent, k: TokenState, wide: number): Finding | undefined {
+    // lastTs >= 0: a previous request set lastWide (any int32 is a valid hash, so no sentinel there).
     const quick = k.lastTs >= 0 && event.ts - k.lastTs <= switchMs;
-    const jumped = quick && k.lastWide !== -1 && wide !== k.lastWide;
+    const jumped = quick && wide !== k.lastWide;
     k.lastWide = wide;
     k.lastTs = Math.max(k.lastTs, event.ts);
     if (!quick) {
@@ -187,27 +201,23 @@ export function createTokenMisuseDetector(cfg: TokenMisuseConfig = DEFAULTS): De
   }
 }
 
-interface NetworkHashes {
-  net: number;
-  wide: number;
+function networkHashes(memo: BoundedCache<NetworkHashes>, ip: string): NetworkHashes {
+  let h = memo.get(ip);
+  if (h === undefined) {
+    const n = networksOf(ip);
+    h = { net: hash32(n.net) | 0, wide: hash32(n.wide) | 0 };
+    memo.set(ip, h);
+  }
+  return h;
 }
 
-function hashedNetworksOf(ip: string): NetworkHashes {
-  const n = networksOf(ip);
-  return { net: hash32(n.net), wide: hash32(n.wide) };
+/** Empties the capped sets (the windows' values) and keeps the arrays themselves: an empty collection is outside them. */
+function clearSeen(k: KeyState): void {
+  if (k.nets !== undefined) k.nets.length = 0;
+  if (k.uas !== undefined) k.uas.length = 0;
 }
 
 /** `id === \`key:${fp}\``, without building that string on every event. */
 function isKeyOf(id: string, fp: string): boolean {
   return id.length === fp.length + 4 && id.startsWith('key:') && id.endsWith(fp);
-}
-
-interface Seen {
-  net: number;
-  wide: number;
-  ua: number;
-}
-
-function newKeyState(): KeyState {
-  return { nets: newDistinct(), uas: newDistinct(), lastWide: -1, lastTs: -1, switches: 0, firstSwitchTs: -1, cohort: '', netPop: undefined, uaPop: undefined };
 }

@@ -48,3 +48,44 @@ export function isCounter(v: unknown): v is WindowCounter {
 }
 
 export const COUNTER_BYTES = 48;
+
+/**
+ * Packed form: slots `o..o+3` of a plain number array (start, cur, prev, alerted as 0/1), for
+ * profiles that keep their numbers in one double array (see `EWMA_SLOTS` in ewma.ts). Same
+ * arithmetic as `roll` and `estimate`.
+ */
+export const COUNTER_SLOTS = 4;
+/** Offsets inside a packed counter: the current bucket's count and the alerted flag (0/1). */
+export const COUNTER_CUR = 1;
+export const COUNTER_ALERTED = 3;
+
+export function packCounter(a: number[], o: number, c: WindowCounter): void {
+  a[o] = c.start;
+  a[o + 1] = c.cur;
+  a[o + 2] = c.prev;
+  a[o + 3] = c.alerted ? 1 : 0;
+}
+
+export function unpackCounter(a: readonly number[], o: number): WindowCounter {
+  return { start: a[o] as number, cur: a[o + 1] as number, prev: a[o + 2] as number, alerted: a[o + 3] === 1 };
+}
+
+/** `roll` on a packed counter. */
+export function rollAt(a: number[], o: number, ts: number, widthMs: number): number {
+  const bucket = Math.floor(ts / widthMs) * widthMs;
+  const start = a[o] as number;
+  if (bucket <= start) return -1;
+  const cur = a[o + 1] as number;
+  const closed = start >= 0 && cur > 0 && a[o + 3] === 0 ? cur : -1;
+  a[o + 2] = bucket - start === widthMs ? cur : 0;
+  a[o + 1] = 0;
+  a[o] = bucket;
+  a[o + 3] = 0;
+  return closed;
+}
+
+/** `estimate` of a packed counter. */
+export function estimateAt(a: readonly number[], o: number, ts: number, widthMs: number): number {
+  const into = Math.min(1, Math.max(0, (ts - (a[o] as number)) / widthMs));
+  return (a[o + 1] as number) + (a[o + 2] as number) * (1 - into);
+}

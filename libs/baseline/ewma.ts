@@ -79,3 +79,54 @@ export function isEwma(v: unknown): v is Ewma {
 }
 
 export const EWMA_BYTES = 64;
+
+/**
+ * Packed form: the same five numbers in slots `o..o+4` of a plain number array (mean, variance,
+ * weight, lastTs, n), for profiles that keep many baselines per principal. A JS object stores each
+ * double as a separate heap number (an `Ewma` costs ~130 B on V8), a packed double array 8 B per
+ * slot. The functions below do exactly the arithmetic of their object twins, so a detector gives
+ * the same answers whichever form it keeps.
+ */
+export const EWMA_SLOTS = 5;
+
+export function packEwma(a: number[], o: number, e: Ewma): void {
+  a[o] = e.mean;
+  a[o + 1] = e.variance;
+  a[o + 2] = e.weight;
+  a[o + 3] = e.lastTs;
+  a[o + 4] = e.n;
+}
+
+export function unpackEwma(a: readonly number[], o: number): Ewma {
+  return { mean: a[o] as number, variance: a[o + 1] as number, weight: a[o + 2] as number, lastTs: a[o + 3] as number, n: a[o + 4] as number };
+}
+
+/** `observe` on a packed EWMA. */
+export function observeAt(a: number[], o: number, x: number, ts: number, opts: EwmaOptions): void {
+  const n = a[o + 4] as number;
+  const lastTs = a[o + 3] as number;
+  if (n === 0) {
+    a[o] = x;
+    a[o + 1] = 0;
+    a[o + 2] = 1;
+  } else {
+    const dt = Math.max(0, ts - lastTs);
+    const decayed = (a[o + 2] as number) * Math.pow(2, -dt / opts.halfLifeMs);
+    const weight = Math.min(decayed + 1, 1 / opts.alpha);
+    const al = Math.max(1 / weight, opts.alpha);
+    const mean = a[o] as number;
+    const delta = x - mean;
+    a[o] = mean + al * delta;
+    a[o + 1] = (1 - al) * ((a[o + 1] as number) + al * delta * delta);
+    a[o + 2] = weight;
+  }
+  a[o + 3] = Math.max(lastTs, ts);
+  a[o + 4] = n + 1;
+}
+
+/** `upperBound` of a packed EWMA. */
+export function upperBoundAt(a: readonly number[], o: number, opts: { floor: number; multiplier: number; z: number }): number {
+  const mean = a[o] as number;
+  const sd = Math.max(Math.sqrt(Math.max(0, a[o + 1] as number)), Math.sqrt(Math.max(0, mean)));
+  return Math.max(opts.floor, opts.multiplier * mean, mean + opts.z * sd);
+}

@@ -60,3 +60,71 @@ export function decodeHourProfile(v: unknown): HourProfile | undefined {
 }
 
 export const HOUR_PROFILE_BYTES = 24 * 4 + 120;
+
+/**
+ * Packed form: slot `o` holds the total and slots `o+1..o+12` the 24 counts, two float32 counts in
+ * the bits of each double (hours 2k and 2k+1 of slot `o+1+k`), read and written through a
+ * Float64Array/Float32Array pair over one 8-byte scratch buffer. A Float32Array of 24 costs ~240 B
+ * of heap plus its backing store on V8; this is 13 slots (104 B) of the profile's packed double
+ * array. The counts are float32 exactly as in `HourProfile`, so every answer is the same.
+ * NOTE: a double's bits are kept as they are unless they spell NaN (V8 may canonicalize NaNs);
+ * that needs a float32 NaN in the upper half, and counts are never NaN (`decodeHourProfile`
+ * rejects non-finite values). The bit layout never leaves the process: snapshots use the
+ * `encodeHourProfile` form through `unpackHourProfile`.
+ */
+export const HOUR_SLOTS = 13;
+
+const pair64 = new Float64Array(1);
+const pair32 = new Float32Array(pair64.buffer);
+
+function countOf(a: readonly number[], o: number, h: number): number {
+  pair64[0] = a[o + 1 + (h >> 1)] as number;
+  return pair32[h & 1] as number;
+}
+
+export function packHourProfile(a: number[], o: number, p: HourProfile): void {
+  a[o] = p.total;
+  for (let k = 0; k < 12; k++) {
+    pair32[0] = p.counts[2 * k] as number;
+    pair32[1] = p.counts[2 * k + 1] as number;
+    a[o + 1 + k] = pair64[0] as number;
+  }
+}
+
+export function unpackHourProfile(a: readonly number[], o: number): HourProfile {
+  const counts = new Float32Array(24);
+  for (let h = 0; h < 24; h++) counts[h] = countOf(a, o, h);
+  return { counts, total: a[o] as number };
+}
+
+/** `hourAdd` on a packed profile. */
+export function hourAddAt(a: number[], o: number, ts: number, opts: { cap?: number; offsetMinutes?: number } = {}): void {
+  const h = hourOf(ts, opts.offsetMinutes);
+  const i = o + 1 + (h >> 1);
+  pair64[0] = a[i] as number;
+  // NOTE: the float32 store rounds, as the Float32Array of `hourAdd` does.
+  pair32[h & 1] = (pair32[h & 1] as number) + 1;
+  a[i] = pair64[0];
+  const total = (a[o] as number) + 1;
+  a[o] = total;
+  if (total > (opts.cap ?? 10_000)) {
+    for (let k = o + 1; k < o + 13; k++) {
+      pair64[0] = a[k] as number;
+      pair32[0] = (pair32[0] as number) / 2;
+      pair32[1] = (pair32[1] as number) / 2;
+      a[k] = pair64[0];
+    }
+    a[o] = total / 2;
+  }
+}
+
+/** `isUsualHour` of a packed profile. */
+export function isUsualHourAt(a: readonly number[], o: number, ts: number, minShare = 0.01, offsetMinutes = 0): boolean {
+  const total = a[o] as number;
+  if (total === 0) return false;
+  const h = hourOf(ts, offsetMinutes);
+  for (let d = -1; d <= 1; d++) {
+    if (countOf(a, o, (h + d + 24) % 24) / total >= minShare) return true;
+  }
+  return false;
+}

@@ -34,3 +34,30 @@ export function isPeak(v: unknown): v is Peak {
 }
 
 export const PEAK_BYTES = 40;
+
+/** Packed form: slots `o` (value) and `o+1` (ts) of a plain number array; same arithmetic. */
+export const PEAK_SLOTS = 2;
+
+export function packPeak(a: number[], o: number, p: Peak): void {
+  a[o] = p.value;
+  a[o + 1] = p.ts;
+}
+
+export function unpackPeak(a: readonly number[], o: number): Peak {
+  return { value: a[o] as number, ts: a[o + 1] as number };
+}
+
+/** `peakAt` of a packed peak. */
+export function peakValueAt(a: readonly number[], o: number, ts: number, halfLifeMs: number): number {
+  const at = a[o + 1] as number;
+  if (at < 0) return 0;
+  return (a[o] as number) * Math.pow(2, -Math.max(0, ts - at) / halfLifeMs);
+}
+
+/** `observePeak` on a packed peak. */
+export function observePeakAt(a: number[], o: number, x: number, ts: number, halfLifeMs: number): void {
+  if (x >= peakValueAt(a, o, ts, halfLifeMs)) {
+    a[o] = x;
+    a[o + 1] = ts;
+  }
+}

@@ -12,9 +12,22 @@ export interface BoundedCache<V, K = string> {
   set(key: K, value: V): void;
   /** The cached value, or a new one from `create` (cached). */
   getOrCreate(key: K, create: () => V): V;
-  /** Entries held now (both generations; a key may be counted twice right after promotion). */
+  /** Entries held now, each key once (a promoted key sits in both generations until the old one goes). */
   readonly size: number;
   clear(): void;
+  /** The value without promoting it: reading for a snapshot is not activity. */
+  peek(key: K): V | undefined;
+  /** Changes the value of a key already held, wherever it is, without promoting or evicting anything. */
+  replace(key: K, value: V): void;
+  /** Drops the key from both generations; true when it was held. */
+  delete(key: K): boolean;
+  /**
+   * Each key once with its current value and generation, least recently used first (the old
+   * generation, then the young one), without promoting anything: snapshots and handoffs.
+   */
+  entries(): Generator<[key: K, value: V, young: boolean]>;
+  /** Puts an entry back into the generation it was saved from (restore only), so eviction goes on as before. */
+  load(key: K, value: V, young: boolean): void;
 }
 
 export function createBoundedCache<V, K = string>(capacity: number): BoundedCache<V, K> {
@@ -56,8 +69,52 @@ export function createBoundedCache<V, K = string>(capacity: number): BoundedCach
     set,
     getOrCreate,
     clear,
+    peek: (key) => young.get(key) ?? old.get(key),
+    replace(key, value) {
+      if (young.has(key)) young.set(key, value);
+      if (old.has(key)) old.set(key, value);
+    },
+    delete(key) {
+      const inYoung = young.delete(key);
+      return old.delete(key) || inYoung;
+    },
+    *entries() {
+      // NOTE: a promoted key is in both generations until the old one is dropped; the young entry is current.
+      for (const [k, v] of old) if (!young.has(k)) yield [k, v, false];
+      for (const [k, v] of young) yield [k, v, true];
+    },
+    load(key, value, isYoung) {
+      if (isYoung) set(key, value);
+      else old.set(key, value);
+    },
     get size() {
-      return young.size + old.size;
+      let n = young.size;
+      for (const k of old.keys()) if (!young.has(k)) n++;
+      return n;
     },
   };
+}
+
+/**
+ * A cache as JSON (one row, or part of one): `[key, young (1) or old (0), value]` in the cache's own
+ * order, so a restored cache has the same generations and evicts what the original would.
+ */
+export function encodeCache<V>(cache: BoundedCache<V>, encode: (v: V) => unknown): unknown {
+  const out: unknown[] = [];
+  for (const [k, v, young] of cache.entries()) out.push([k, young ? 1 : 0, encode(v)]);
+  return out;
+}
+
+/** Loads a row of `encodeCache` into `cache`, all or nothing; the entries loaded, or undefined for a bad row. */
+export function decodeCache<V>(v: unknown, cap: number, decode: (v: unknown) => V | undefined, cache: BoundedCache<V>): number | undefined {
+  if (!Array.isArray(v) || v.length > cap) return undefined;
+  const decoded: [string, V, boolean][] = [];
+  for (const e of v) {
+    if (!Array.isArray(e) || e.length !== 3 || typeof e[0] !== 'string' || (e[1] !== 0 && e[1] !== 1)) return undefined;
+    const value = decode(e[2]);
+    if (value === undefined) return undefined;
+    decoded.push([e[0], value, e[1] === 1]);
+  }
+  for (const [k, value, young] of decoded) cache.load(k, value, young);
+  return decoded.length;
 }

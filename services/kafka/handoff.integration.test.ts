@@ -125,8 +125,18 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-const rows = (id: string, events: number) =>
-  ['data-exfiltration', 'rate', 'scraping'].map((detector) => ({ detector, events, partition: partitionOfKey(id) }));
+/**
+ * The principal's rows: `events` counts what each detector learns from (the volume detectors every
+ * event; token-misuse its closed windows, 10 minutes each; flow-abuse keeps no count).
+ */
+const rows = (id: string, events: number, windows: number) =>
+  [
+    ['data-exfiltration', events],
+    ['flow-abuse', 0],
+    ['rate', events],
+    ['scraping', events],
+    ['token-misuse', windows],
+  ].map(([detector, n]) => ({ detector, events: n, partition: partitionOfKey(id) }));
 
 describe('baseline handoff between detect instances', () => {
   it('records the partition each principal arrives on, as the producer chose it', () => {
@@ -136,14 +146,14 @@ describe('baseline handoff between detect instances', () => {
   });
 
   it('has the old owner save as the rebalance starts and again when it stops, with markers at the committed offsets', async () => {
-    // As the rebalance started A still owned both partitions: both principals' 3 rows each.
-    expect(savesByA[0]).toEqual({ partitions: [0, 1], rows: 6 });
+    // As the rebalance started A still owned both partitions: both principals' 5 rows each.
+    expect(savesByA[0]).toEqual({ partitions: [0, 1], rows: 10 });
     // When it stopped it owned only the other partition.
-    expect(savesByA[1]).toEqual({ partitions: [partitionOfKey(stayed)], rows: 3 });
+    expect(savesByA[1]).toEqual({ partitions: [partitionOfKey(stayed)], rows: 5 });
     // Out of the group, A no longer writes any principal's rows (a final snapshot keeps cohorts only).
     expect(a.core.detectors.snapshot(a.core.detectors.nextVersion(Date.now())).filter((r) => r.scope === 'principal')).toEqual([]);
     // B, in turn, saved the partition it held as A's leaving started the next rebalance.
-    expect(b.handoff.last.saved).toEqual({ partitions: [partitionOfKey(moved)], rows: 3 });
+    expect(b.handoff.last.saved).toEqual({ partitions: [partitionOfKey(moved)], rows: 5 });
     // Markers: the offsets after the last event each save reflects, the committed ones.
     const markers = await store.loadBaselinePositions([0, 1]);
     expect(markers).toEqual(new Map([[partitionOfKey(stayed), 600n], [partitionOfKey(moved), 700n]]));
@@ -153,11 +163,11 @@ describe('baseline handoff between detect instances', () => {
     // B started with nothing: its state came through the handoff, not from start-up restore.
     expect(b.core.baselinesRestored).toBe(0);
     expect(loads).toEqual([
-      { partitions: [partitionOfKey(moved)], rows: 3 },
-      { partitions: [partitionOfKey(stayed)], rows: 3 },
+      { partitions: [partitionOfKey(moved)], rows: 5 },
+      { partitions: [partitionOfKey(stayed)], rows: 5 },
     ]);
-    // rate, scraping and data-exfiltration each hold the principal: 600 learned on A + 100 on B.
-    expect(rowsOnB).toEqual({ [moved]: rows(moved, 700), [stayed]: rows(stayed, 700) });
+    // Every detector with a row for the principal holds it: 600 events learned on A + 100 on B.
+    expect(rowsOnB).toEqual({ [moved]: rows(moved, 700, 12), [stayed]: rows(stayed, 700, 12) });
   });
 
   it('fires once per principal on the new owner against the baseline learned on the old one', () => {

@@ -1,9 +1,11 @@
+import { createProfileMap, type CappedSets, type Persistent, type ProfileMap, type Tracked } from '../../../libs/baseline/index.js';
 import type { Config, Finding, NormalizedEvent, ObjectRef, Severity } from '../../../libs/contracts/index.js';
-import { createBoundedCache, type BoundedCache } from '../../../libs/cache/index.js';
 import { addPhi, phiEvidence, phiPhrase, type PhiEvidence } from '../../../libs/phi/index.js';
+import type { Tokenizer } from '../../../libs/privacy/index.js';
 import type { Detector } from '../../framework.js';
 import { findingAbout } from '../../framework.js';
-import { advance, newTypeWindow, record, stepSequence, threshold, type TypeWindow } from './window.js';
+import { clearCappedWindows, createTypesCodec, type Types } from './profile.js';
+import { advance, newTypeWindow, record, stepSequence, threshold, unseal, type TypeWindow } from './window.js';
 
 export const NAME = 'bola/enumeration';
 export const OWASP = 'API1:2023';
@@ -12,12 +14,22 @@ export type EnumerationConfig = Config['detection']['enumeration'];
 export type Pattern = 'distinct_ids' | 'sequential_walk' | 'failure_probing';
 
 export interface EnumerationState {
-  /** Bounded: principals idle for a whole cache generation are forgotten (see libs/cache). */
-  principals: BoundedCache<Map<string, TypeWindow>>;
+  /** Bounded: principals idle for a whole generation are forgotten first (see libs/baseline/profiles.ts). */
+  principals: ProfileMap<Types>;
+}
+
+export interface EnumerationDeps {
+  /**
+   * The events' tokenizer (same key on every instance). Snapshots keep a sequential walk's previous
+   * id as its token, never the raw number; without a tokenizer walks are not saved (see README).
+   */
+  tokenizer?: Pick<Tokenizer, 'token'>;
 }
 
 /** Principals whose enumeration state is kept; the least recently active are forgotten first. */
 const PRINCIPAL_CAP = 200_000;
+/** Only the cap is used: the windows and `learningWindows` decide when a baseline is trusted. */
+const NO_LEARNING = { minEvents: 0, minSpanMs: 0 };
 const FAILED_STATUSES = new Set([403, 404]);
 
 /**
@@ -25,27 +37,34 @@ const FAILED_STATUSES = new Set([403, 404]);
  * than it normally does, walking integer ids in order, or probing ids and collecting 403/404s.
  * Works on any resource type (FHIR or not): the type is the path segment or search parameter.
  */
-export function createEnumerationDetector(cfg: EnumerationConfig): Detector<EnumerationState> {
+export function createEnumerationDetector(
+  cfg: EnumerationConfig,
+  deps: EnumerationDeps = {},
+): Detector<EnumerationState> & Persistent<EnumerationState> & CappedSets<EnumerationState> {
   const windowMs = cfg.windowSeconds * 1000;
+  const tokenizer = deps.tokenizer;
+  const token = tokenizer === undefined ? undefined : (kind: string, raw: string) => tokenizer.token(kind, raw);
+  const codec = createTypesCodec(token);
   return {
     name: NAME,
     owasp: OWASP,
-    createState: () => ({ principals: createBoundedCache<Map<string, TypeWindow>>(PRINCIPAL_CAP) }),
+    createState: () => ({ principals: createProfileMap({ capacity: PRINCIPAL_CAP, learning: NO_LEARNING, codec }) }),
     detect(event, state) {
       if (event.objects.length === 0) return [];
       const ok = event.status >= 200 && event.status < 400;
       const failed = FAILED_STATUSES.has(event.status);
       if (!ok && !failed) return [];
-      const types = state.principals.getOrCreate(event.principal.id, newTypes);
+      const p = state.principals.touch(event.principal.id, event.ts);
       // NOTE: allocated only when something is raised, which almost no event does.
       let raised: Set<Pattern> | undefined;
       let findings: Finding[] | undefined;
       for (const obj of event.objects) {
         // Created objects are the principal's own (201 Location): never evidence of enumeration.
         if (obj.created) continue;
-        let w = types.get(obj.type);
-        if (!w) types.set(obj.type, (w = newTypeWindow()));
+        const w = windowOf(p, obj.type);
         advance(w, event.ts, windowMs);
+        // A walk restored from a snapshot learns its previous id back from this one (see unseal).
+        if (w.walk?.seal !== undefined && obj.seq !== undefined) unseal(w.walk, w.type, obj.seq, event.ts, windowMs, token);
         trackPhi(w, event, ok);
         const isNew = record(w, { ts: event.ts, id: obj.id, ok });
         const checked = check(event, obj, w, isNew, ok, cfg, windowMs);
@@ -60,7 +79,26 @@ export function createEnumerationDetector(cfg: EnumerationConfig): Detector<Enum
       }
       return findings ?? [];
     },
+    // With `select` (incremental snapshots, partition handoff) only those principals' rows are encoded.
+    snapshot: (state, version, select) => state.principals.snapshot(NAME, 'principal', version, select?.principals),
+    restore: (state, rows) => state.principals.restore(NAME, 'principal', rows),
+    // Their partition moved to another instance, which loads these rows from the store.
+    forget: (state, principals) => {
+      state.principals.delete(principals);
+    },
+    clearCapped: (state) => {
+      for (const t of state.principals.entries()) clearCappedWindows(t.profile);
+    },
   };
+}
+
+/** The principal's window for `type`, created on first touch (a linear scan: a principal touches a few types). */
+function windowOf(p: Tracked<Types>, type: string): TypeWindow {
+  for (const w of p.profile) if (w.type === type) return w;
+  const w = newTypeWindow(type);
+  // NOTE: concat allocates the exact size; push (and spread) would reserve 17 slots (~130 bytes).
+  p.profile = p.profile.concat([w]);
+  return w;
 }
 
 /**
@@ -68,10 +106,10 @@ export function createEnumerationDetector(cfg: EnumerationConfig): Detector<Enum
  * what the enumerated objects disclosed (from the events' own classification, no raw values).
  */
 function trackPhi(w: TypeWindow, event: NormalizedEvent, ok: boolean): void {
-  if (w.phiBucket !== w.bucketStart) {
+  if (w.phiBucket !== w.bucket) {
     if (w.phi === undefined && event.phi === undefined) return;
     w.phi = undefined;
-    w.phiBucket = w.bucketStart;
+    w.phiBucket = w.bucket;
   }
   if (ok) w.phi = addPhi(w.phi, event.phi);
 }
@@ -107,7 +145,7 @@ function check(
     }
   }
   if (ok && isNew) {
-    const distinct = w.okIds.size;
+    const distinct = w.okIds?.size ?? 0;
     const limit = threshold(w, cfg);
     if (distinct > limit) {
       (out ??= []).push(
@@ -122,19 +160,20 @@ function check(
     }
   }
   if (!ok && isNew) {
-    const total = w.okTotal + w.failedTotal;
+    const total = w.entries.length - w.head;
     const ratio = total === 0 ? 0 : w.failedTotal / total;
-    if (w.failedIds.size >= cfg.minFailures && ratio >= 0.5) {
+    const failedIds = w.failedIds?.size ?? 0;
+    if (failedIds >= cfg.minFailures && ratio >= 0.5) {
       (out ??= []).push(
         raise(
           event,
           'failure_probing',
           'medium',
-          `${who} got 403/404 on ${w.failedIds.size} distinct ${obj.type} ids within ${cfg.windowSeconds}s (${Math.round(ratio * 100)}% of its ${obj.type} requests)`,
+          `${who} got 403/404 on ${failedIds} distinct ${obj.type} ids within ${cfg.windowSeconds}s (${Math.round(ratio * 100)}% of its ${obj.type} requests)`,
           {
             ...baseOf(obj, w, cfg),
             pattern: 'failure_probing',
-            failedDistinctIds: w.failedIds.size,
+            failedDistinctIds: failedIds,
             failures: w.failedTotal,
             failureRatio: round(ratio),
             minFailures: cfg.minFailures,
@@ -147,10 +186,6 @@ function check(
   return out;
 }
 
-function newTypes(): Map<string, TypeWindow> {
-  return new Map();
-}
-
 /** Evidence every pattern shares; built only when one is raised. */
 function baseOf(obj: ObjectRef, w: TypeWindow, cfg: EnumerationConfig): Record<string, unknown> {
   return {
@@ -158,7 +193,7 @@ function baseOf(obj: ObjectRef, w: TypeWindow, cfg: EnumerationConfig): Record<s
     windowSeconds: cfg.windowSeconds,
     baselineDistinct: round(w.mean),
     learnedWindows: w.learnedWindows,
-    ...phiEvidence(w.phiBucket === w.bucketStart ? w.phi : undefined),
+    ...phiEvidence(w.phiBucket === w.bucket ? w.phi : undefined),
   };
 }
 

@@ -12,65 +12,83 @@ export interface Access {
 }
 
 export interface TypeWindow {
+  /** The resource type (object kind) this window counts, e.g. Patient. */
+  readonly type: string;
   entries: Access[];
   /** Index of the oldest live entry; entries before it are expired (compacted lazily). */
   head: number;
-  /** Distinct ids answered successfully in the window, with occurrence counts. */
-  okIds: Map<string, number>;
+  /**
+   * Distinct ids answered successfully in the window, with occurrence counts.
+   * NOTE: this and the two collections below exist only while non-empty (an empty Map costs ~190
+   * bytes, and most principals' windows are empty or never see a failure).
+   */
+  okIds: Map<string, number> | undefined;
   /** Distinct ids answered 403/404 in the window, with occurrence counts. */
-  failedIds: Map<string, number>;
-  okTotal: number;
+  failedIds: Map<string, number> | undefined;
+  /** 403/404 accesses in the window (the rest of the live entries were answered 2xx/3xx). */
   failedTotal: number;
-  /** Start of the current tumbling baseline window (event time, ms). */
-  bucketStart: number;
-  bucketIds: Set<string>;
+  /** The current tumbling baseline window, as `floor(ts / windowMs)` (a small integer, not a boxed time); -1 before the first. */
+  bucket: number;
+  bucketIds: Set<string> | undefined;
   /** A window that alerted is not learned from, so an attack does not become the new normal. */
   bucketAlerted: boolean;
   /** EWMA of distinct successful ids per active window, and its variance. */
   mean: number;
   variance: number;
   learnedWindows: number;
-  lastSeq: number | undefined;
-  lastSeqTs: number;
-  run: number;
-  direction: number;
+  /** The sequential run, from the first integer id of this type on (most types never see one). */
+  walk: Walk | undefined;
   /** PHI in this type's successful responses during the bucket `phiBucket` (libs/phi); set only when seen. */
   phi?: PhiEvidence;
   phiBucket?: number;
 }
 
-export function newTypeWindow(): TypeWindow {
+export interface Walk {
+  /** The previous integer id. NaN on a restored walk until `unseal` resolves `seal`. */
+  lastSeq: number;
+  /** Event time of the previous integer id. */
+  ts: number;
+  run: number;
+  direction: number;
+  /**
+   * Set only on a restored walk: the token of the previous id, which snapshots never hold raw. The
+   * next integer id of this type resolves it back to a number (`unseal`), then it is cleared.
+   */
+  seal: string | undefined;
+}
+
+export function newTypeWindow(type: string): TypeWindow {
   return {
+    type,
     entries: [],
     head: 0,
-    okIds: new Map(),
-    failedIds: new Map(),
-    okTotal: 0,
+    okIds: undefined,
+    failedIds: undefined,
     failedTotal: 0,
-    bucketStart: -1,
-    bucketIds: new Set(),
+    bucket: -1,
+    bucketIds: undefined,
     bucketAlerted: false,
     mean: 0,
     variance: 0,
     learnedWindows: 0,
-    lastSeq: undefined,
-    lastSeqTs: 0,
-    run: 0,
-    direction: 0,
+    walk: undefined,
   };
 }
 
 const EWMA_ALPHA = 0.2;
 /** Cap on ids remembered per tumbling window: past it the count saturates, far above any threshold. */
-const BUCKET_ID_CAP = 4096;
+export const BUCKET_ID_CAP = 4096;
 /** Cap on live window entries: past it the oldest go first, the window is already far past alerting. */
 export const WINDOW_ENTRY_CAP = 10_000;
 
-function decrement(map: Map<string, number>, id: string): void {
+/** One occurrence fewer; returns the map, or undefined once it is empty (then it is let go). */
+function decrement(map: Map<string, number> | undefined, id: string): Map<string, number> | undefined {
+  if (map === undefined) return undefined;
   const n = map.get(id);
-  if (n === undefined) return;
-  if (n <= 1) map.delete(id);
-  else map.set(id, n - 1);
+  if (n === undefined) return map;
+  if (n > 1) map.set(id, n - 1);
+  else map.delete(id);
+  return map.size === 0 ? undefined : map;
 }
 
 function dropOldest(w: TypeWindow): void {
@@ -78,26 +96,29 @@ function dropOldest(w: TypeWindow): void {
   if (!e) return;
   w.head++;
   if (e.ok) {
-    w.okTotal--;
-    decrement(w.okIds, e.id);
+    w.okIds = decrement(w.okIds, e.id);
   } else {
     w.failedTotal--;
-    decrement(w.failedIds, e.id);
+    w.failedIds = decrement(w.failedIds, e.id);
   }
 }
 
 /** Expires entries older than the window and rolls the tumbling baseline forward to `ts`. */
 export function advance(w: TypeWindow, ts: number, windowMs: number): void {
   while (w.head < w.entries.length && (w.entries[w.head] as Access).ts <= ts - windowMs) dropOldest(w);
-  if (w.head > 1024 && w.head * 2 > w.entries.length) {
+  if (w.head > 0 && w.head === w.entries.length) {
+    // The window emptied: let the expired accesses go now rather than hold up to 1024 of them.
+    w.entries = [];
+    w.head = 0;
+  } else if (w.head > 1024 && w.head * 2 > w.entries.length) {
     w.entries = w.entries.slice(w.head);
     w.head = 0;
   }
-  const bucket = Math.floor(ts / windowMs) * windowMs;
-  if (bucket !== w.bucketStart) {
-    if (w.bucketStart >= 0 && w.bucketIds.size > 0 && !w.bucketAlerted) learn(w, w.bucketIds.size);
-    w.bucketStart = bucket;
-    w.bucketIds = new Set();
+  const bucket = Math.floor(ts / windowMs);
+  if (bucket !== w.bucket) {
+    if (w.bucket >= 0 && w.bucketIds !== undefined && !w.bucketAlerted) learn(w, w.bucketIds.size);
+    w.bucket = bucket;
+    w.bucketIds = undefined;
     w.bucketAlerted = false;
   }
 }
@@ -117,13 +138,15 @@ function learn(w: TypeWindow, distinct: number): void {
 /** Records one access; returns whether it added a new distinct id to its side of the window. */
 export function record(w: TypeWindow, access: Access): boolean {
   if (w.entries.length - w.head >= WINDOW_ENTRY_CAP) dropOldest(w);
-  w.entries.push(access);
-  const map = access.ok ? w.okIds : w.failedIds;
+  // NOTE: the first access gets an array of one; push on an empty array would reserve 17 slots.
+  if (w.entries.length === 0) w.entries = [access];
+  else w.entries.push(access);
+  const map = access.ok ? (w.okIds ??= new Map<string, number>()) : (w.failedIds ??= new Map<string, number>());
   const n = map.get(access.id);
   map.set(access.id, (n ?? 0) + 1);
   if (access.ok) {
-    w.okTotal++;
-    if (w.bucketIds.size < BUCKET_ID_CAP) w.bucketIds.add(access.id);
+    const bucketIds = (w.bucketIds ??= new Set());
+    if (bucketIds.size < BUCKET_ID_CAP) bucketIds.add(access.id);
   } else {
     w.failedTotal++;
   }
@@ -135,25 +158,76 @@ export function record(w: TypeWindow, access: Access): boolean {
  * small gaps (ids that were deleted or never existed), all within one window.
  */
 export function stepSequence(w: TypeWindow, seq: number, ts: number, windowMs: number): number {
-  const prev = w.lastSeq;
-  if (prev !== undefined && seq === prev) return w.run;
-  if (prev !== undefined && ts - w.lastSeqTs < windowMs) {
+  const k = w.walk;
+  if (k === undefined) {
+    w.walk = { lastSeq: seq, ts, run: 1, direction: 0, seal: undefined };
+    return 1;
+  }
+  const prev = k.lastSeq;
+  if (seq === prev) return k.run;
+  if (ts - k.ts < windowMs) {
+    // NaN (a restored walk whose previous id was not within a step) fails the gap test: a new walk.
     const d = seq - prev;
     const dir = Math.sign(d);
-    if (Math.abs(d) <= MAX_WALK_GAP && (w.direction === 0 || w.direction === dir)) {
-      w.run++;
-      w.direction = dir;
+    if (Math.abs(d) <= MAX_WALK_GAP && (k.direction === 0 || k.direction === dir)) {
+      k.run++;
+      k.direction = dir;
     } else {
-      w.run = 1;
-      w.direction = 0;
+      k.run = 1;
+      k.direction = 0;
     }
   } else {
-    w.run = 1;
-    w.direction = 0;
+    k.run = 1;
+    k.direction = 0;
   }
-  w.lastSeq = seq;
-  w.lastSeqTs = ts;
-  return w.run;
+  k.lastSeq = seq;
+  k.ts = ts;
+  return k.run;
+}
+
+/**
+ * Turns a restored walk's `seal` back into the previous id, given the next integer id `seq` of the
+ * type: it is `seq` itself, or a step of at most MAX_WALK_GAP from it (a possible continuation,
+ * only while the walk has not timed out), or else it is farther away, which `stepSequence` treats
+ * alike whatever the value (a new walk starts), so NaN stands for it. Exact: up to 7 tokens, once
+ * per restored walk. `token` is the tokenizer the seal was made with (`sealOf`); without one the
+ * previous id cannot be known, and the seal is dropped all the same (it must never outlive `seq`).
+ */
+export function unseal(
+  k: Walk,
+  type: string,
+  seq: number,
+  ts: number,
+  windowMs: number,
+  token: ((kind: string, raw: string) => string) | undefined,
+): void {
+  const seal = k.seal;
+  k.seal = undefined;
+  k.lastSeq = Number.NaN;
+  if (token === undefined) return;
+  if (token(type, String(seq)) === seal) {
+    k.lastSeq = seq;
+    return;
+  }
+  if (ts - k.ts < windowMs) {
+    for (let d = 1; d <= MAX_WALK_GAP; d++) {
+      for (const prev of [seq - d, seq + d]) {
+        if (token(type, String(prev)) === seal) {
+          k.lastSeq = prev;
+          return;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * The token a snapshot keeps for the walk's previous id: the one the events carry for that id when
+ * it was written canonically. Undefined when there is none to keep, or no tokenizer to make it.
+ */
+export function sealOf(k: Walk, type: string, token: ((kind: string, raw: string) => string) | undefined): string | undefined {
+  if (k.seal !== undefined) return k.seal;
+  return token === undefined || Number.isNaN(k.lastSeq) ? undefined : token(type, String(k.lastSeq));
 }
 
 /** Largest step still counted as the next id of a walk (attackers skip ids that 404 or were deleted). */

@@ -1,24 +1,33 @@
 import type { Finding, NormalizedEvent, ObjectRef } from '../../../libs/contracts/index.js';
-import { createBoundedCache, type BoundedCache } from '../../../libs/cache/index.js';
 import { mergePhi, phiEvidence, phiPhrase } from '../../../libs/phi/index.js';
 import type { Detector } from '../../framework.js';
 import { findingAbout } from '../../framework.js';
-import { createCohortKeyMemo, createPrincipalMemo } from '../../../libs/baseline/index.js';
+import { cohortKey, createPrincipalMemo, type CappedSets, type Persistent } from '../../../libs/baseline/index.js';
 import { accessLevel, parseSmartScope } from '../../scope-violation/smart-scopes.js';
 import { boundPatientOf } from '../patient-context/binding.js';
+import { createBoundedCache } from '../../../libs/cache/index.js';
 import {
+  accessorCount,
   countObject,
+  holdingOf,
   newCohortShare,
+  newHolding,
+  objectKey,
   principalsOf,
   remember,
+  reown,
   seePrincipal,
   shareRate,
   typeShareOf,
+  usedBy,
   type CohortShare,
   type Holding,
   type OwnershipSource,
   type TypeShare,
 } from './ownership.js';
+import { clearCapped, forget, restore, snapshot, type ForeignObjectState } from './persistence.js';
+
+export type { ForeignObjectState } from './persistence.js';
 
 export const NAME = 'bola/foreign-object';
 export const OWASP = 'API1:2023';
@@ -60,11 +69,6 @@ export const SHARED_TYPES: ReadonlySet<string> = new Set([
   'ActivityDefinition', 'Library', 'Measure', 'Schedule', 'Slot', 'metadata',
 ]);
 
-export interface ForeignObjectState {
-  objects: BoundedCache<Holding[]>;
-  cohorts: BoundedCache<CohortShare>;
-}
-
 interface Foreign {
   obj: ObjectRef;
   holding: Holding;
@@ -80,17 +84,18 @@ interface Foreign {
  * scopes) own only what they authored, since a first read of an organisation's record makes no one
  * its owner; whether a cohort shares a type (care teams, a custom staff API) is learned.
  */
-export function createForeignObjectDetector(cfg: ForeignObjectConfig = DEFAULTS): Detector<ForeignObjectState> {
-  // Memoized per principal id: building the key (sort, join) cost more than the rest of the detector.
-  const cohortKey = createCohortKeyMemo();
-  // What the scopes say about the credential, parsed once per principal rather than per event.
-  const access = createPrincipalMemo(COHORT_MEMO, (p) => ({ system: isSystem(p.scopes), level: accessLevel(p.scopes) }));
+export function createForeignObjectDetector(
+  cfg: ForeignObjectConfig = DEFAULTS,
+): Detector<ForeignObjectState> & Persistent<ForeignObjectState> & CappedSets<ForeignObjectState> {
+  // What a principal's app and scopes say, memoized per principal id: building the cohort key (sort,
+  // join) and parsing the scopes cost more than the rest of the detector. One memo for both, not two.
+  const access = createPrincipalMemo(COHORT_MEMO, (p) => ({ cohort: cohortKey(p), system: isSystem(p.scopes), level: accessLevel(p.scopes) }));
   const learningMs = cfg.ownershipLearningSeconds * 1000;
   return {
     name: NAME,
     owasp: OWASP,
     createState: () => ({
-      objects: createBoundedCache<Holding[]>(cfg.objectCap),
+      objects: createBoundedCache<Holding>(cfg.objectCap),
       cohorts: createBoundedCache<CohortShare>(cfg.cohortCap),
     }),
     detect(event, state) {
@@ -99,16 +104,19 @@ export function createForeignObjectDetector(cfg: ForeignObjectConfig = DEFAULTS)
       // An IP is not an owner (NAT, proxies); a backend service (system/ scopes) acts for the
       // organisation and owns nothing.
       if (p.kind === 'ip') return [];
-      const { system, level } = access(p);
+      const { cohort: ck, system, level } = access(p);
       if (system) return [];
       // Staff (user/ scopes: clinicians, billing) read the organisation's records, so being the
       // first to read one makes nobody its owner; authoring it does. Whether colleagues read each
       // other's authored objects is learned per type like any sharing (see README).
       const staff = level === 'staff';
       const who = p.id;
-      const ck = cohortKey(p);
-      const cohort = state.cohorts.getOrCreate(ck, newCohortShare);
-      seePrincipal(cohort, who);
+      let cohort = state.cohorts.get(ck);
+      if (cohort === undefined) {
+        cohort = newCohortShare(ck, event.ts);
+        state.cohorts.set(ck, cohort);
+      }
+      seePrincipal(cohort, who, event.ts);
       const boundPatient = boundPatientOf(p, level);
       // Allocated on the first foreign object only: almost every event has none.
       let foreign: Foreign[] | undefined;
@@ -116,33 +124,39 @@ export function createForeignObjectDetector(cfg: ForeignObjectConfig = DEFAULTS)
         if (SHARED_TYPES.has(obj.type)) continue;
         const share = typeShareOf(cohort, obj.type);
         if (share === undefined) continue;
-        const holdings = state.objects.getOrCreate(`${obj.type}\u0000${obj.id}`, newHoldings);
-        const h = holdingOf(holdings, ck);
+        const key = objectKey(obj.type, obj.id);
+        const head = state.objects.get(key);
+        const h = holdingOf(head, ck);
         if (h === undefined) {
           const source: OwnershipSource = obj.created ? 'created' : obj.type === 'Patient' && obj.id === boundPatient ? 'patient_claim' : 'sole_reader';
-          holdings.push({ cohort: ck, owner: who, source, since: event.ts, accessors: [who] });
+          // The cohort's own key string, so that objects do not each keep a copy of it.
+          const fresh = newHolding(cohort.key, who, source, event.ts, undefined);
+          // Another cohort's object: chained after the head, so the map entry stays as it was.
+          if (head === undefined) state.objects.set(key, fresh);
+          else {
+            fresh.next = head.next;
+            head.next = fresh;
+          }
           countObject(share);
           continue;
         }
         if (obj.created) {
           // NOTE: the API just minted this id for this principal (a reused id, after a delete or a
           // reset sequence): a creation is never foreign, and it starts the object's life anew.
-          h.owner = who;
-          h.source = 'created';
-          h.since = event.ts;
-          h.accessors = [who];
+          reown(h, who, 'created', event.ts);
           countObject(share);
           continue;
         }
-        if (h.accessors.includes(who)) continue;
-        const owned = h.accessors.length === 1 && (staff ? h.source === 'created' : h.source !== 'sole_reader' || event.ts - h.since >= learningMs);
+        if (usedBy(h, who)) continue;
+        const accessors = accessorCount(h);
+        const owned = accessors === 1 && (staff ? h.source === 'created' : h.source !== 'sole_reader' || event.ts - h.since >= learningMs);
         const rate = shareRate(share);
         const learned = share.objects >= cfg.minCohortObjects && principalsOf(cohort) >= cfg.minCohortPrincipals;
         // NOTE: a Patient read by a patient-bound token is bola/patient-context's direct evidence.
         const covered = obj.type === 'Patient' && boundPatient !== undefined;
-        if (owned && learned && rate <= cfg.maxShareRate && !covered && h.accessors.length + 1 < cfg.sharedMinAccessors) {
+        if (owned && learned && rate <= cfg.maxShareRate && !covered && accessors + 1 < cfg.sharedMinAccessors) {
           (foreign ??= []).push({ obj, holding: h, rate, share });
-        } else if (h.accessors.length === 1) {
+        } else if (accessors === 1) {
           // A second peer used it unflagged: evidence that this cohort shares this type.
           share.shared++;
         }
@@ -151,20 +165,17 @@ export function createForeignObjectDetector(cfg: ForeignObjectConfig = DEFAULTS)
       const first = foreign?.[0];
       return first === undefined || foreign === undefined ? [] : [finding(event, first, foreign.length, cfg, principalsOf(cohort))];
     },
+    // Rows: per principal, the objects it owns and those it used as a reader; per cohort, its
+    // sharing tallies (persistence.ts, README "Persistence").
+    snapshot: (state, version, select) => snapshot(NAME, state, version, select?.principals),
+    restore: (state, rows) => restore(NAME, state, rows, cfg.sharedMinAccessors),
+    forget,
+    clearCapped,
   };
 }
 
-/** Principals whose parsed access is remembered (the cohort key memo's size). */
+/** Principals whose cohort key and parsed access are remembered (libs/baseline's cohort memo size). */
 const COHORT_MEMO = 16_384;
-
-function newHoldings(): Holding[] {
-  return [];
-}
-
-function holdingOf(holdings: readonly Holding[], cohort: string): Holding | undefined {
-  for (const h of holdings) if (h.cohort === cohort) return h;
-  return undefined;
-}
 
 /** True for a client-credentials backend: some SMART `system/` scope. */
 function isSystem(scopes: readonly string[]): boolean {

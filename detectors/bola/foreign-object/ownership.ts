@@ -8,14 +8,56 @@ import { hllAdd, hllCount, newHll, type Hll } from '../../../libs/baseline/index
  */
 export type OwnershipSource = 'created' | 'patient_claim' | 'sole_reader';
 
+/**
+ * One object's ownership in one cohort. Kept lean: there is one per object the detector remembers
+ * (`objectCap`), and most objects are only ever used by their owner.
+ */
 export interface Holding {
+  /** The cohort's key, the string its `CohortShare` holds (one copy per cohort, not per object). */
   cohort: string;
   owner: string;
   source: OwnershipSource;
-  /** Event time the owner first used the object. */
+  /** Event time the owner first used (or created) the object: when this ownership began. */
   since: number;
-  /** Distinct principals of the cohort that used it, owner first (capped: see `remember`). */
-  accessors: string[];
+  /**
+   * Other principals of the cohort that used it, in order; undefined until a second one does.
+   * With the owner, at most `sharedMinAccessors` (see `remember`).
+   */
+  readers: string[] | undefined;
+  /** The same object's holding in another cohort (rare: a chain, not an array per object). */
+  next: Holding | undefined;
+}
+
+/** The object index key; snapshots split it back at the first NUL (types never hold one). */
+export function objectKey(type: string, id: string): string {
+  return `${type}\u0000${id}`;
+}
+
+export function newHolding(cohort: string, owner: string, source: OwnershipSource, since: number, next: Holding | undefined): Holding {
+  return { cohort, owner, source, since, readers: undefined, next };
+}
+
+/** This cohort's holding in an object's chain. */
+export function holdingOf(head: Holding | undefined, cohort: string): Holding | undefined {
+  for (let h = head; h !== undefined; h = h.next) if (h.cohort === cohort) return h;
+  return undefined;
+}
+
+/** Principals of the cohort known to have used the object, owner included. */
+export function accessorCount(h: Holding): number {
+  return h.readers === undefined ? 1 : 1 + h.readers.length;
+}
+
+export function usedBy(h: Holding, principal: string): boolean {
+  return h.owner === principal || (h.readers !== undefined && h.readers.includes(principal));
+}
+
+/** A creation (or a restored newer ownership) starts the object's life anew. */
+export function reown(h: Holding, owner: string, source: OwnershipSource, since: number): void {
+  h.owner = owner;
+  h.source = source;
+  h.since = since;
+  h.readers = undefined;
 }
 
 /** How much one cohort shares objects of one type, learned from its own traffic. */
@@ -27,21 +69,31 @@ export interface TypeShare {
 }
 
 export interface CohortShare {
+  /** The cohort key, shared by the cohort's holdings. */
+  readonly key: string;
   principals: Hll;
   types: Map<string, TypeShare>;
+  /** Event time of the cohort's first and last event (snapshot row metadata only). */
+  firstTs: number;
+  lastTs: number;
 }
 
 /** Types remembered per cohort: FHIR has ~150, custom APIs a few dozen collections. */
-const TYPES_CAP = 512;
+export const TYPES_CAP = 512;
 /** Past this many objects the counts are halved, so the share rate follows change (a new feature). */
 const DECAY_AT = 50_000;
 
-export function newCohortShare(): CohortShare {
-  return { principals: newHll(8), types: new Map() };
+/** Precision of the cohort's principal count (256 B); restored sketches must match it. */
+export const PRINCIPALS_HLL_PRECISION = 8;
+
+export function newCohortShare(key: string, ts: number): CohortShare {
+  return { key, principals: newHll(PRINCIPALS_HLL_PRECISION), types: new Map(), firstTs: ts, lastTs: ts };
 }
 
-export function seePrincipal(c: CohortShare, principal: string): void {
+export function seePrincipal(c: CohortShare, principal: string, ts: number): void {
   hllAdd(c.principals, principal);
+  if (ts > c.lastTs) c.lastTs = ts;
+  if (ts < c.firstTs) c.firstTs = ts;
 }
 
 export function principalsOf(c: CohortShare): number {
@@ -69,7 +121,12 @@ export function shareRate(t: TypeShare): number {
   return t.objects === 0 ? 0 : t.shared / t.objects;
 }
 
-/** Adds a principal to a holding, keeping at most `cap` (enough to know the object is shared). */
+/**
+ * Adds a principal (not already known) to a holding, keeping at most `cap` with the owner (enough
+ * to know the object is shared). NOTE: copies rather than pushes: a push onto a small array
+ * reserves room for 16 more, and most holdings never gain a second reader.
+ */
 export function remember(h: Holding, principal: string, cap: number): void {
-  if (h.accessors.length < cap) h.accessors.push(principal);
+  if (accessorCount(h) >= cap) return;
+  h.readers = h.readers === undefined ? [principal] : [...h.readers, principal];
 }

@@ -58,10 +58,6 @@ export interface LearnedBinding {
   ambiguous: boolean;
 }
 
-export function newLearnedBinding(): LearnedBinding {
-  return { patient: undefined, reads: 0, since: -1, ambiguous: false };
-}
-
 /**
  * Learns from one successful request touching `patients`. Returns nothing: the caller checks
  * `isBound` before learning, so an established binding is never moved by the reads it flags.

@@ -1,10 +1,12 @@
 import type { Finding, NormalizedEvent, Severity } from '../../../libs/contracts/index.js';
 import { createBoundedCache, type BoundedCache } from '../../../libs/cache/index.js';
+import type { CappedSets, Persistent } from '../../../libs/baseline/index.js';
 import { accessLevel } from '../../scope-violation/smart-scopes.js';
 import { mergePhi, phiEvidence, phiPhrase } from '../../../libs/phi/index.js';
 import type { Detector } from '../../framework.js';
 import { findingAbout } from '../../framework.js';
-import { claimedBinding, isBound, learn, newLearnedBinding, type BindingSource, type LearnedBinding } from './binding.js';
+import { claimedBinding, isBound, learn, type BindingSource } from './binding.js';
+import { bindingOf, createLearnedBindings, restoreLearned, snapshotLearned, type LearnedBindings } from './learned.js';
 
 export const NAME = 'bola/patient-context';
 export const OWASP = 'API1:2023';
@@ -19,8 +21,12 @@ export interface PatientContextConfig {
 export const DEFAULTS: PatientContextConfig = { learningReads: 20, principalCap: 200_000 };
 
 export interface PatientContextState {
-  learned: BoundedCache<LearnedBinding>;
-  /** Principal id of an opaque token -> the patient its mirrored token response named. */
+  /** By principal id, one binding per app (`learned.ts`); saved in snapshots. */
+  learned: LearnedBindings;
+  /**
+   * Principal id of an opaque token -> the patient its mirrored token response named.
+   * NOTE: in memory only (not in snapshots): a restart forgets the bindings of tokens issued before it.
+   */
   granted: BoundedCache<string>;
 }
 
@@ -35,11 +41,13 @@ const DENIED = new Set([403, 404]);
  * (`?patient=`, `?subject=Patient/..`), which all arrive as Patient objects. An explicit binding
  * (SMART claim) is direct evidence: no learning period. A learned one needs `learningReads`.
  */
-export function createPatientContextDetector(cfg: PatientContextConfig = DEFAULTS): Detector<PatientContextState> {
+export function createPatientContextDetector(
+  cfg: PatientContextConfig = DEFAULTS,
+): Detector<PatientContextState> & Required<Persistent<PatientContextState>> & CappedSets<PatientContextState> {
   return {
     name: NAME,
     owasp: OWASP,
-    createState: () => ({ learned: createBoundedCache<LearnedBinding>(cfg.principalCap), granted: createBoundedCache<string>(cfg.principalCap) }),
+    createState: () => ({ learned: createLearnedBindings(cfg.principalCap), granted: createBoundedCache<string>(cfg.principalCap) }),
     detect(event, state) {
       // A token response binds the token it issues (seen before the token is used). An EHR launch
       // (user/ or system/ scopes) names the chart on screen, which binds nothing.
@@ -59,8 +67,7 @@ export function createPatientContextDetector(cfg: PatientContextConfig = DEFAULT
         const confidence = source === 'fhir_user' ? 0.9 : source === 'token_response' ? 0.95 : accessLevel(event.principal.scopes) === 'patient' ? 0.97 : 0.85;
         return [finding(event, { bound: patient, source, foreign, ok, confidence, window: 'single request' })];
       }
-      const key = `${event.principal.id}\u0000${event.principal.app ?? ''}`;
-      const b = state.learned.getOrCreate(key, newLearnedBinding);
+      const b = bindingOf(state.learned, event.principal.id, event.principal.app ?? '');
       if (isBound(b, cfg.learningReads)) {
         const foreign = patients.filter((id) => id !== b.patient);
         if (foreign.length > 0) {
@@ -75,6 +82,15 @@ export function createPatientContextDetector(cfg: PatientContextConfig = DEFAULT
       if (ok) learn(b, patients, event.ts);
       return [];
     },
+    // Learned bindings only: claims and fhirUser come with every event; token-response bindings stay in memory.
+    snapshot: (state, version, select) => snapshotLearned(NAME, state.learned, version, select?.principals),
+    restore: (state, rows) => restoreLearned(NAME, state.learned, rows),
+    // Their partition moved to another instance, which loads these rows from the store.
+    forget: (state, principals) => {
+      for (const p of principals) state.learned.delete(p);
+    },
+    // Nothing per principal is a capped set: a binding is four fixed fields per app.
+    clearCapped: () => undefined,
   };
 }
 

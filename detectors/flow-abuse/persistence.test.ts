@@ -1,0 +1,209 @@
+import { describe, expect, it } from 'vitest';
+import { BaselineSnapshotSchema, type BaselineSnapshot } from '../../libs/baseline/index.js';
+import type { Finding, NormalizedEvent, Principal } from '../../libs/contracts/index.js';
+import { principalOf } from '../test-support/auth.js';
+import { event, ref } from '../test-support/events.js';
+import { createFlowAbuseDetector, DEFAULTS, NAME, POPULATION_ROWS, type FlowAbuseState } from './index.js';
+import { decodeFlow, encodeFlow } from './persist.js';
+
+const H = 3600_000;
+const T0 = Date.UTC(2026, 10, 2, 0, 0, 0);
+const APPTS = '/api/v1/appointments';
+const MED = '/fhir/MedicationRequest/{id}';
+const REFILL = '/fhir/MedicationRequest/{id}/$refill';
+const d = createFlowAbuseDetector(DEFAULTS);
+
+const patient = (n: number): Principal => principalOf(`user:p${n}`, { app: 'patient-app', scopes: ['patient/*.*'] });
+const med = (n: number) => ref('MedicationRequest', `tok_m${n}`);
+
+function bookAndCancel(who: Principal, at: number, appt: string): NormalizedEvent[] {
+  const a = ref('appointments', appt);
+  return [
+    event({ ts: at, principal: who, route: APPTS, method: 'POST', status: 201, objects: [{ ...a, via: 'location', created: true }] }),
+    event({ ts: at + 60_000, principal: who, route: `${APPTS}/{id}`, method: 'DELETE', status: 204, objects: [a] }),
+  ];
+}
+
+/**
+ * 30 patients refill once (windows that close later, in event time, and teach the floor), then one
+ * books and cancels 7 times across an hour boundary: repeat findings at the floor, judged against a
+ * population taught by windows still queued at most cut points.
+ */
+function undoLoop(): NormalizedEvent[] {
+  const refills = Array.from({ length: 30 }, (_, i) =>
+    event({ ts: T0 + i * 60_000, principal: patient(100 + i), route: '/api/v1/prescriptions/{id}/refills', method: 'POST', status: 201, objects: [ref('prescriptions', `tok_rx${i}`)] }),
+  );
+  const cycles = Array.from({ length: 7 }, (_, i) => bookAndCancel(patient(6), T0 + 2 * H + 44 * 60_000 + i * 240_000, `tok_c${i}`)).flat();
+  return [...refills, ...cycles];
+}
+
+/** 12 patients refill a prescription every 2 hours for 60 hours; then one makes writes patients never make. */
+function oddFlow(): NormalizedEvent[] {
+  const out: NormalizedEvent[] = [];
+  for (let k = 0; k < 30; k++)
+    for (let u = 0; u < 12; u++) {
+      const at = T0 + k * 2 * H + u * 60_000;
+      out.push(event({ ts: at, principal: patient(u), route: MED, objects: [med(u * 100 + k)] }));
+      out.push(event({ ts: at + 20_000, principal: patient(u), route: REFILL, method: 'POST', objects: [med(u * 100 + k)] }));
+    }
+  const at = T0 + 60 * H;
+  const o = [med(9)];
+  const who = patient(2);
+  out.sort((a, b) => a.ts - b.ts);
+  out.push(
+    event({ ts: at, principal: who, route: MED, objects: o }),
+    event({ ts: at + 1000, principal: who, route: MED, method: 'DELETE', objects: o }),
+    event({ ts: at + 2000, principal: who, route: MED, objects: o }),
+    event({ ts: at + 3000, principal: who, route: REFILL, method: 'POST', objects: o }),
+    event({ ts: at + 4000, principal: who, route: MED, objects: o }),
+    event({ ts: at + 5000, principal: who, route: MED, method: 'PUT', objects: o }),
+    event({ ts: at + 6000, principal: who, route: MED, objects: o }),
+    event({ ts: at + 7000, principal: who, route: MED, method: 'PATCH', objects: o }),
+  );
+  return out;
+}
+
+/** Rows as the store gives them back: JSON, valid against the row contract. */
+const throughStore = (rows: BaselineSnapshot[]): BaselineSnapshot[] => (JSON.parse(JSON.stringify(rows)) as unknown[]).map((r) => BaselineSnapshotSchema.parse(r));
+
+/**
+ * Rows with each principal's queue place replaced by its rank (places are numbered by the process
+ * that queued them, restored items anew: only their order decides anything), principal rows by key
+ * (restored principals are inserted least recently active first; order within a generation of
+ * the cache decides nothing).
+ */
+function comparable(rows: BaselineSnapshot[]): unknown[] {
+  const parsed = rows.map((r) => ({ ...r, state: JSON.parse(r.state) as { queued?: number | null } }));
+  const places = parsed.flatMap((r) => (r.scope === 'principal' && typeof r.state.queued === 'number' ? [r.state.queued] : [])).sort((a, b) => a - b);
+  for (const r of parsed) if (r.scope === 'principal' && typeof r.state.queued === 'number') r.state.queued = places.indexOf(r.state.queued);
+  const key = (r: BaselineSnapshot | (typeof parsed)[number]) => (r.scope === 'principal' ? r.key : '');
+  return parsed.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+}
+
+function feed(state: FlowAbuseState, events: readonly NormalizedEvent[]): Finding[] {
+  return events.flatMap((e) => d.detect(e, state));
+}
+
+/** For every cut: the findings after it and the final rows, from a state restored at the cut. */
+function splitEverywhere(events: NormalizedEvent[], cuts: number[]): void {
+  const whole = d.createState();
+  const all = events.map((e) => d.detect(e, whole));
+  const finalRows = comparable(d.snapshot(whole, 1));
+  for (const cut of cuts) {
+    const before = d.createState();
+    feed(before, events.slice(0, cut));
+    const rows = throughStore(d.snapshot(before, 1));
+    const after = d.createState();
+    expect(d.restore(after, rows)).toBe(rows.length);
+    expect(feed(after, events.slice(cut))).toEqual(all.slice(cut).flat());
+    // Nothing detection depends on differs either: queue places, populations, sessions.
+    expect(comparable(d.snapshot(after, 1))).toEqual(finalRows);
+  }
+}
+
+describe('flow-abuse persistence', () => {
+  it('goes on detecting repeats exactly as before when restored anywhere in an attack', () => {
+    const events = undoLoop();
+    const whole = feed(d.createState(), events);
+    expect(whole.map((f) => [f.evidence.pattern, f.evidence.repeats, f.evidence.thresholdBasis])).toEqual([
+      ['repeated_operation', 5, 'floor'],
+      ['repeated_undo', 5, 'floor'],
+      ['repeated_operation', 6, 'floor'],
+      ['repeated_undo', 6, 'floor'],
+      ['repeated_operation', 7, 'floor'],
+      ['repeated_undo', 7, 'floor'],
+    ]);
+    splitEverywhere(events, Array.from({ length: events.length - 1 }, (_, i) => i + 1));
+  });
+
+  it('goes on judging a session exactly as before when restored in the middle of it', () => {
+    const events = oddFlow();
+    const whole = feed(d.createState(), events);
+    expect(whole.map((f) => [f.principal, f.evidence.pattern])).toEqual([['user:p2', 'unseen_transition']]);
+    splitEverywhere(events, Array.from({ length: 8 }, (_, i) => events.length - 8 + i));
+  });
+
+  it('closes a window queued before the snapshot at its end, and teaches the population with it', () => {
+    const state = d.createState();
+    feed(state, [event({ ts: T0, principal: patient(1), route: APPTS, method: 'POST', status: 201, objects: [] })]);
+    const restored = d.createState();
+    d.restore(restored, throughStore(d.snapshot(state, 1)));
+    feed(restored, [event({ ts: T0 + 2 * H, principal: patient(2), route: MED, objects: [med(1)] })]);
+    const taught = restored.repeatPops.peek(`*|POST ${APPTS}`);
+    expect(taught?.values.ring.count).toBe(1);
+    expect([...(taught?.principals ?? [])]).toEqual(['user:p1']);
+    expect(restored.principals.peek('user:p1')?.bucketStart).toBe(-1);
+  });
+
+  it('round-trips a principal with a session, anomalies, repeats and creations exactly', () => {
+    const state = d.createState();
+    const events = oddFlow();
+    feed(state, events);
+    feed(state, bookAndCancel(patient(2), T0 + 60 * H + 8000, 'tok_a1').slice(0, 1));
+    const flow = state.principals.peek('user:p2');
+    expect(flow?.anomalies).toHaveLength(3);
+    expect(flow?.repeats?.size).toBe(5);
+    expect(flow?.created?.size).toBe(1);
+    expect(decodeFlow(JSON.parse(JSON.stringify(encodeFlow(flow as NonNullable<typeof flow>, 7))))).toEqual({ flow, queued: 7 });
+  });
+
+  it('writes one row per principal and four population rows under fixed keys, and only selected principals when asked', () => {
+    const state = d.createState();
+    feed(state, undoLoop());
+    const rows = d.snapshot(state, 3);
+    expect(rows.filter((r) => r.scope === 'principal')).toHaveLength(31);
+    expect(rows.filter((r) => r.scope === 'cohort').map((r) => r.key)).toEqual(Object.values(POPULATION_ROWS));
+    const some = d.snapshot(state, 3, { principals: new Set(['user:p6', 'user:nobody']) });
+    expect(some.map((r) => [r.scope, r.key])).toEqual([['principal', 'user:p6'], ...Object.values(POPULATION_ROWS).map((k) => ['cohort', k])]);
+    expect(some[0]).toEqual(rows.find((r) => r.key === 'user:p6'));
+  });
+
+  it('skips rows that do not decode, and rows of other detectors', () => {
+    const state = d.createState();
+    feed(state, undoLoop());
+    const rows = throughStore(d.snapshot(state, 1));
+    const p6 = rows.find((r) => r.key === 'user:p6') as BaselineSnapshot;
+    const transitions = rows.find((r) => r.key === POPULATION_ROWS.transitions) as BaselineSnapshot;
+    const bad: BaselineSnapshot[] = [
+      { ...p6, key: 'user:x1', state: '{not json' },
+      { ...p6, key: 'user:x2', state: p6.state.replace('"visited":[', '"visited":[1,') },
+      { ...p6, key: 'user:x3', state: JSON.stringify({ ...(JSON.parse(p6.state) as object), repeats: [{ key: 'k' }] }) },
+      { ...transitions, state: '[["a|b",1,{"total":"3"}]]' },
+      { ...transitions, key: 'population:unknown' },
+      { ...p6, detector: 'rate', key: 'user:x4' },
+    ];
+    const restored = d.createState();
+    expect(d.restore(restored, [...bad, ...rows])).toBe(rows.length);
+    for (const k of ['user:x1', 'user:x2', 'user:x3', 'user:x4']) expect(restored.principals.peek(k)).toBeUndefined();
+    expect(comparable(d.snapshot(restored, 1))).toEqual(comparable(d.snapshot(state, 1)));
+  });
+
+  it('forgets the principals whose partition moved, and only them', () => {
+    const state = d.createState();
+    feed(state, undoLoop());
+    d.forget?.(state, new Set(['user:p6', 'user:p100']));
+    const keys = d.snapshot(state, 1).filter((r) => r.scope === 'principal').map((r) => r.key);
+    expect(keys).toHaveLength(29);
+    expect(keys).not.toContain('user:p6');
+    expect(keys).not.toContain('user:p100');
+    expect(keys).toContain('user:p101');
+  });
+
+  it('empties the capped collections and keeps the fixed fields', () => {
+    const state = d.createState();
+    feed(state, oddFlow());
+    const before = { ...state.principals.peek('user:p2') };
+    d.clearCapped(state);
+    const after = state.principals.peek('user:p2');
+    expect(after).toEqual({ ...before, visited: [], anomalies: undefined, repeats: undefined, created: undefined });
+    expect(state.from.peek(`patient-app|patient/*.*|GET ${MED}`)).toMatchObject({ total: 363, to: new Map(), principals: new Set() });
+    expect(state.closing.items).toEqual([]);
+  });
+});
+
+describe('flow-abuse row keys', () => {
+  it('names its population rows so no cohort key can collide with them', () => {
+    for (const key of Object.values(POPULATION_ROWS)) expect(key.includes('|')).toBe(false);
+    expect(NAME).toBe('flow-abuse');
+  });
+});

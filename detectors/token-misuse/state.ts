@@ -1,0 +1,194 @@
+import { isEwma, newRing, type Ewma } from '../../libs/baseline/index.js';
+import type { BoundedCache } from '../../libs/cache/index.js';
+import { newPopulation, type Population } from '../credential-stuffing/stats.js';
+import { CAP, type Seen } from './distinct.js';
+
+export interface TokenMisuseState {
+  /** By principal id. */
+  principals: BoundedCache<KeyState>;
+  /** By credential fingerprint. */
+  tokens: BoundedCache<TokenState>;
+  /** Hashes of each client IP's networks, computed once per IP (a memo: not saved). */
+  networks: BoundedCache<NetworkHashes>;
+  /** hash32 of each user agent: a few hundred strings, hashed by the Map natively instead of per event (a memo: not saved). */
+  userAgents: BoundedCache<number>;
+  /** By `${scope}|${cohort}`. */
+  cohorts: BoundedCache<CohortPops>;
+}
+
+/** Hashes of an IP's networks, int32 so V8 keeps them unboxed (small integers) in the memo and the windows. */
+export interface NetworkHashes {
+  net: number;
+  wide: number;
+}
+
+/**
+ * What one principal was used from. Flat, and lazy where it can be: a principal costs one object
+ * until a window closes (`netOwn`, `uaOwn`) and holds nothing it would only need as a token.
+ */
+export interface KeyState {
+  /** Index (`ts / windowMs`) of the current tumbling window; -1 before the first event. Both measures roll together. */
+  bucket: number;
+  /** Distinct /24 (/64) networks and user agents in the sliding window; undefined before the first. */
+  nets: Seen | undefined;
+  uas: Seen | undefined;
+  /** EWMA of distinct values per closed window; undefined until one closes with values. */
+  netOwn: Ewma | undefined;
+  uaOwn: Ewma | undefined;
+  /** The current window alerted: it is not learned from, so an attack does not become the new normal. */
+  netAlerted: boolean;
+  uaAlerted: boolean;
+  /** The cohort's populations, resolved once (lookups by a built key cost more than the detector); re-resolved when the cohort changes. */
+  pops: CohortPops | undefined;
+}
+
+/** A bearer token: what a principal keeps, plus the chain of far-apart network switches. */
+export interface TokenState extends KeyState {
+  /** Principal that used it last: its snapshot row carries the token, and the token moves with it. */
+  owner: string;
+  /** Hash of the wide block (/16, /48) of the last request, and when; lastTs -1 before the first. */
+  lastWide: number;
+  lastTs: number;
+  /** Changes of wide block in the current chain of requests each within `switchSeconds` of the previous, since `firstSwitchTs`. */
+  switches: number;
+  firstSwitchTs: number;
+}
+
+/** Per cohort (app + scope set) and scope (principal or token): distinct values per principal-window. */
+export interface CohortPops {
+  cohort: string;
+  net: Population;
+  ua: Population;
+  /** Event time a window was last added (the snapshot row's lastTs). */
+  lastTs: number;
+}
+
+/** Principal-windows per cohort the quantile is taken over. */
+export const COHORT_RING = 256;
+
+export function newKeyState(): KeyState {
+  return { bucket: -1, nets: undefined, uas: undefined, netOwn: undefined, uaOwn: undefined, netAlerted: false, uaAlerted: false, pops: undefined };
+}
+
+export function newTokenState(owner: string): TokenState {
+  return {
+    bucket: -1,
+    nets: undefined,
+    uas: undefined,
+    netOwn: undefined,
+    uaOwn: undefined,
+    netAlerted: false,
+    uaAlerted: false,
+    pops: undefined,
+    owner,
+    lastWide: 0,
+    lastTs: -1,
+    switches: 0,
+    firstSwitchTs: -1,
+  };
+}
+
+export function newCohortPops(cohort: string): CohortPops {
+  return { cohort, net: newPopulation(COHORT_RING), ua: newPopulation(COHORT_RING), lastTs: 0 };
+}
+
+// ---- Snapshot encodings: numbers and hashes only. Decoders reject anything malformed (undefined).
+
+export interface EncodedKey {
+  bucket: number;
+  nets: number[] | null;
+  uas: number[] | null;
+  netOwn: Ewma | null;
+  uaOwn: Ewma | null;
+  netAlerted: boolean;
+  uaAlerted: boolean;
+}
+
+export type EncodedToken = EncodedKey & { lastWide: number; lastTs: number; switches: number; firstSwitchTs: number };
+
+export function encodeKey(k: KeyState): EncodedKey {
+  return {
+    bucket: k.bucket,
+    nets: k.nets ?? null,
+    uas: k.uas ?? null,
+    netOwn: k.netOwn ?? null,
+    uaOwn: k.uaOwn ?? null,
+    netAlerted: k.netAlerted,
+    uaAlerted: k.uaAlerted,
+  };
+}
+
+export function encodeToken(t: TokenState): EncodedToken {
+  return { ...encodeKey(t), lastWide: t.lastWide, lastTs: t.lastTs, switches: t.switches, firstSwitchTs: t.firstSwitchTs };
+}
+
+const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isInt = (v: unknown): v is number => Number.isInteger(v);
+
+function decodeSeen(v: unknown): Seen | undefined | false {
+  if (v === null) return undefined;
+  if (!Array.isArray(v) || v.length % 2 !== 0 || v.length > 2 * CAP || !v.every(isNum)) return false;
+  return [...v];
+}
+
+function decodeOwn(v: unknown): Ewma | undefined | false {
+  if (v === null) return undefined;
+  return isEwma(v) ? { mean: v.mean, variance: v.variance, weight: v.weight, lastTs: v.lastTs, n: v.n } : false;
+}
+
+export function decodeKey(v: unknown): KeyState | undefined {
+  if (typeof v !== 'object' || v === null) return undefined;
+  const o = v as Record<string, unknown>;
+  const nets = decodeSeen(o.nets);
+  const uas = decodeSeen(o.uas);
+  const netOwn = decodeOwn(o.netOwn);
+  const uaOwn = decodeOwn(o.uaOwn);
+  if (nets === false || uas === false || netOwn === false || uaOwn === false) return undefined;
+  if (!isInt(o.bucket) || o.bucket < -1 || typeof o.netAlerted !== 'boolean' || typeof o.uaAlerted !== 'boolean') return undefined;
+  return { bucket: o.bucket, nets, uas, netOwn, uaOwn, netAlerted: o.netAlerted, uaAlerted: o.uaAlerted, pops: undefined };
+}
+
+export function decodeToken(v: unknown, owner: string): TokenState | undefined {
+  const k = decodeKey(v);
+  if (k === undefined) return undefined;
+  const o = v as Record<string, unknown>;
+  if (!isNum(o.lastWide) || !isNum(o.lastTs) || !isInt(o.switches) || o.switches < 0 || !isNum(o.firstSwitchTs)) return undefined;
+  return { ...k, owner, lastWide: o.lastWide, lastTs: o.lastTs, switches: o.switches, firstSwitchTs: o.firstSwitchTs };
+}
+
+interface EncodedPopulation {
+  count: number;
+  /** The ring's filled slots, in slot order. */
+  values: number[];
+  /** The quantile cached at `cachedAt` values: it is refreshed only every few values, so detection depends on it. */
+  cachedAt: number;
+  cached: number;
+}
+
+export function encodePops(c: CohortPops): { net: EncodedPopulation; ua: EncodedPopulation } {
+  return { net: encodePopulation(c.net), ua: encodePopulation(c.ua) };
+}
+
+function encodePopulation(p: Population): EncodedPopulation {
+  const filled = Math.min(p.ring.count, p.ring.values.length);
+  return { count: p.ring.count, values: Array.from(p.ring.values.subarray(0, filled)), cachedAt: p.cachedAt, cached: p.cached };
+}
+
+export function decodePops(v: unknown, cohort: string, lastTs: number): CohortPops | undefined {
+  if (typeof v !== 'object' || v === null) return undefined;
+  const o = v as Record<string, unknown>;
+  const net = decodePopulation(o.net);
+  const ua = decodePopulation(o.ua);
+  return net && ua ? { cohort, net, ua, lastTs } : undefined;
+}
+
+function decodePopulation(v: unknown): Population | undefined {
+  if (typeof v !== 'object' || v === null) return undefined;
+  const { count, values, cachedAt, cached } = v as Record<string, unknown>;
+  if (!isInt(count) || count < 0 || !Array.isArray(values) || !values.every(isNum)) return undefined;
+  if (values.length !== Math.min(count, COHORT_RING) || !isInt(cachedAt) || cachedAt < -1 || cachedAt > count || !isNum(cached)) return undefined;
+  const ring = newRing(COHORT_RING);
+  ring.values.set(values);
+  ring.count = count;
+  return { ring, cachedAt, cached };
+}
