@@ -1,4 +1,5 @@
 import type { Finding, NormalizedEvent } from '../libs/contracts/index.js';
+import { createBoundedCache } from '../libs/cache/index.js';
 import { createChangeTracker, hasCappedSets, type BaselineSnapshot, type ChangeTracker, type Persistent } from '../libs/baseline/index.js';
 
 /**
@@ -82,6 +83,16 @@ export function createDetectorRuntime(detectors: readonly Detector[], opts: Runt
   const changes = createChangeTracker({ dirtyCap: opts.dirtyCap ?? 200_000, partitionCap: opts.partitionCap ?? 1_000_000 });
   let owned: ((partition: number) => boolean) | undefined;
   let lastVersion = 0;
+  /**
+   * Per restored principal, the event time its saved state reaches (the newest `lastTs` of its
+   * rows). Events of that principal from before it are already in the state: the same file
+   * replayed again after a restart, or the events between a Kafka partition's committed offset and
+   * the point the old owner saved at. Feeding them again would count them twice (failures,
+   * distinct ids, repeats), so they are stored but not detected on. Dropped at the principal's
+   * first newer event; bounded (an evicted mark only means an old event is detected on again).
+   */
+  const restoredUntil = createBoundedCache<number>(opts.partitionCap ?? 1_000_000);
+  let anyRestored = false;
 
   /**
    * Keeps the rows this instance may write, with the principal's partition attached: principal rows
@@ -128,6 +139,10 @@ export function createDetectorRuntime(detectors: readonly Detector[], opts: Runt
       for (const r of rows) {
         if (r.version > lastVersion) lastVersion = r.version;
         if (r.scope === 'principal' && r.partition !== undefined) changes.place(r.key, r.partition);
+        if (r.scope === 'principal' && r.lastTs > (restoredUntil.peek(r.key) ?? -Infinity)) {
+          restoredUntil.set(r.key, r.lastTs);
+          anyRestored = true;
+        }
       }
       return taken;
     },
@@ -146,6 +161,13 @@ export function createDetectorRuntime(detectors: readonly Detector[], opts: Runt
       return lastVersion;
     },
     detect(event, origin) {
+      if (anyRestored) {
+        const until = restoredUntil.peek(event.principal.id);
+        if (until !== undefined) {
+          if (event.ts < until) return NO_FINDINGS;
+          restoredUntil.delete(event.principal.id);
+        }
+      }
       changes.touched(event.principal.id, origin);
       // NOTE: the common case is "no finding", so avoid allocating unless one appears.
       let out: Finding[] | undefined;
