@@ -1,5 +1,3 @@
-import { gcFunction } from './memory.js';
-
 /**
  * The per-principal memory budget (issue 3): at most 2 KiB per principal outside capped sets.
  *
@@ -21,32 +19,4 @@ export interface CappedSets<S> {
 
 export function hasCappedSets<S>(d: object): d is CappedSets<S> {
   return typeof (d as Partial<CappedSets<S>>).clearCapped === 'function';
-}
-
-/**
- * Heap bytes per item, in total and outside capped sets: forces GC, builds `count` items, measures,
- * empties the capped sets with `clearCapped`, measures again. Works without `node --expose-gc`.
- */
-export function measureHeapSplit<T>(
-  count: number,
-  build: (count: number) => T,
-  clearCapped: (built: T) => void,
-): { totalPerItem: number; outsidePerItem: number; cappedPerItem: number } {
-  const gc = gcFunction();
-  gc();
-  gc();
-  const before = process.memoryUsage().heapUsed;
-  const kept = build(count);
-  gc();
-  gc();
-  const full = process.memoryUsage().heapUsed;
-  clearCapped(kept);
-  gc();
-  gc();
-  const outside = process.memoryUsage().heapUsed;
-  // NOTE: read after the last measurement so `kept` stays reachable through it.
-  if (kept === undefined || kept === null) throw new TypeError('build must return what it built');
-  const totalPerItem = (full - before) / count;
-  const outsidePerItem = (outside - before) / count;
-  return { totalPerItem, outsidePerItem, cappedPerItem: totalPerItem - outsidePerItem };
 }

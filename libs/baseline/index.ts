@@ -27,8 +27,8 @@ export {
   type SnapshotSelect,
 } from './snapshot.js';
 export { createChangeTracker, type ChangeTracker, type ChangeTrackerOptions } from './changes.js';
-export { measureHeapPerItem } from './memory.js';
-export { PRINCIPAL_BUDGET_BYTES, hasCappedSets, measureHeapSplit, type CappedSets } from './budget.js';
+export { measureHeapPerItem, measureHeapSplit } from './memory.js';
+export { PRINCIPAL_BUDGET_BYTES, hasCappedSets, type CappedSets } from './budget.js';
 export { confidence, round2, type BaselineSource } from './confidence.js';
 export { newPeak, peakAt, observePeak, isPeak, PEAK_BYTES, type Peak } from './peak.js';
 export { createPrincipalMemo, createCohortKeyMemo, COHORT_MEMO_CAPACITY, type PrincipalMemo } from './principal-memo.js';

@@ -8,9 +8,8 @@ import { createLogger } from '../../libs/log/index.js';
 import type { Store } from '../../libs/store/types.js';
 import { createEnumerationDetector } from '../../detectors/bola/enumeration/index.js';
 import { event, patient } from '../../detectors/test-support/events.js';
-import { createCore, openStore, type Core } from '../core.js';
-import { createConfiguredHandoff, type BaselineHandoff } from './handoff.js';
-import { createKafkaRoles, type KafkaRoles } from './index.js';
+import { openStore } from '../core.js';
+import { startDetectInstance, type DetectInstance } from './test-support/detect-instance.js';
 import { createTopics, kafkaTestConfig, produce, testKafka, testTopics, unique, waitFor } from './test-support/kafka.js';
 
 /**
@@ -47,25 +46,14 @@ const uninterrupted: Finding[] = (() => {
   return [...onA, ...onB].flatMap((e) => d.detect(e, state));
 })();
 
-interface Instance {
-  roles: KafkaRoles;
-  core: Core;
-  handoff: BaselineHandoff;
-}
+type Instance = DetectInstance;
 let store: Store;
 let a: Instance;
 let b: Instance;
 let alerts: Alert[] = [];
 let enumerationRowOnB: { events: number; partition?: number } | undefined;
 
-async function instance(): Promise<Instance> {
-  const handoff = createConfiguredHandoff(config, logger);
-  const roles = createKafkaRoles(config, { logger, handoff, tuning: { sessionTimeoutMs: 10_000 } });
-  const core = await createCore(config, { logger, store, onAlertsWritten: (x) => roles.onAlertsWritten(x) });
-  handoff.attach(core, () => roles.assignment());
-  await roles.start(core);
-  return { roles, core, handoff };
-}
+const instance = (): Promise<Instance> => startDetectInstance(config, { logger, store });
 
 const send = (events: NormalizedEvent[]) => produce(kafka, topics.events, events.map((e) => JSON.stringify(e)), () => WHO);
 

@@ -8,9 +8,9 @@ import { committedTotal } from '../../libs/kafka/index.js';
 import { createLogger } from '../../libs/log/index.js';
 import type { Store } from '../../libs/store/types.js';
 import { event, principal } from '../../detectors/test-support/events.js';
-import { createCore, openStore, type Core } from '../core.js';
-import { createConfiguredHandoff, type BaselineHandoff, type HandoffReport } from './handoff.js';
-import { createKafkaRoles, type KafkaRoles } from './index.js';
+import { openStore, type Core } from '../core.js';
+import type { HandoffReport } from './handoff.js';
+import { startDetectInstance, type DetectInstance } from './test-support/detect-instance.js';
 import { createTopics, kafkaTestConfig, produce, testKafka, testTopics, unique, waitFor } from './test-support/kafka.js';
 
 /**
@@ -50,11 +50,7 @@ const learning = (id: string) => {
 };
 const burst = (id: string) => Array.from({ length: 100 }, (_, i) => event({ ts: T0 + 122 * MIN + i * 500, route: ROUTE, principal: who(id) }));
 
-interface Instance {
-  roles: KafkaRoles;
-  core: Core;
-  handoff: BaselineHandoff;
-}
+type Instance = DetectInstance;
 let store: Store;
 let a: Instance;
 let b: Instance;
@@ -66,14 +62,7 @@ const savesByA: (HandoffReport | undefined)[] = [];
 const rowsOnB: Record<string, unknown> = {};
 let alerts: Alert[] = [];
 
-async function instance(): Promise<Instance> {
-  const handoff = createConfiguredHandoff(config, logger);
-  const roles = createKafkaRoles(config, { logger, handoff, tuning: { sessionTimeoutMs: 10_000 } });
-  const core = await createCore(config, { logger, store, onAlertsWritten: (x) => roles.onAlertsWritten(x) });
-  handoff.attach(core, () => roles.assignment());
-  await roles.start(core);
-  return { roles, core, handoff };
-}
+const instance = (): Promise<Instance> => startDetectInstance(config, { logger, store });
 
 const send = (events: NormalizedEvent[]) => produce(kafka, topics.events, events.map((e) => JSON.stringify(e)), (i) => events[i]?.principal.id ?? null);
 const principalRows = (c: Core, key: string) =>
