@@ -67,4 +67,21 @@ describe('data-exfiltration says what PHI the responses carried', () => {
       'user:alice ran an $everything read on /fhir/Patient/{id}/$everything including PHI (Condition, Patient, date of birth, MRN); it never did and its cohort rarely does',
     );
   });
+
+  it('keeps the window’s PHI through a snapshot and restore (a restart or handoff mid-window)', () => {
+    const history = reads('user:alice', 312, 200_000, { phi: NPI_ONLY });
+    const start = T0 + 313 * W + 10_000;
+    const dump = Array.from({ length: 6 }, (_, i) =>
+      event({ ts: start + i * 1000, responseBytes: MiB, principal: user('user:alice'), route: '/fhir/Observation', phi: i < 3 ? PATIENT_SSN : OBSERVATION }),
+    );
+    const d = createExfilDetector();
+    const before = d.createState();
+    // Cut after the Patient responses: only Observations arrive on the restored state.
+    for (const e of [...history, ...dump.slice(0, 3)]) expect(d.detect(e, before)).toEqual([]);
+    const after = d.createState();
+    d.restore(after, JSON.parse(JSON.stringify(d.snapshot(before, 1))) as ReturnType<typeof d.snapshot>);
+    const findings = dump.slice(3).flatMap((e) => d.detect(e, after));
+    expect(findings).toHaveLength(1);
+    expect(findings[0]?.evidence.phi).toEqual({ categories: ['fhir-resource', 'name', 'ssn'], resourceTypes: ['Observation', 'Patient'] });
+  });
 });

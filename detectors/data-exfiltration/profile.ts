@@ -16,7 +16,7 @@ import { COUNTER_SLOTS, packCounter, unpackCounter } from '../../libs/baseline/c
 import { EWMA_SLOTS, packEwma, unpackEwma } from '../../libs/baseline/ewma.js';
 import { HOUR_SLOTS, packHourProfile, unpackHourProfile } from '../../libs/baseline/hour-profile.js';
 import { PEAK_SLOTS, packPeak, unpackPeak } from '../../libs/baseline/peak.js';
-import type { PhiEvidence } from '../../libs/phi/index.js';
+import { decodePhiEvidence, type PhiEvidence } from '../../libs/phi/index.js';
 import { BULK_KINDS } from './bulk.js';
 
 /**
@@ -31,7 +31,7 @@ export interface PrincipalVolume {
   bulk: number;
   /**
    * PHI in the responses of the current window (`data[PHI_START]` = the window's start), for the
-   * finding's evidence. NOTE: transient: not encoded into snapshots, set only when an event carried PHI.
+   * finding's evidence. Set only when an event carried PHI; saved with its window start.
    */
   phi: PhiEvidence | undefined;
 }
@@ -70,6 +70,7 @@ export const principalCodec: ProfileCodec<PrincipalVolume> = {
     peak: unpackPeak(p.data, PEAK),
     bulk: p.bulk,
     hours: encodeHourProfile(unpackHourProfile(p.data, HOURS)),
+    ...(p.phi === undefined ? {} : { phi: p.phi, phiStart: p.data[PHI_START] }),
   }),
   decode(v) {
     if (typeof v !== 'object' || v === null) return undefined;
@@ -81,7 +82,12 @@ export const principalCodec: ProfileCodec<PrincipalVolume> = {
     packEwma(data, BYTES, o.bytes);
     packPeak(data, PEAK, o.peak);
     packHourProfile(data, HOURS, hours);
-    return { data, bulk: o.bulk, phi: undefined };
+    // Rows written before the PHI was saved have neither field.
+    if (o.phi === undefined) return { data, bulk: o.bulk, phi: undefined };
+    const phi = decodePhiEvidence(o.phi);
+    if (phi === undefined || typeof o.phiStart !== 'number' || !Number.isFinite(o.phiStart)) return undefined;
+    data[PHI_START] = o.phiStart;
+    return { data, bulk: o.bulk, phi };
   },
   bytes: () => 40 + 48 + 8 * SLOTS,
 };

@@ -1,6 +1,6 @@
 // What alerts say about PHI: the categories and FHIR types of the events that triggered a finding,
 // merged. Detectors call these with values from events only, so they stay pure.
-import type { Phi, PhiCategory } from '../contracts/index.js';
+import { PhiCategorySchema, type Phi, type PhiCategory } from '../contracts/index.js';
 import { sortedCategories } from './found.js';
 
 export interface PhiEvidence {
@@ -62,4 +62,21 @@ export function phiPhrase(phi: PhiEvidence | undefined): string {
 /** `{ phi }` to spread into evidence, or `{}`: absent rather than empty when nothing was found. */
 export function phiEvidence(phi: PhiEvidence | undefined): { phi?: PhiEvidence } {
   return phi === undefined ? {} : { phi };
+}
+
+/**
+ * Reads back a `PhiEvidence` saved in a baseline row (JSON), or undefined for anything that is not
+ * one: detectors keep the current window's PHI in their snapshots so a restored window still says so.
+ */
+export function decodePhiEvidence(v: unknown): PhiEvidence | undefined {
+  if (typeof v !== 'object' || v === null) return undefined;
+  const { categories, resourceTypes } = v as Partial<Record<keyof PhiEvidence, unknown>>;
+  if (!Array.isArray(categories) || !Array.isArray(resourceTypes) || !resourceTypes.every((t) => typeof t === 'string' && t !== '')) return undefined;
+  const cats: PhiCategory[] = [];
+  for (const c of categories) {
+    const parsed = PhiCategorySchema.safeParse(c);
+    if (!parsed.success) return undefined;
+    cats.push(parsed.data);
+  }
+  return { categories: cats, resourceTypes: [...(resourceTypes as string[])] };
 }

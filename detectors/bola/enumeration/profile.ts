@@ -1,6 +1,5 @@
 import type { ProfileCodec } from '../../../libs/baseline/index.js';
-import { PhiCategorySchema } from '../../../libs/contracts/index.js';
-import type { PhiEvidence } from '../../../libs/phi/index.js';
+import { decodePhiEvidence, type PhiEvidence } from '../../../libs/phi/index.js';
 import type { Tokenizer } from '../../../libs/privacy/index.js';
 import { BUCKET_ID_CAP, WINDOW_ENTRY_CAP, newTypeWindow, sealOf, type Access, type TypeWindow } from './window.js';
 
@@ -158,7 +157,7 @@ function decodeWindow(v: unknown): TypeWindow | undefined {
     w.walk = { lastSeq: Number.NaN, ts: seqTs, run, direction, seal };
   }
   if (o.phi !== undefined) {
-    const phi = decodePhi(o.phi);
+    const phi = decodePhiEvidence(o.phi);
     if (phi === undefined || !isNum(o.phiBucket)) return undefined;
     w.phi = phi;
   }
@@ -167,19 +166,6 @@ function decodeWindow(v: unknown): TypeWindow | undefined {
     w.phiBucket = o.phiBucket;
   }
   return w;
-}
-
-function decodePhi(v: unknown): PhiEvidence | undefined {
-  if (typeof v !== 'object' || v === null) return undefined;
-  const { categories, resourceTypes } = v as Partial<Record<keyof PhiEvidence, unknown>>;
-  if (!Array.isArray(categories) || !isStrings(resourceTypes)) return undefined;
-  const cats: PhiEvidence['categories'] = [];
-  for (const c of categories) {
-    const parsed = PhiCategorySchema.safeParse(c);
-    if (!parsed.success) return undefined;
-    cats.push(parsed.data);
-  }
-  return { categories: cats, resourceTypes: [...resourceTypes] };
 }
 
 /**
