@@ -7,7 +7,7 @@ import { committedTotal, DEAD_LETTER_HEADERS } from '../../libs/kafka/index.js';
 import { createLogger } from '../../libs/log/index.js';
 import { createCore, type Core } from '../core.js';
 import { createKafkaRoles, type KafkaRoles } from './index.js';
-import { createTopics, headerText, kafkaTestConfig, produce, readTopic, testKafka, testTopics, unique, waitFor } from './test-support/kafka.js';
+import { createTopics, onePerTopic, headerText, kafkaTestConfig, produce, readTopic, testKafka, testTopics, unique, waitFor } from './test-support/kafka.js';
 import { byPrincipal, EXPECTED_MALLORY, EXPECTED_PROBE, FIXTURE_BAD_LINES, FIXTURE_EVENTS, FIXTURE_LINES } from './test-support/scenario.js';
 
 /**
@@ -26,12 +26,7 @@ let alerts: Alert[] = [];
 
 beforeAll(async () => {
   // One raw partition: the lines keep their order, as one gateway's log does.
-  await createTopics(kafka, [
-    { topic: topics.raw, partitions: 1 },
-    { topic: topics.events, partitions: 1 },
-    { topic: topics.alerts, partitions: 1 },
-    { topic: topics.deadLetter, partitions: 1 },
-  ]);
+  await createTopics(kafka, onePerTopic(topics));
   const config = kafkaTestConfig({ dataDir, topics, group });
   roles = createKafkaRoles(config, { logger });
   core = await createCore(config, { logger, onAlertsWritten: (a) => roles.onAlertsWritten(a) });

@@ -11,7 +11,7 @@ import { event, principal } from '../../detectors/test-support/events.js';
 import { createCore, openStore, type Core } from '../core.js';
 import { createConfiguredHandoff, type BaselineHandoff } from './handoff.js';
 import { createKafkaRoles, type KafkaRoles } from './index.js';
-import { createTopics, kafkaTestConfig, produce, testKafka, testTopics, unique, waitFor } from './test-support/kafka.js';
+import { createTopics, kafkaTestConfig, onePerTopic, produce, testKafka, testTopics, unique, waitFor } from './test-support/kafka.js';
 
 /**
  * The previous owner dies without saving. Instance A learns alice's 600 reads, takes a periodic
@@ -57,12 +57,7 @@ function failing(real: Store): Store {
 }
 
 beforeAll(async () => {
-  await createTopics(kafka, [
-    { topic: topics.raw, partitions: 1 },
-    { topic: topics.events, partitions: 2 },
-    { topic: topics.alerts, partitions: 1 },
-    { topic: topics.deadLetter, partitions: 1 },
-  ]);
+  await createTopics(kafka, onePerTopic(topics, 1, 2));
   store = await openStore(config, logger);
   const schedule: Schedule = (fn) => {
     fire = fn;

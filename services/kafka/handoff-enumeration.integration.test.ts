@@ -10,7 +10,7 @@ import { createEnumerationDetector } from '../../detectors/bola/enumeration/inde
 import { event, patient } from '../../detectors/test-support/events.js';
 import { openStore } from '../core.js';
 import { startDetectInstance, type DetectInstance } from './test-support/detect-instance.js';
-import { createTopics, kafkaTestConfig, produce, testKafka, testTopics, unique, waitFor } from './test-support/kafka.js';
+import { createTopics, kafkaTestConfig, onePerTopic, produce, testKafka, testTopics, unique, waitFor } from './test-support/kafka.js';
 
 /**
  * An enumeration cut in two by a handover: instance A learns a principal's normal reads (6 windows
@@ -58,12 +58,7 @@ const instance = (): Promise<Instance> => startDetectInstance(config, { logger, 
 const send = (events: NormalizedEvent[]) => produce(kafka, topics.events, events.map((e) => JSON.stringify(e)), () => WHO);
 
 beforeAll(async () => {
-  await createTopics(kafka, [
-    { topic: topics.raw, partitions: 1 },
-    { topic: topics.events, partitions: 1 },
-    { topic: topics.alerts, partitions: 1 },
-    { topic: topics.deadLetter, partitions: 1 },
-  ]);
+  await createTopics(kafka, onePerTopic(topics));
   store = await openStore(config, logger);
   a = await instance();
   await waitFor('A owns the partition', () => a.roles.assignment().length === 1);

@@ -11,7 +11,7 @@ import { event, principal } from '../../detectors/test-support/events.js';
 import { openStore, type Core } from '../core.js';
 import type { HandoffReport } from './handoff.js';
 import { startDetectInstance, type DetectInstance } from './test-support/detect-instance.js';
-import { createTopics, kafkaTestConfig, produce, testKafka, testTopics, unique, waitFor } from './test-support/kafka.js';
+import { createTopics, kafkaTestConfig, onePerTopic, produce, testKafka, testTopics, unique, waitFor } from './test-support/kafka.js';
 
 /**
  * A principal's learned baseline moves with its partition, both ways a partition moves. Instance A
@@ -73,12 +73,7 @@ const principalRows = (c: Core, key: string) =>
     .sort((x, y) => x.detector.localeCompare(y.detector));
 
 beforeAll(async () => {
-  await createTopics(kafka, [
-    { topic: topics.raw, partitions: 1 },
-    { topic: topics.events, partitions: 2 },
-    { topic: topics.alerts, partitions: 1 },
-    { topic: topics.deadLetter, partitions: 1 },
-  ]);
+  await createTopics(kafka, onePerTopic(topics, 1, 2));
   store = await openStore(config, logger);
   a = await instance();
   await waitFor('A owns both partitions', () => a.roles.assignment().length === 2);

@@ -7,7 +7,7 @@ import type { Alert } from '../../libs/contracts/index.js';
 import { committedTotal } from '../../libs/kafka/index.js';
 import { createLogger } from '../../libs/log/index.js';
 import { openStore } from '../core.js';
-import { createTopics, kafkaTestConfig, produce, TEST_BROKERS, testKafka, testTopics, unique, waitFor } from './test-support/kafka.js';
+import { createTopics, onePerTopic, kafkaTestConfig, produce, TEST_BROKERS, testKafka, testTopics, unique, waitFor } from './test-support/kafka.js';
 import { byPrincipal, EXPECTED_MALLORY, EXPECTED_PROBE, FIXTURE_EVENTS, FIXTURE_LINES } from './test-support/scenario.js';
 
 /**
@@ -48,12 +48,7 @@ function stop(p: ChildProcess): Promise<number | null> {
 }
 
 beforeAll(async () => {
-  await createTopics(kafka, [
-    { topic: topics.raw, partitions: 1 },
-    { topic: topics.events, partitions: 3 },
-    { topic: topics.alerts, partitions: 1 },
-    { topic: topics.deadLetter, partitions: 1 },
-  ]);
+  await createTopics(kafka, onePerTopic(topics, 1, 3));
   procs.ingest = start('ingest', ['--roles', 'ingest']);
   const detect = start('detect', ['--roles', 'detect,api', '--port', '0']);
   procs.detect = detect;

@@ -8,7 +8,7 @@ import { committedTotal } from '../../libs/kafka/index.js';
 import { createLogger } from '../../libs/log/index.js';
 import { createCore, openStore, type Core } from '../core.js';
 import { createKafkaRoles, type KafkaRoles } from './index.js';
-import { createTopics, kafkaTestConfig, readTopic, TEST_BROKERS, testKafka, testTopics, unique, waitFor } from './test-support/kafka.js';
+import { createTopics, onePerTopic, kafkaTestConfig, readTopic, TEST_BROKERS, testKafka, testTopics, unique, waitFor } from './test-support/kafka.js';
 import { byPrincipal, EXPECTED_MALLORY, EXPECTED_PROBE, FIXTURE, FIXTURE_EVENTS, FIXTURE_LINES } from './test-support/scenario.js';
 
 /**
@@ -26,12 +26,7 @@ const running: { roles: KafkaRoles; core: Core }[] = [];
 let alerts: Alert[] = [];
 
 beforeAll(async () => {
-  await createTopics(kafka, [
-    { topic: topics.raw, partitions: 1 },
-    { topic: topics.events, partitions: 3 },
-    { topic: topics.alerts, partitions: 1 },
-    { topic: topics.deadLetter, partitions: 1 },
-  ]);
+  await createTopics(kafka, onePerTopic(topics, 1, 3));
   const store = await openStore(kafkaTestConfig({ dataDir, topics, group }), logger);
   for (const role of ['ingest', 'detect']) {
     const config = kafkaTestConfig({ dataDir, topics, group, roles: role });

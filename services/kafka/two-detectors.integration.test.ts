@@ -9,7 +9,7 @@ import type { Store } from '../../libs/store/types.js';
 import { createCore, openStore } from '../core.js';
 import type { DetectorStateHandoff } from './handoff.js';
 import { createKafkaRoles, type KafkaRoles } from './index.js';
-import { createTopics, kafkaTestConfig, produce, readTopic, testKafka, testTopics, unique, waitFor } from './test-support/kafka.js';
+import { createTopics, onePerTopic, kafkaTestConfig, produce, readTopic, testKafka, testTopics, unique, waitFor } from './test-support/kafka.js';
 import { byPrincipal, EXPECTED_MALLORY, EXPECTED_PROBE, FIXTURE_BAD_LINES, FIXTURE_EVENTS, FIXTURE_LINES } from './test-support/scenario.js';
 
 /**
@@ -44,12 +44,7 @@ function recorder(): DetectorStateHandoff & { saved: number[][]; loaded: number[
 }
 
 beforeAll(async () => {
-  await createTopics(kafka, [
-    { topic: topics.raw, partitions: 1 },
-    { topic: topics.events, partitions: 4 },
-    { topic: topics.alerts, partitions: 1 },
-    { topic: topics.deadLetter, partitions: 1 },
-  ]);
+  await createTopics(kafka, onePerTopic(topics, 1, 4));
   store = await openStore(kafkaTestConfig({ dataDir, topics, group }), logger);
   for (const role of ['detect', 'detect', 'ingest']) {
     const config = kafkaTestConfig({ dataDir, topics, group, roles: role });

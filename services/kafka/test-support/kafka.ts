@@ -31,9 +31,9 @@ export function testTopics(label: string): TestTopics {
   return { raw: `${base}.raw`, events: `${base}.events`, alerts: `${base}.alerts`, deadLetter: `${base}.deadletter` };
 }
 
-/** The four topics, each with `partitions` partitions. */
-export function onePerTopic(topics: TestTopics, partitions = 1): { topic: string; partitions: number }[] {
-  return [topics.raw, topics.events, topics.alerts, topics.deadLetter].map((topic) => ({ topic, partitions }));
+/** The four topics, each with `partitions` partitions (`vigil.events` with `eventsPartitions`: multi-instance tests split it). */
+export function onePerTopic(topics: TestTopics, partitions = 1, eventsPartitions = partitions): { topic: string; partitions: number }[] {
+  return [topics.raw, topics.events, topics.alerts, topics.deadLetter].map((topic) => ({ topic, partitions: topic === topics.events ? eventsPartitions : partitions }));
 }
 
 export async function createTopics(kafka: Kafka, topics: { topic: string; partitions: number }[]): Promise<void> {
