@@ -1,4 +1,4 @@
-import type { BaselineSnapshot, SnapshotSelect } from '../../libs/baseline/index.js';
+import { parseRowState, type BaselineSnapshot, type SnapshotSelect } from '../../libs/baseline/index.js';
 import { createBoundedCache, decodeCache, encodeCache, type BoundedCache } from '../../libs/cache/index.js';
 import type { Networks } from '../token-misuse/network.js';
 import { createAuthRoutes, type AuthRoutes } from './auth-routes.js';
@@ -88,7 +88,7 @@ export function restoreState(detector: string, s: CredentialStuffingState, rows:
   const nets: [string, number, SourceState][] = [];
   for (const r of rows) {
     if (r.detector !== detector) continue;
-    const v = parseState(r);
+    const v = parseRowState(r);
     if (r.scope === 'principal' && r.key.startsWith('ip:')) {
       const src = decodeSource(v);
       if (src !== undefined) ips.push([r.key.slice(3), r.lastTs, src]);
@@ -132,14 +132,6 @@ function restoreFixed(s: CredentialStuffingState, key: string, v: unknown): bool
   for (const [k, x, young] of followed.entries()) s.followed.load(k, x, young);
   s.lastTakeover = Math.max(s.lastTakeover, last === null ? Number.NEGATIVE_INFINITY : (last as number));
   return true;
-}
-
-function parseState(r: BaselineSnapshot): unknown {
-  try {
-    return JSON.parse(r.state) as unknown;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Drops the IPs of these principals (`ip:<address>`: their partition moved to another instance). */

@@ -1,4 +1,3 @@
-import type { BaselineSnapshot } from '../../libs/baseline/index.js';
 import { decodePopulation, encodePopulation } from '../credential-stuffing/stats.js';
 import { POP_PRINCIPALS_CAP, POP_RING, REPEAT_CAP, TIMES_CAP, type Repeat, type RepeatPopulation } from './repeats.js';
 import { ANOMALY_CAP, VISITED_CAP, type Anomaly, type CohortDays, type PrincipalFlow } from './session.js';
@@ -113,15 +112,6 @@ export function decodeRepeatPop(v: unknown): RepeatPopulation | undefined {
   if (!isObject(v) || !isStrings(v.principals, POP_PRINCIPALS_CAP)) return undefined;
   const values = decodePopulation(v.values, POP_RING);
   return values === undefined ? undefined : { values, principals: new Set(v.principals) };
-}
-
-/** Parses a row's state; undefined when it is not JSON. */
-export function parseState(r: BaselineSnapshot): unknown {
-  try {
-    return JSON.parse(r.state) as unknown;
-  } catch {
-    return undefined;
-  }
 }
 
 function countsOf(v: unknown, cap: number): Map<string, number> | undefined {

@@ -1,4 +1,4 @@
-import type { BaselineSnapshot, SnapshotSelect } from '../../libs/baseline/index.js';
+import { parseRowState, type BaselineSnapshot, type SnapshotSelect } from '../../libs/baseline/index.js';
 import { newCloseQueue, queuedPlaces, requeue, type CloseQueue } from './close-queue.js';
 import { createBoundedCache, decodeCache, encodeCache, type BoundedCache } from '../../libs/cache/index.js';
 import {
@@ -12,7 +12,6 @@ import {
   encodeFrom,
   encodeRepeatPop,
   encodeTarget,
-  parseState,
 } from './persist.js';
 import type { RepeatPopulation } from './repeats.js';
 import type { CohortDays, PrincipalFlow } from './session.js';
@@ -107,7 +106,7 @@ export function restoreState(detector: string, s: FlowAbuseState, rows: readonly
   const saved: { key: string; lastTs: number; flow: PrincipalFlow; queued: number | undefined }[] = [];
   for (const r of mine) {
     if (r.scope !== 'principal') continue;
-    const d = decodeFlow(parseState(r));
+    const d = decodeFlow(parseRowState(r));
     if (d !== undefined) saved.push({ key: r.key, lastTs: r.lastTs, ...d });
   }
   saved.sort((a, b) => a.lastTs - b.lastTs);
@@ -124,7 +123,7 @@ export function restoreState(detector: string, s: FlowAbuseState, rows: readonly
     const name = (Object.keys(POPULATION_ROWS) as (keyof Table)[]).find((k) => POPULATION_ROWS[k] === r.key);
     if (name === undefined) continue;
     const { cache, cap, decode } = t[name];
-    if (decodeCache(parseState(r), cap, decode, cache) !== undefined) taken++;
+    if (decodeCache(parseRowState(r), cap, decode, cache) !== undefined) taken++;
   }
   return taken;
 }

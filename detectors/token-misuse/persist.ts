@@ -1,4 +1,4 @@
-import type { BaselineSnapshot } from '../../libs/baseline/index.js';
+import { parseRowState, type BaselineSnapshot } from '../../libs/baseline/index.js';
 import { decodeKey, decodePops, decodeToken, encodeKey, encodePops, encodeToken, type KeyState, type TokenMisuseState, type TokenState } from './state.js';
 
 /**
@@ -53,12 +53,8 @@ export function restoreRows(detector: string, state: TokenMisuseState, rows: rea
   let taken = 0;
   const mine = rows.filter((r) => r.detector === detector).sort((a, b) => a.lastTs - b.lastTs);
   for (const r of mine) {
-    let v: unknown;
-    try {
-      v = JSON.parse(r.state);
-    } catch {
-      continue;
-    }
+    const v = parseRowState(r);
+    if (v === undefined) continue;
     if (r.scope === 'principal') {
       const row = decodePrincipalRow(v, r.key);
       if (row === undefined) continue;

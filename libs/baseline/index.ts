@@ -25,6 +25,7 @@ export {
   type BaselineScope,
   type Persistent,
   type SnapshotSelect,
+  parseRowState,
 } from './snapshot.js';
 export { createChangeTracker, type ChangeTracker, type ChangeTrackerOptions } from './changes.js';
 export { measureHeapPerItem, measureHeapSplit } from './memory.js';

@@ -1,4 +1,4 @@
-import type { BaselineScope, BaselineSnapshot } from './snapshot.js';
+import { parseRowState, type BaselineScope, type BaselineSnapshot } from './snapshot.js';
 
 /**
  * Per-principal (or per-cohort) profiles with bounded memory and a learning period.
@@ -146,13 +146,9 @@ export function createProfileMap<P>(opts: { capacity: number; learning: Learning
       // Oldest activity first, so the most recently active principals end up in the young generation.
       const mine = rows.filter((r) => r.detector === detector && r.scope === scope).sort((a, b) => a.lastTs - b.lastTs);
       for (const r of mine.slice(-opts.capacity)) {
-        let decoded: unknown;
-        try {
-          decoded = JSON.parse(r.state);
-        } catch {
-          continue;
-        }
-        const profile = codec.decode(decoded);
+        const parsed = parseRowState(r);
+        if (parsed === undefined) continue;
+        const profile = codec.decode(parsed);
         if (profile === undefined) continue;
         put({ key: r.key, firstTs: r.firstTs, lastTs: r.lastTs, events: r.events, profile });
         taken++;

@@ -54,3 +54,15 @@ export interface Persistent<S> {
 export interface SnapshotSelect {
   principals: ReadonlySet<string>;
 }
+
+/**
+ * A row's `state` parsed, or undefined when it is not JSON: a damaged row is skipped, never trusted
+ * (each detector's decoder then checks the shape).
+ */
+export function parseRowState(row: Pick<BaselineSnapshot, 'state'>): unknown {
+  try {
+    return JSON.parse(row.state) as unknown;
+  } catch {
+    return undefined;
+  }
+}

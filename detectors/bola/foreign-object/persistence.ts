@@ -1,4 +1,4 @@
-import { decodeHll, encodeHll, type BaselineSnapshot } from '../../../libs/baseline/index.js';
+import { decodeHll, encodeHll, parseRowState, type BaselineSnapshot } from '../../../libs/baseline/index.js';
 import type { BoundedCache } from '../../../libs/cache/index.js';
 import {
   PRINCIPALS_HLL_PRECISION,
@@ -106,7 +106,7 @@ export function restore(detector: string, state: ForeignObjectState, rows: reado
   const interned = new Map<string, string>();
   for (const r of rows) {
     if (r.detector !== detector || r.scope !== 'cohort') continue;
-    const c = decodeCohort(parse(r.state), r.key, r.firstTs, r.lastTs);
+    const c = decodeCohort(parseRowState(r), r.key, r.firstTs, r.lastTs);
     if (c === undefined) continue;
     taken++;
     if (state.cohorts.get(r.key) === undefined) state.cohorts.set(r.key, c);
@@ -125,7 +125,7 @@ export function restore(detector: string, state: ForeignObjectState, rows: reado
   const reads: { object: string; cohort: string; since: number; reader: string }[] = [];
   for (const r of rows) {
     if (r.detector !== detector || r.scope !== 'principal') continue;
-    const row = decodePrincipal(parse(r.state));
+    const row = decodePrincipal(parseRowState(r));
     if (row === undefined) continue;
     taken++;
     for (const part of row.cohorts) {
@@ -238,14 +238,6 @@ export function forget(state: ForeignObjectState, principals: ReadonlySet<string
 export function clearCapped(state: ForeignObjectState): void {
   state.objects.clear();
   for (const [, c] of state.cohorts.entries()) c.types.clear();
-}
-
-function parse(s: string): unknown {
-  try {
-    return JSON.parse(s) as unknown;
-  } catch {
-    return undefined;
-  }
 }
 
 const SOURCES: ReadonlySet<string> = new Set<OwnershipSource>(['created', 'patient_claim', 'sole_reader']);

@@ -1,4 +1,4 @@
-import type { BaselineSnapshot } from '../../../libs/baseline/index.js';
+import { parseRowState, type BaselineSnapshot } from '../../../libs/baseline/index.js';
 import { createBoundedCache, type BoundedCache } from '../../../libs/cache/index.js';
 import type { LearnedBinding } from './binding.js';
 
@@ -79,12 +79,8 @@ export function restoreLearned(detector: string, learned: LearnedBindings, rows:
   let taken = 0;
   const mine = rows.filter((r) => r.detector === detector && r.scope === 'principal').sort((a, b) => a.lastTs - b.lastTs);
   for (const r of mine) {
-    let v: unknown;
-    try {
-      v = JSON.parse(r.state);
-    } catch {
-      continue;
-    }
+    const v = parseRowState(r);
+    if (v === undefined) continue;
     const head = decodeChain(v);
     if (head === undefined) continue;
     learned.set(r.key, head);
