@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseLine } from '../libs/adapters/index.js';
-import { BaselineSnapshotSchema, type Persistent } from '../libs/baseline/index.js';
+import type { Persistent } from '../libs/baseline/index.js';
 import { loadConfig } from '../libs/config/index.js';
 import type { Finding, NormalizedEvent } from '../libs/contracts/index.js';
 import { createTokenizer } from '../libs/privacy/index.js';
@@ -12,6 +12,7 @@ import { createNormalizer, eventIdFor } from '../services/ingest/normalize.js';
 import { createDetectors } from '../services/registry.js';
 import { simulateTraffic } from '../services/simulate/simulate.js';
 import { createDetectorRuntime, type Detector } from './framework.js';
+import { throughStore } from './test-support/rows.js';
 
 /**
  * Restart and handoff equivalence: a detector's state saved at any point and restored into a fresh
@@ -52,8 +53,6 @@ beforeAll(() => {
 const isPersistent = (d: Detector): d is Detector & Persistent<unknown> =>
   typeof (d as Partial<Persistent<unknown>>).snapshot === 'function' && typeof (d as Partial<Persistent<unknown>>).restore === 'function';
 
-/** Rows as they come back from the store: JSON, and valid against the row contract. */
-const throughStore = (rows: unknown[]) => (JSON.parse(JSON.stringify(rows)) as unknown[]).map((r) => BaselineSnapshotSchema.parse(r));
 
 /** Findings per event, so a finding is compared at the event that raised it. */
 function findingsFrom(d: Detector, state: unknown, from: number, to: number): Finding[][] {

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { BaselineSnapshotSchema, type BaselineSnapshot } from '../../libs/baseline/index.js';
+import type { BaselineSnapshot } from '../../libs/baseline/index.js';
 import type { Finding, NormalizedEvent } from '../../libs/contracts/index.js';
 import { login, principalOf as principal } from '../test-support/auth.js';
 import { event } from '../test-support/events.js';
 import { createCredentialStuffingDetector, DEFAULTS, FIXED_ROWS, type CredentialStuffingState } from './index.js';
 import { decodeSource, encodeSource } from './persist.js';
+import { throughStore } from '../test-support/rows.js';
 
 const W = 300_000;
 const T0 = Date.UTC(2026, 10, 2, 8, 0, 0);
@@ -50,7 +51,6 @@ function attack(): NormalizedEvent[] {
   return [...[...ordinaryLogins(), ...harness].sort((a, b) => a.ts - b.ts), ...tail.sort((a, b) => a.ts - b.ts)];
 }
 
-const throughStore = (rows: BaselineSnapshot[]): BaselineSnapshot[] => (JSON.parse(JSON.stringify(rows)) as unknown[]).map((r) => BaselineSnapshotSchema.parse(r));
 
 /** Sources are restored least recently active first: row order within a cache generation decides nothing. */
 const byKey = (rows: BaselineSnapshot[]) => [...rows].sort((a, b) => (a.scope + a.key < b.scope + b.key ? -1 : 1));

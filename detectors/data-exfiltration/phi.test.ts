@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Finding, NormalizedEvent, Phi } from '../../libs/contracts/index.js';
 import { event, principal } from '../test-support/events.js';
 import { createExfilDetector } from './index.js';
+import { throughStore } from '../test-support/rows.js';
 
 // PHI in data-exfiltration findings: aggregated over the responses of the alerting window (volume)
 // or taken from the one bulk response (bulk_new), from the events' own `phi` only.
@@ -79,7 +80,7 @@ describe('data-exfiltration says what PHI the responses carried', () => {
     // Cut after the Patient responses: only Observations arrive on the restored state.
     for (const e of [...history, ...dump.slice(0, 3)]) expect(d.detect(e, before)).toEqual([]);
     const after = d.createState();
-    d.restore(after, JSON.parse(JSON.stringify(d.snapshot(before, 1))) as ReturnType<typeof d.snapshot>);
+    d.restore(after, throughStore(d.snapshot(before, 1)));
     const findings = dump.slice(3).flatMap((e) => d.detect(e, after));
     expect(findings).toHaveLength(1);
     expect(findings[0]?.evidence.phi).toEqual({ categories: ['fhir-resource', 'name', 'ssn'], resourceTypes: ['Observation', 'Patient'] });

@@ -3,12 +3,9 @@ import type { Finding, NormalizedEvent, Principal } from '../../libs/contracts/i
 import { principalOf } from '../test-support/auth.js';
 import { event, ref } from '../test-support/events.js';
 import { createFlowAbuseDetector, DEFAULTS } from './index.js';
+import { H, med, MED, oddSession, patientUser, REFILL, T0 } from './test-traffic.js';
 
-const H = 3600_000;
-const T0 = Date.UTC(2026, 10, 2, 0, 0, 0);
 const SESSIONS = 30;
-const MED = '/fhir/MedicationRequest/{id}';
-const REFILL = '/fhir/MedicationRequest/{id}/$refill';
 
 function run(events: NormalizedEvent[]): Finding[] {
   const d = createFlowAbuseDetector(DEFAULTS);
@@ -16,9 +13,7 @@ function run(events: NormalizedEvent[]): Finding[] {
   return events.flatMap((e) => d.detect(e, state));
 }
 
-const patientUser = (n: number): Principal => principalOf(`user:p${n}`, { app: 'patient-app', scopes: ['patient/*.*'] });
 const biller = (n: number): Principal => principalOf(`user:b${n}`, { app: 'billing', scopes: ['user/Claim.write'] });
-const med = (n: number) => ref('MedicationRequest', `tok_m${n}`);
 
 /** One patient session: look at a prescription, refill it once. */
 function refillSession(u: number, at: number, medication: number): NormalizedEvent[] {
@@ -52,21 +47,6 @@ function population(): NormalizedEvent[] {
 }
 
 const AFTER = T0 + SESSIONS * 2 * H;
-
-/** Opening a prescription, then deleting, refilling, replacing and patching it: writes patients never make. */
-function oddSession(who: Principal, at: number, m = 9): NormalizedEvent[] {
-  const o = [med(m)];
-  return [
-    event({ ts: at, principal: who, route: MED, objects: o }),
-    event({ ts: at + 1000, principal: who, route: MED, method: 'DELETE', objects: o }),
-    event({ ts: at + 2000, principal: who, route: MED, objects: o }),
-    event({ ts: at + 3000, principal: who, route: REFILL, method: 'POST', objects: o }),
-    event({ ts: at + 4000, principal: who, route: MED, objects: o }),
-    event({ ts: at + 5000, principal: who, route: MED, method: 'PUT', objects: o }),
-    event({ ts: at + 6000, principal: who, route: MED, objects: o }),
-    event({ ts: at + 7000, principal: who, route: MED, method: 'PATCH', objects: o }),
-  ];
-}
 
 describe('flow-abuse', () => {
   it('stays quiet on the ordinary flows it learns from', () => {

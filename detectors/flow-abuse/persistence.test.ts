@@ -1,20 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { BaselineSnapshotSchema, type BaselineSnapshot } from '../../libs/baseline/index.js';
+import type { BaselineSnapshot } from '../../libs/baseline/index.js';
 import type { Finding, NormalizedEvent, Principal } from '../../libs/contracts/index.js';
-import { principalOf } from '../test-support/auth.js';
 import { event, ref } from '../test-support/events.js';
 import { createFlowAbuseDetector, DEFAULTS, NAME, POPULATION_ROWS, type FlowAbuseState } from './index.js';
 import { decodeFlow, encodeFlow } from './persist.js';
+import { H, med, MED, oddSession, patientUser as patient, REFILL, T0 } from './test-traffic.js';
+import { throughStore } from '../test-support/rows.js';
 
-const H = 3600_000;
-const T0 = Date.UTC(2026, 10, 2, 0, 0, 0);
 const APPTS = '/api/v1/appointments';
-const MED = '/fhir/MedicationRequest/{id}';
-const REFILL = '/fhir/MedicationRequest/{id}/$refill';
 const d = createFlowAbuseDetector(DEFAULTS);
 
-const patient = (n: number): Principal => principalOf(`user:p${n}`, { app: 'patient-app', scopes: ['patient/*.*'] });
-const med = (n: number) => ref('MedicationRequest', `tok_m${n}`);
 
 function bookAndCancel(who: Principal, at: number, appt: string): NormalizedEvent[] {
   const a = ref('appointments', appt);
@@ -46,25 +41,11 @@ function oddFlow(): NormalizedEvent[] {
       out.push(event({ ts: at, principal: patient(u), route: MED, objects: [med(u * 100 + k)] }));
       out.push(event({ ts: at + 20_000, principal: patient(u), route: REFILL, method: 'POST', objects: [med(u * 100 + k)] }));
     }
-  const at = T0 + 60 * H;
-  const o = [med(9)];
-  const who = patient(2);
   out.sort((a, b) => a.ts - b.ts);
-  out.push(
-    event({ ts: at, principal: who, route: MED, objects: o }),
-    event({ ts: at + 1000, principal: who, route: MED, method: 'DELETE', objects: o }),
-    event({ ts: at + 2000, principal: who, route: MED, objects: o }),
-    event({ ts: at + 3000, principal: who, route: REFILL, method: 'POST', objects: o }),
-    event({ ts: at + 4000, principal: who, route: MED, objects: o }),
-    event({ ts: at + 5000, principal: who, route: MED, method: 'PUT', objects: o }),
-    event({ ts: at + 6000, principal: who, route: MED, objects: o }),
-    event({ ts: at + 7000, principal: who, route: MED, method: 'PATCH', objects: o }),
-  );
+  out.push(...oddSession(patient(2), T0 + 60 * H, 9));
   return out;
 }
 
-/** Rows as the store gives them back: JSON, valid against the row contract. */
-const throughStore = (rows: BaselineSnapshot[]): BaselineSnapshot[] => (JSON.parse(JSON.stringify(rows)) as unknown[]).map((r) => BaselineSnapshotSchema.parse(r));
 
 /**
  * Rows with each principal's queue place replaced by its rank (places are numbered by the process

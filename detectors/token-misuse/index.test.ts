@@ -3,10 +3,8 @@ import type { Finding, NormalizedEvent, Principal } from '../../libs/contracts/i
 import { principalOf } from '../test-support/auth.js';
 import { event } from '../test-support/events.js';
 import { createTokenMisuseDetector, DEFAULTS } from './index.js';
+import { APP, mobileCohort, T0, user, W } from './test-traffic.js';
 
-const W = 600_000;
-const T0 = Date.UTC(2026, 10, 2, 8, 0, 0);
-const APP = { app: 'patient-app', scopes: ['patient/*.read', 'launch/patient'] };
 
 function run(events: NormalizedEvent[]): Finding[] {
   const d = createTokenMisuseDetector(DEFAULTS);
@@ -14,23 +12,7 @@ function run(events: NormalizedEvent[]): Finding[] {
   return events.flatMap((e) => d.detect(e, state));
 }
 
-function user(n: number, over: Partial<Principal> = {}): Principal {
-  return principalOf(`user:u${n}`, { ...APP, ...over });
-}
 
-/** Ten patient-app users over 4 windows, each on 2 networks (home wifi, carrier) with one app version. */
-function mobileCohort(): NormalizedEvent[] {
-  const out: NormalizedEvent[] = [];
-  for (let w = 0; w < 4; w++) {
-    for (let u = 0; u < 10; u++) {
-      for (let i = 0; i < 4; i++) {
-        const ip = i % 2 === 0 ? `192.0.${u}.10` : `198.18.${u}.20`;
-        out.push(event({ ts: T0 + w * W + u * 10_000 + i * 60_000, clientIp: ip, userAgent: 'PatientApp/3.2 iOS', principal: user(u) }));
-      }
-    }
-  }
-  return out;
-}
 
 /** `n` requests by `who`, each from a different /24 of one /16, 5 s apart. */
 function hopping(who: Principal, start: number, n: number, ua = (_i: number) => 'PatientApp/3.2 iOS'): NormalizedEvent[] {

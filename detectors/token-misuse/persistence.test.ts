@@ -1,31 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { BaselineSnapshotSchema, type BaselineSnapshot } from '../../libs/baseline/index.js';
-import type { Finding, NormalizedEvent, Principal } from '../../libs/contracts/index.js';
+import type { BaselineSnapshot } from '../../libs/baseline/index.js';
+import type { Finding, NormalizedEvent } from '../../libs/contracts/index.js';
 import { principalOf } from '../test-support/auth.js';
 import { event } from '../test-support/events.js';
 import { createTokenMisuseDetector, DEFAULTS, type TokenMisuseState } from './index.js';
+import { APP, mobileCohort, T0, user, W } from './test-traffic.js';
+import { throughStore } from '../test-support/rows.js';
 
-const W = 600_000;
-const T0 = Date.UTC(2026, 10, 2, 8, 0, 0);
-const APP = { app: 'patient-app', scopes: ['patient/*.read', 'launch/patient'] };
 const d = createTokenMisuseDetector(DEFAULTS);
 
-const user = (n: number): Principal => principalOf(`user:u${n}`, APP);
 const bob = principalOf('user:bob', { ...APP, credentialFingerprint: 'fp_bob1' });
 
-/** Ten patient-app users over 4 windows, each on 2 networks with one app version (as in index.test.ts). */
-function mobileCohort(): NormalizedEvent[] {
-  const out: NormalizedEvent[] = [];
-  for (let w = 0; w < 4; w++) {
-    for (let u = 0; u < 10; u++) {
-      for (let i = 0; i < 4; i++) {
-        const ip = i % 2 === 0 ? `192.0.${u}.10` : `198.18.${u}.20`;
-        out.push(event({ ts: T0 + w * W + u * 10_000 + i * 60_000, clientIp: ip, userAgent: 'PatientApp/3.2 iOS', principal: user(u) }));
-      }
-    }
-  }
-  return out;
-}
 
 /** user:u0 hopping across 12 /24s, 5 s apart, after the cohort's 4 windows. */
 const hopping = Array.from({ length: 12 }, (_, i) => event({ ts: T0 + 4 * W + i * 5000, clientIp: `203.0.${i}.9`, userAgent: 'PatientApp/3.2 iOS', principal: user(0) }));
@@ -36,8 +21,6 @@ function feed(state: TokenMisuseState, events: NormalizedEvent[]): Finding[] {
   return events.flatMap((e) => d.detect(e, state));
 }
 
-/** Rows as they come back from the store. */
-const throughStore = (rows: BaselineSnapshot[]) => (JSON.parse(JSON.stringify(rows)) as unknown[]).map((r) => BaselineSnapshotSchema.parse(r));
 
 function restored(rows: BaselineSnapshot[]): TokenMisuseState {
   const s = d.createState();

@@ -5,6 +5,7 @@ import { createTokenizer } from '../../../libs/privacy/index.js';
 import { event, patient, principal } from '../../test-support/events.js';
 import { createEnumerationDetector, type EnumerationDeps, type EnumerationState } from './index.js';
 import type { TypeWindow } from './window.js';
+import { throughStore } from '../../test-support/rows.js';
 
 const cfg = { windowSeconds: 300, minDistinct: 20, baselineMultiplier: 4, learningWindows: 3, sequentialRun: 10, minFailures: 15 };
 const W = 300_000;
@@ -33,8 +34,6 @@ function detectAll(deps: EnumerationDeps, events: NormalizedEvent[], state?: Enu
   return { findings: events.flatMap((e) => d.detect(e, s)), state: s };
 }
 
-/** Rows as the store gives them back: JSON. */
-const throughStore = (rows: BaselineSnapshot[]) => JSON.parse(JSON.stringify(rows)) as BaselineSnapshot[];
 
 /**
  * Runs `events` whole on one instance, and again cut at `cut`: the first part on one instance,

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { BaselineSnapshotSchema, encodeHll, hllAdd, newHll, type BaselineSnapshot } from '../../../libs/baseline/index.js';
+import { encodeHll, hllAdd, newHll, type BaselineSnapshot } from '../../../libs/baseline/index.js';
 import type { Finding, NormalizedEvent, Principal } from '../../../libs/contracts/index.js';
 import { event, principal, ref } from '../../test-support/events.js';
 import { createForeignObjectDetector, DEFAULTS, type ForeignObjectConfig, type ForeignObjectState } from './index.js';
+import { throughStore } from '../../test-support/rows.js';
 
 const T0 = Date.UTC(2026, 10, 2, 8, 0, 0);
 const HOUR = 3_600_000;
@@ -40,8 +41,6 @@ function fed(events: readonly NormalizedEvent[], state: ForeignObjectState = d.c
   return state;
 }
 
-/** Rows as the store gives them back: JSON, valid against the row contract. */
-const throughStore = (rows: BaselineSnapshot[]) => (JSON.parse(JSON.stringify(rows)) as unknown[]).map((r) => BaselineSnapshotSchema.parse(r));
 
 function restored(rows: BaselineSnapshot[]): ForeignObjectState {
   const state = d.createState();

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { BaselineSnapshotSchema, type BaselineSnapshot } from '../../../libs/baseline/index.js';
+import type { BaselineSnapshot } from '../../../libs/baseline/index.js';
 import type { Finding, NormalizedEvent, Principal } from '../../../libs/contracts/index.js';
 import { event, principal, ref } from '../../test-support/events.js';
 import { createPatientContextDetector, type PatientContextState } from './index.js';
+import { throughStore } from '../../test-support/rows.js';
 
 const T0 = Date.UTC(2026, 10, 2, 8, 0, 0);
 const PATIENT_SCOPES = ['launch/patient', 'openid', 'fhirUser', 'patient/*.read'];
@@ -18,8 +19,6 @@ function feed(state: PatientContextState, events: NormalizedEvent[]): Finding[] 
   return events.flatMap((e) => d.detect(e, state));
 }
 
-/** Rows as they come back from the store. */
-const throughStore = (rows: BaselineSnapshot[]) => (JSON.parse(JSON.stringify(rows)) as unknown[]).map((r) => BaselineSnapshotSchema.parse(r));
 
 function restored(rows: BaselineSnapshot[]): PatientContextState {
   const s = d.createState();
