@@ -95,7 +95,7 @@ describe('data-exfiltration', () => {
     const cohortUse = [include('user:b', T0 + 1000), include('user:c', T0 + 2000)];
     const { findings, state } = run([...history, ...cohortUse].sort((a, b) => a.ts - b.ts).concat(include('user:alice', T0 + 313 * W)));
     expect(findings).toEqual([]);
-    expect(state.principals.get('user:alice')?.profile.bulk).toBe(4);
+    expect(state.principals.get('user:alice')?.bulk).toBe(4);
   });
 
   it('judges a new principal by its learned cohort: an export nobody in it runs', () => {
@@ -132,7 +132,7 @@ describe('data-exfiltration', () => {
     const row = { detector: 'data-exfiltration', scope: 'principal' as const, key: 'user:alice', version: 1, firstTs: T0 - 86_400_000, lastTs: T0, events: 300, state: JSON.stringify(saved) };
     const state = d.createState();
     expect(d.restore(state, [row, { ...row, key: 'user:bad', state: JSON.stringify({ ...saved, hours: hours.slice(1) }) }])).toBe(1);
-    expect(state.principals.get('user:alice')?.profile.bulk).toBe(4);
+    expect(state.principals.get('user:alice')?.bulk).toBe(4);
     expect(JSON.parse(d.snapshot(state, 2)[0]?.state ?? '')).toEqual(saved);
   });
 

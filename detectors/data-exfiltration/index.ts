@@ -1,6 +1,7 @@
 import {
   createCohortKeyMemo,
   confidence,
+  createPackedProfileMap,
   createProfileMap,
   observe,
   round2,
@@ -9,6 +10,7 @@ import {
   type BaselineSource,
   type CappedSets,
   type Ewma,
+  type PackedProfileMap,
   type Persistent,
   type ProfileMap,
   type Tracked,
@@ -42,7 +44,7 @@ export const NAME = 'data-exfiltration';
 export const OWASP = 'API3:2023';
 
 export interface ExfilState {
-  principals: ProfileMap<PrincipalVolume>;
+  principals: PackedProfileMap<PrincipalVolume>;
   cohorts: ProfileMap<CohortVolume>;
 }
 
@@ -63,8 +65,8 @@ export function createExfilDetector(cfg: ExfilConfig = DEFAULTS): Detector<Exfil
   const peakHalfLifeMs = cfg.peakHalfLifeSeconds * 1000;
   const learning = { minEvents: cfg.learningEvents, minSpanMs: cfg.learningSeconds * 1000 };
 
-  function volume(event: NormalizedEvent, state: ExfilState, p: Tracked<PrincipalVolume>, c: Tracked<CohortVolume>): Finding[] {
-    const d = p.profile.data;
+  function volume(event: NormalizedEvent, state: ExfilState, p: PrincipalVolume, c: Tracked<CohortVolume>): Finding[] {
+    const d = p.data;
     const closed = rollAt(d, WINDOW, event.ts, windowMs);
     if (closed >= 0) {
       observeAt(d, BYTES, closed, event.ts, ewma);
@@ -72,7 +74,7 @@ export function createExfilDetector(cfg: ExfilConfig = DEFAULTS): Detector<Exfil
       observe(c.profile.bytes, closed, event.ts, ewma);
     }
     d[W_CUR] = (d[W_CUR] as number) + event.responseBytes;
-    trackPhi(p.profile, event);
+    trackPhi(p, event);
     if (d[W_ALERTED] === 1 || event.responseBytes === 0) return [];
     const observed = estimateAt(d, WINDOW, event.ts, windowMs);
     let source: BaselineSource;
@@ -93,7 +95,7 @@ export function createExfilDetector(cfg: ExfilConfig = DEFAULTS): Detector<Exfil
     d[W_ALERTED] = 1;
     const base: Ewma = source === 'principal' ? unpackEwma(d, BYTES) : c.profile.bytes;
     const who = event.principal.id;
-    const phi = d[PHI_START] === d[WINDOW] ? p.profile.phi : undefined;
+    const phi = d[PHI_START] === d[WINDOW] ? p.phi : undefined;
     const baseline = `its ${source === 'principal' ? 'own' : 'cohort’s'} baseline is ${mib(base.mean)} MiB (threshold ${mib(threshold)} MiB)`;
     return [
       finding(event, observed > 4 * threshold ? 'high' : 'medium', `${who} received ${mib(observed)} MiB of responses within ${cfg.windowSeconds}s${phiPhrase(phi)}; ${baseline}`, {
@@ -107,14 +109,14 @@ export function createExfilDetector(cfg: ExfilConfig = DEFAULTS): Detector<Exfil
         baselineWindows: base.n,
         peakBytes: Math.round(peak),
         thresholdBytes: Math.round(threshold),
-        usualHour: isUsualHourAt(p.profile.data, HOURS, event.ts),
+        usualHour: isUsualHourAt(p.data, HOURS, event.ts),
         ...phiEvidence(phi),
       }),
     ];
   }
 
-  function bulk(event: NormalizedEvent, state: ExfilState, p: Tracked<PrincipalVolume>, c: Tracked<CohortVolume>): Finding[] {
-    const fresh = bulkBits(event) & ~p.profile.bulk;
+  function bulk(event: NormalizedEvent, state: ExfilState, p: PrincipalVolume, c: Tracked<CohortVolume>): Finding[] {
+    const fresh = bulkBits(event) & ~p.bulk;
     if (fresh === 0) return [];
     const principalLearned = !state.principals.learning(p);
     const cohortLearned = !state.cohorts.learning(c);
@@ -130,7 +132,7 @@ export function createExfilDetector(cfg: ExfilConfig = DEFAULTS): Detector<Exfil
       const abnormal = principalLearned ? !cohortUses : cohortLearned && !cohortUses;
       if (!abnormal) {
         // NOTE: usage that alerted is not learned, so an attacker cannot make it normal by repeating it.
-        p.profile.bulk |= BULK_BIT[kind];
+        p.bulk |= BULK_BIT[kind];
         c.profile.bulkUsers[i] = (c.profile.bulkUsers[i] ?? 0) + 1;
         continue;
       }
@@ -141,13 +143,13 @@ export function createExfilDetector(cfg: ExfilConfig = DEFAULTS): Detector<Exfil
           confidence: round2(confidence(source, 1, 1) + (principalLearned && cohortLearned ? 0.1 : 0)),
           operation: kind,
           baseline: source,
-          principalEvents: p.events,
-          principalDays: round2((p.lastTs - p.firstTs) / 86_400_000),
+          principalEvents: state.principals.events(p),
+          principalDays: round2((state.principals.lastTs(p) - state.principals.firstTs(p)) / 86_400_000),
           cohortMembers: c.profile.members,
           cohortUsers: c.profile.bulkUsers[i] ?? 0,
           cohortShare: round2(share),
           responseBytes: event.responseBytes,
-          usualHour: isUsualHourAt(p.profile.data, HOURS, event.ts),
+          usualHour: isUsualHourAt(p.data, HOURS, event.ts),
           ...phiEvidence(phi),
         }),
       );
@@ -159,17 +161,17 @@ export function createExfilDetector(cfg: ExfilConfig = DEFAULTS): Detector<Exfil
     name: NAME,
     owasp: OWASP,
     createState: () => ({
-      principals: createProfileMap({ capacity: cfg.principalCap, learning, codec: principalCodec }),
+      principals: createPackedProfileMap({ capacity: cfg.principalCap, learning, codec: principalCodec }),
       cohorts: createProfileMap({ capacity: cfg.cohortCap, learning, codec: cohortCodec }),
     }),
     detect(event, state) {
       const p = state.principals.touch(event.principal.id, event.ts);
       const c = state.cohorts.touch(cohortKey(event.principal), event.ts);
       // NOTE: approximate: a principal forgotten and seen again counts twice (shares err low).
-      if (p.events === 1) c.profile.members++;
+      if (state.principals.events(p) === 1) c.profile.members++;
       const found = [...volume(event, state, p, c), ...bulk(event, state, p, c)];
       // The hour is learned after judging, so this event does not make its own hour usual.
-      hourAddAt(p.profile.data, HOURS, event.ts);
+      hourAddAt(p.data, HOURS, event.ts);
       return found;
     },
     // With `select` (incremental snapshots, partition handoff) only those principals' rows are encoded.

@@ -9,7 +9,9 @@ import {
   newCounter,
   newEwma,
   newHourProfile,
+  META_SLOTS,
   type Ewma,
+  type PackedCodec,
   type ProfileCodec,
 } from '../../libs/baseline/index.js';
 import { COUNTER_SLOTS, packCounter, unpackCounter } from '../../libs/baseline/counter.js';
@@ -36,8 +38,8 @@ export interface PrincipalVolume {
   phi: PhiEvidence | undefined;
 }
 
-/** Offsets in `PrincipalVolume.data`. */
-export const WINDOW = 0;
+/** Offsets in `PrincipalVolume.data`, after the profile map's own (first and last event time, events). */
+export const WINDOW = META_SLOTS;
 export const BYTES = WINDOW + COUNTER_SLOTS;
 /** Largest closed window, decaying (see config peakFactor). */
 export const PEAK = BYTES + EWMA_SLOTS;
@@ -62,8 +64,9 @@ export interface CohortVolume {
   members: number;
 }
 
-export const principalCodec: ProfileCodec<PrincipalVolume> = {
+export const principalCodec: PackedCodec<PrincipalVolume> = {
   create: () => ({ data: TEMPLATE.slice(), bulk: 0, phi: undefined }),
+  meta: (p) => p.data,
   encode: (p) => ({
     window: unpackCounter(p.data, WINDOW),
     bytes: unpackEwma(p.data, BYTES),

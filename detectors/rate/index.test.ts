@@ -60,7 +60,7 @@ describe('rate', () => {
     expect(f.summary).toBe('user:alice made 31 requests to /fhir/Observation within 60s; its own baseline on this route is 5 (threshold 30)');
     // The alerted minute is not learned: the next quiet minute closes the burst without moving the mean.
     run(steady('user:alice', start + 2 * MIN, 1, () => 1), state);
-    const alice = state.principals.get('user:alice')?.profile;
+    const alice = state.principals.get('user:alice');
     expect(alice && routeRate(alice, ROUTE)?.rate.mean).toBe(5);
   });
 
@@ -171,7 +171,7 @@ describe('rate', () => {
     const row = { detector: 'rate', scope: 'principal' as const, key: 'user:alice', version: 1, firstTs: T0 - 86_400_000, lastTs: T0, events: 500, state: JSON.stringify({ routes: [['/fhir/Observation', route], ['/fhir/Encounter', old]], any }) };
     const state = d.createState();
     expect(d.restore(state, [row])).toBe(1);
-    const alice = state.principals.get('user:alice')?.profile;
+    const alice = state.principals.get('user:alice');
     expect(alice?.routes).toEqual(['/fhir/Observation', '/fhir/Encounter']);
     expect(alice && routeRate(alice, '/fhir/Observation')).toEqual(route);
     expect(alice && routeRate(alice, '/fhir/Encounter')).toEqual({ ...old, hotSince: -1, hotCount: 0 });
@@ -186,9 +186,10 @@ describe('rate', () => {
     at('/b', T0);
     at('/c', T0 + MIN);
     at('/d', T0 + 3 * MIN);
-    const alice = state.principals.get('user:alice')?.profile;
+    const alice = state.principals.get('user:alice');
     expect(alice?.routes).toEqual(['/a', '/c', '/d']);
-    expect(alice?.data.length).toBe(5 + 3 * 13);
+    // The profile map's 3 slots, the any-route EWMA's 5, then 13 per route.
+    expect(alice?.data.length).toBe(3 + 5 + 3 * 13);
     expect(alice && routeRate(alice, '/d')?.counter).toEqual({ start: T0 + 3 * MIN, cur: 1, prev: 0, alerted: false });
     expect(alice && routeRate(alice, '/c')?.counter).toEqual({ start: T0 + MIN, cur: 1, prev: 0, alerted: false });
   });
@@ -196,11 +197,14 @@ describe('rate', () => {
   it('clearCapped drops every route and keeps the any-route baselines', () => {
     const d = createRateDetector();
     const { state } = run([...steady('user:alice', T0, 30, () => 5), ...steady('user:alice', T0, 30, () => 2, '/fhir/Encounter')]);
-    const any = state.principals.get('user:alice')?.profile.data.slice(0, 5);
+    // The profile map's 3 slots (first, last event time, events) and the any-route EWMA's 5 stay.
+    const any = state.principals.get('user:alice')?.data.slice(0, 8);
     const cohortAny = { ...state.cohorts.get('app:portal|user/*.read')?.profile.any };
-    expect(any?.[4]).toBe(58);
+    // 5 a minute and 2 a minute for 30 minutes; the last at 40 s into minute 29.
+    expect(any?.slice(0, 3)).toEqual([T0, T0 + 29 * MIN + 40_000, 210]);
+    expect(any?.[7]).toBe(58);
     d.clearCapped(state);
-    expect(state.principals.get('user:alice')?.profile).toEqual({ routes: [], data: any });
+    expect(state.principals.get('user:alice')).toEqual({ routes: [], data: any });
     expect(state.cohorts.get('app:portal|user/*.read')?.profile).toEqual({ routes: new Map(), any: cohortAny });
   });
 

@@ -1,6 +1,7 @@
 import {
   createCohortKeyMemo,
   confidence,
+  createPackedProfileMap,
   createProfileMap,
   newEwma,
   observe,
@@ -9,6 +10,7 @@ import {
   upperBound,
   type CappedSets,
   type Ewma,
+  type PackedProfileMap,
   type Persistent,
   type ProfileMap,
 } from '../../libs/baseline/index.js';
@@ -50,7 +52,7 @@ export const NAME = 'rate';
 export const OWASP = 'API4:2023';
 
 export interface RateState {
-  principals: ProfileMap<PrincipalRate>;
+  principals: PackedProfileMap<PrincipalRate>;
   cohorts: ProfileMap<CohortRate>;
 }
 
@@ -79,16 +81,16 @@ export function createRateDetector(cfg: RateConfig = DEFAULTS): Detector<RateSta
     name: NAME,
     owasp: OWASP,
     createState: () => ({
-      principals: createProfileMap({ capacity: cfg.principalCap, learning: principalLearning, codec: principalCodec }),
+      principals: createPackedProfileMap({ capacity: cfg.principalCap, learning: principalLearning, codec: principalCodec }),
       cohorts: createProfileMap({ capacity: cfg.cohortCap, learning: cohortLearning, codec: cohortCodec }),
     }),
     detect(event, state) {
       const ts = event.ts;
       const p = state.principals.touch(event.principal.id, ts);
       const c = state.cohorts.touch(cohortKey(event.principal), ts);
-      const o = routeSlot(p.profile, event.route, cfg.routesPerPrincipal);
+      const o = routeSlot(p, event.route, cfg.routesPerPrincipal);
       // NOTE: read after routeSlot, which may replace the array.
-      const d = p.profile.data;
+      const d = p.data;
       const cohortRoute = routeOf(c.profile.routes, event.route, cfg.routesPerCohort, newEwma, (x) => x.lastTs);
       const closed = rollAt(d, o + COUNTER, ts, windowMs);
       // NOTE: a minute that closes inside a run above the bound is not learned: the run may yet
@@ -138,7 +140,7 @@ export function createRateDetector(cfg: RateConfig = DEFAULTS): Detector<RateSta
     },
     // Routes are the capped part (routesPerPrincipal, routesPerCohort); the any-route EWMAs stay.
     clearCapped: (state) => {
-      for (const t of state.principals.entries()) clearRoutes(t.profile);
+      for (const p of state.principals.values()) clearRoutes(p);
       for (const t of state.cohorts.entries()) t.profile.routes.clear();
     },
   };

@@ -5,9 +5,11 @@ import {
   newPeak,
   type Peak,
   isEwma,
+  META_SLOTS,
   newCounter,
   newEwma,
   type Ewma,
+  type PackedCodec,
   type ProfileCodec,
   type WindowCounter,
 } from '../../libs/baseline/index.js';
@@ -43,8 +45,11 @@ export interface PrincipalRate {
   data: number[];
 }
 
-/** Offsets in `data`: the any-route EWMA, then per route (relative to `routeOffset(i)`) these. */
-export const ANY = 0;
+/**
+ * Offsets in `data`: the profile map's own slots (first and last event time, events), the any-route
+ * EWMA, then per route (relative to `routeOffset(i)`) these.
+ */
+export const ANY = META_SLOTS;
 export const COUNTER = 0;
 export const RATE = COUNTER + COUNTER_SLOTS;
 export const PEAK = RATE + EWMA_SLOTS;
@@ -53,12 +58,12 @@ export const HOT_COUNT = HOT_SINCE + 1;
 export const ROUTE_SLOTS = HOT_COUNT + 1;
 
 export function routeOffset(i: number): number {
-  return EWMA_SLOTS + i * ROUTE_SLOTS;
+  return ANY + EWMA_SLOTS + i * ROUTE_SLOTS;
 }
 
 /** Packed double arrays from the start (sliced/concatenated, never grown by push: no spare capacity). */
-const ANY_TEMPLATE: number[] = Array.from({ length: EWMA_SLOTS }, () => 0.5);
-packEwma(ANY_TEMPLATE, 0, newEwma());
+const ANY_TEMPLATE: number[] = Array.from({ length: ANY + EWMA_SLOTS }, () => 0.5);
+packEwma(ANY_TEMPLATE, ANY, newEwma());
 const ROUTE_TEMPLATE: number[] = Array.from({ length: ROUTE_SLOTS }, () => 0.5);
 packRoute(ROUTE_TEMPLATE, 0, { counter: newCounter(), rate: newEwma(), peak: newPeak(), hotSince: -1, hotCount: 0 });
 
@@ -117,7 +122,7 @@ export function routeSlot(p: PrincipalRate, route: string, cap: number): number 
 /** Drops every route (the capped part), keeping the any-route EWMA. */
 export function clearRoutes(p: PrincipalRate): void {
   p.routes = [];
-  p.data = p.data.slice(0, EWMA_SLOTS);
+  p.data = p.data.slice(0, ANY + EWMA_SLOTS);
 }
 
 /** Per cohort: EWMA of members' active-window counts per route, and on any route. */
@@ -169,8 +174,9 @@ function entriesOf(v: unknown): [string, unknown][] | undefined {
   return out;
 }
 
-export const principalCodec: ProfileCodec<PrincipalRate> = {
+export const principalCodec: PackedCodec<PrincipalRate> = {
   create: () => ({ routes: [], data: ANY_TEMPLATE.slice() }),
+  meta: (p) => p.data,
   encode: (p) => ({ routes: p.routes.map((k, i) => [k, unpackRoute(p.data, routeOffset(i))]), any: unpackEwma(p.data, ANY) }),
   decode(v) {
     const entries = entriesOf(v);

@@ -1,6 +1,7 @@
 import {
   createCohortKeyMemo,
   confidence,
+  createPackedProfileMap,
   createProfileMap,
   observe,
   round2,
@@ -8,6 +9,7 @@ import {
   type BaselineSource,
   type CappedSets,
   type Ewma,
+  type PackedProfileMap,
   type Persistent,
   type ProfileMap,
   type Tracked,
@@ -52,7 +54,7 @@ export const NAME = 'scraping';
 export const OWASP = 'API6:2023';
 
 export interface ScrapingState {
-  principals: ProfileMap<PrincipalScrape>;
+  principals: PackedProfileMap<PrincipalScrape>;
   cohorts: ProfileMap<CohortScrape>;
 }
 
@@ -89,7 +91,7 @@ export function createScrapingDetector(
   /** `own` and `peak` are offsets of the principal's EWMA and peak in its packed profile. */
   function judge(
     state: ScrapingState,
-    p: Tracked<PrincipalScrape>,
+    pr: PrincipalScrape,
     c: Tracked<CohortScrape>,
     own: number,
     cohort: Ewma,
@@ -98,8 +100,7 @@ export function createScrapingDetector(
     shape: { floor: number; multiplier: number },
   ): Judged | undefined {
     const bound = { floor: shape.floor, multiplier: shape.multiplier, z: cfg.z };
-    const pr = p.profile;
-    if (!state.principals.learning(p) && (pr[own + EWMA_N] as number) >= cfg.learningWindows) {
+    if (!state.principals.learning(pr) && (pr[own + EWMA_N] as number) >= cfg.learningWindows) {
       const pk = cfg.peakFactor * peakValueAt(pr, peak, ts, peakHalfLifeMs);
       return { source: 'principal', cohort: undefined, own, peak: pk, threshold: Math.max(upperBoundAt(pr, own, bound), pk) };
     }
@@ -131,15 +132,14 @@ export function createScrapingDetector(
     name: NAME,
     owasp: OWASP,
     createState: () => ({
-      principals: createProfileMap({ capacity: cfg.principalCap, learning, codec: principalCodec }),
+      principals: createPackedProfileMap({ capacity: cfg.principalCap, learning, codec: principalCodec }),
       cohorts: createProfileMap({ capacity: cfg.cohortCap, learning, codec: cohortCodec }),
     }),
     detect(event, state) {
       if (!isSearch(event)) return [];
       const ts = event.ts;
-      const p = state.principals.touch(event.principal.id, ts);
+      const pr = state.principals.touch(event.principal.id, ts);
       const c = state.cohorts.touch(cohortKey(event.principal), ts);
-      const pr = p.profile;
       const cr = c.profile;
       rollWindows(pr, cr, ts);
       const out: Finding[] = [];
@@ -147,7 +147,7 @@ export function createScrapingDetector(
       pr[SEARCHES_CUR] = (pr[SEARCHES_CUR] as number) + 1;
       if (pr[SEARCHES_ALERTED] === 0) {
         const observed = estimateAt(pr, SEARCHES, ts, windowMs);
-        const j = judge(state, p, c, SEARCH_RATE, cr.searchRate, SEARCH_PEAK, ts, {
+        const j = judge(state, pr, c, SEARCH_RATE, cr.searchRate, SEARCH_PEAK, ts, {
           floor: cfg.minSearches,
           multiplier: cfg.multiplier,
         });
@@ -161,7 +161,7 @@ export function createScrapingDetector(
         pr[PAGES_CUR] = (pr[PAGES_CUR] as number) + 1;
         if (pr[PAGES_ALERTED] === 0) {
           const observed = estimateAt(pr, PAGES, ts, windowMs);
-          const j = judge(state, p, c, PAGE_RATE, cr.pageRate, PAGE_PEAK, ts, {
+          const j = judge(state, pr, c, PAGE_RATE, cr.pageRate, PAGE_PEAK, ts, {
             floor: cfg.minPages,
             multiplier: cfg.multiplier,
           });
@@ -174,7 +174,7 @@ export function createScrapingDetector(
 
       const count = event.paging?.count;
       if (count !== undefined) {
-        const j = judge(state, p, c, COUNT, cr.count, COUNT_PEAK, ts, {
+        const j = judge(state, pr, c, COUNT, cr.count, COUNT_PEAK, ts, {
           floor: cfg.minCount,
           multiplier: cfg.countMultiplier,
         });

@@ -3,8 +3,10 @@ import {
   isCounter,
   isEwma,
   isPeak,
+  META_SLOTS,
   newEwma,
   type Ewma,
+  type PackedCodec,
   type Peak,
   type ProfileCodec,
   type WindowCounter,
@@ -22,8 +24,8 @@ import { PEAK_SLOTS, packPeak, unpackPeak } from '../../libs/baseline/peak.js';
  */
 export type PrincipalScrape = number[];
 
-/** Slot offsets in a `PrincipalScrape`. */
-export const SEARCHES = 0;
+/** Slot offsets in a `PrincipalScrape`, after the profile map's own (first and last event time, events). */
+export const SEARCHES = META_SLOTS;
 export const PAGES = SEARCHES + COUNTER_SLOTS;
 export const SEARCH_RATE = PAGES + COUNTER_SLOTS;
 export const PAGE_RATE = SEARCH_RATE + EWMA_SLOTS;
@@ -64,8 +66,9 @@ const COUNTERS = ['searches', 'pages'] as const;
 const EWMAS = ['searchRate', 'pageRate', 'count'] as const;
 const PEAKS = ['searchPeak', 'pagePeak', 'countPeak'] as const;
 
-export const principalCodec: ProfileCodec<PrincipalScrape> = {
+export const principalCodec: PackedCodec<PrincipalScrape> = {
   create: () => TEMPLATE.slice(),
+  meta: (p) => p,
   encode: (p): ScrapeFields => ({
     searches: unpackCounter(p, SEARCHES),
     pages: unpackCounter(p, PAGES),

@@ -18,6 +18,7 @@ export { newRing, ringPush, ringValues, quantileOf, robustZ, encodeRing, decodeR
 export { newCounter, roll, estimate, isCounter, COUNTER_BYTES, type WindowCounter } from './counter.js';
 export { cohortKey } from './cohort.js';
 export { createProfileMap, type ProfileCodec, type ProfileMap, type Tracked, type Learning } from './profiles.js';
+export { createPackedProfileMap, META_SLOTS, type PackedCodec, type PackedProfileMap } from './packed-profiles.js';
 export {
   BaselineSnapshotSchema,
   BaselineScopeSchema,

@@ -142,18 +142,34 @@ export function createProfileMap<P>(opts: { capacity: number; learning: Learning
       return n;
     },
     restore(detector, scope, rows) {
-      let taken = 0;
-      // Oldest activity first, so the most recently active principals end up in the young generation.
-      const mine = rows.filter((r) => r.detector === detector && r.scope === scope).sort((a, b) => a.lastTs - b.lastTs);
-      for (const r of mine.slice(-opts.capacity)) {
-        const parsed = parseRowState(r);
-        if (parsed === undefined) continue;
-        const profile = codec.decode(parsed);
-        if (profile === undefined) continue;
-        put({ key: r.key, firstTs: r.firstTs, lastTs: r.lastTs, events: r.events, profile });
-        taken++;
-      }
-      return taken;
+      return restoreRows(rows, detector, scope, opts.capacity, codec, (r, profile) =>
+        put({ key: r.key, firstTs: r.firstTs, lastTs: r.lastTs, events: r.events, profile }),
+      );
     },
   };
+}
+
+/**
+ * Puts the rows of this detector and scope that decode, oldest activity first (so the most recently
+ * active end up in the young generation), at most `capacity` of them; returns how many were put.
+ */
+export function restoreRows<P>(
+  rows: readonly BaselineSnapshot[],
+  detector: string,
+  scope: BaselineScope,
+  capacity: number,
+  codec: Pick<ProfileCodec<P>, 'decode'>,
+  put: (row: BaselineSnapshot, profile: P) => void,
+): number {
+  let taken = 0;
+  const mine = rows.filter((r) => r.detector === detector && r.scope === scope).sort((a, b) => a.lastTs - b.lastTs);
+  for (const r of mine.slice(-capacity)) {
+    const parsed = parseRowState(r);
+    if (parsed === undefined) continue;
+    const profile = codec.decode(parsed);
+    if (profile === undefined) continue;
+    put(r, profile);
+    taken++;
+  }
+  return taken;
 }
