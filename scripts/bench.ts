@@ -9,7 +9,8 @@ import { createDetectorRuntime, type Detector } from '../detectors/framework.js'
 import { createExfilDetector } from '../detectors/data-exfiltration/index.js';
 import { createRateDetector } from '../detectors/rate/index.js';
 import { createScrapingDetector } from '../detectors/scraping/index.js';
-import { hasCappedSets, measureHeapSplit } from '../libs/baseline/index.js';
+import { PRINCIPAL_BUDGET_BYTES } from '../libs/baseline/index.js';
+import { detectorBytes, runtimeMarginalBytes } from '../detectors/budget.js';
 import type { NormalizedEvent } from '../libs/contracts/index.js';
 import { createDetectors } from '../services/registry.js';
 import { createNormalizer, eventIdFor } from '../services/ingest/normalize.js';
@@ -97,57 +98,22 @@ for (const d of allDetectors()) {
   console.log(`detector ${d.name}: ${best.toFixed(2)} µs/event (best of 3 over ${normalized.length} events)`);
 }
 
-// Bytes per principal: 100k distinct principals, three requests each (a search with paging, an
-// object read, a bulk-looking read), so each detector holds its usual per-principal state.
+// Bytes per principal at 100k distinct principals (detectors/budget.ts: the traffic and the measure
+// detectors/budget.test.ts holds to the budget), each detector alone, then all in one runtime.
 const PRINCIPALS = 100_000;
-function principalTraffic(i: number, ts: number): NormalizedEvent[] {
-  const base = normalized[i % normalized.length] as NormalizedEvent;
-  const principal = { id: `user:bench-${i}`, kind: 'user' as const, app: `app:${i % 20}`, scopes: ['patient/*.read'], authScheme: 'bearer' as const };
-  return [
-    { ...base, ts, principal, route: '/fhir/Observation', queryKeys: ['_count', 'patient'], paging: { count: 20 }, status: 200 },
-    { ...base, ts: ts + 1, principal, route: '/fhir/Patient/{id}', objects: [{ type: 'Patient', id: `tok_${i}`, via: 'path', created: false }], status: 200 },
-    { ...base, ts: ts + 2, principal, route: '/fhir/Encounter', queryKeys: ['_include', 'patient'], status: 200 },
-  ];
-}
 for (const d of allDetectors()) {
-  const r = measureHeapSplit(
-    PRINCIPALS,
-    (n) => {
-      const state = d.createState();
-      const t0 = Date.UTC(2026, 10, 2, 8);
-      for (let i = 0; i < n; i++) for (const e of principalTraffic(i, t0 + i)) d.detect(e, state);
-      return state;
-    },
-    (state) => {
-      if (hasCappedSets(d)) d.clearCapped(state);
-    },
-  );
+  const r = detectorBytes(d, PRINCIPALS, normalized);
   console.log(
-    `detector ${d.name}: ${Math.round(r.totalPerItem).toLocaleString('en-US')} bytes/principal, ` +
-      `${Math.round(r.outsidePerItem).toLocaleString('en-US')} outside capped sets, at ${PRINCIPALS.toLocaleString('en-US')} principals (heap after GC)`,
+    `detector ${d.name}: ${Math.round(r.total).toLocaleString('en-US')} bytes/principal, ` +
+      `${Math.round(r.outside).toLocaleString('en-US')} outside capped sets, at ${PRINCIPALS.toLocaleString('en-US')} principals (heap after GC)`,
   );
 }
-// The budget is per principal across every detector: one runtime with all of them, measured at two
-// sizes so fixed costs (memos, caches that saturated) drop out of the per-principal figure.
 {
   const config = loadConfig({ env: {} });
-  const at = (n: number) =>
-    measureHeapSplit(
-      n,
-      (k) => {
-        const rt = createDetectorRuntime(createDetectors(config));
-        const t0 = Date.UTC(2026, 10, 2, 8);
-        for (let i = 0; i < k; i++) for (const e of principalTraffic(i, t0 + i)) rt.detect(e);
-        return rt;
-      },
-      (rt) => rt.clearCapped(),
-    );
-  const small = at(PRINCIPALS / 2);
-  const large = at((PRINCIPALS * 3) / 2);
-  const slope = (f: (x: ReturnType<typeof at>) => number) => Math.round((f(large) * 1.5 - f(small) * 0.5) / 1);
+  const r = runtimeMarginalBytes(() => createDetectors(config), PRINCIPALS / 2, normalized);
   console.log(
-    `all detectors in one runtime: ${slope((x) => x.totalPerItem).toLocaleString('en-US')} bytes/principal, ` +
-      `${slope((x) => x.outsidePerItem).toLocaleString('en-US')} outside capped sets (marginal, ${(PRINCIPALS / 2).toLocaleString('en-US')} -> ${((PRINCIPALS * 3) / 2).toLocaleString('en-US')} principals)`,
+    `all detectors in one runtime: ${Math.round(r.total).toLocaleString('en-US')} bytes/principal, ` +
+      `${Math.round(r.outside).toLocaleString('en-US')} outside capped sets (marginal, ${(PRINCIPALS / 2).toLocaleString('en-US')} -> ${((PRINCIPALS * 3) / 2).toLocaleString('en-US')} principals; budget ${PRINCIPAL_BUDGET_BYTES.toLocaleString('en-US')})`,
   );
 }
 
