@@ -15,11 +15,7 @@ export function bodyText(v: unknown): string | undefined {
   return text.length > MAX_BODY_CHARS ? text.slice(0, MAX_BODY_CHARS) : text;
 }
 
-/** The first of several places a gateway may have logged a body. */
-export function firstBody(...candidates: unknown[]): string | undefined {
-  for (const c of candidates) {
-    const text = bodyText(c);
-    if (text !== undefined) return text;
-  }
-  return undefined;
+/** The first of the places a gateway may have logged a body (two at most: fixed parameters, no array per call). */
+export function firstBody(first: unknown, second?: unknown): string | undefined {
+  return bodyText(first) ?? bodyText(second);
 }

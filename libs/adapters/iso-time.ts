@@ -52,11 +52,17 @@ function num(s: string, start: number, len: number): number {
 }
 
 const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const DASH = 0x2d;
+const T = 0x54;
+const COLON = 0x3a;
+const DOT = 0x2e;
+const Z = 0x5a;
 
 /** True for exactly "YYYY-MM-DDTHH:MM:SS.sssZ" naming a real calendar instant (no leap seconds). */
 export function isIsoZ(t: string): boolean {
-  if (t.length !== 24 || t[4] !== '-' || t[7] !== '-' || t[10] !== 'T' || t[13] !== ':' || t[16] !== ':') return false;
-  if (t[19] !== '.' || t[23] !== 'Z') return false;
+  // Character codes rather than t[i]: indexing makes a one-character string per test.
+  if (t.length !== 24 || t.charCodeAt(4) !== DASH || t.charCodeAt(7) !== DASH || t.charCodeAt(10) !== T) return false;
+  if (t.charCodeAt(13) !== COLON || t.charCodeAt(16) !== COLON || t.charCodeAt(19) !== DOT || t.charCodeAt(23) !== Z) return false;
   const year = num(t, 0, 4);
   const month = num(t, 5, 2);
   const day = num(t, 8, 2);
@@ -68,6 +74,25 @@ export function isIsoZ(t: string): boolean {
   const minute = num(t, 14, 2);
   const second = num(t, 17, 2);
   return hour >= 0 && hour <= 23 && minute >= 0 && minute <= 59 && second >= 0 && second <= 59 && num(t, 20, 3) >= 0;
+}
+
+/**
+ * Date.parse(text), computed here for "YYYY-MM-DDTHH:MM:SS.sssZ" (what every adapter writes), where
+ * Date.parse costs ~0.3 µs per event; other text goes to Date.parse. NaN when it is not a date.
+ */
+export function parseIsoMs(text: string): number {
+  if (!isIsoZ(text)) return Date.parse(text);
+  const year = num(text, 0, 4);
+  const month = num(text, 5, 2);
+  const day = num(text, 8, 2);
+  // H. Hinnant's days_from_civil: years counted from March, so the leap day ends a year.
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  const days = era * 146_097 + doe - 719_468;
+  return days * 86_400_000 + num(text, 11, 2) * 3_600_000 + num(text, 14, 2) * 60_000 + num(text, 17, 2) * 1000 + num(text, 20, 3);
 }
 
 /** Any ISO 8601 / RFC 3339 text to "...Z" with milliseconds; text already in that form is kept as is. */

@@ -6,7 +6,7 @@ import { firstBody } from './body.js';
 import { isoFromMs } from './iso-time.js';
 import type { Mapped } from './outcome.js';
 import {
-  copyHeaders,
+  headerMap,
   headerValue,
   isRecord,
   isUnset,
@@ -44,10 +44,9 @@ export function kongToEvent(entry: unknown): Mapped {
   const target = splitTarget(uri);
   const query = target.query ?? (url ? splitTarget(url.target).query : undefined) ?? rebuildQuery(request.querystring);
 
-  const requestHeaders: Record<string, string> = {};
-  const responseHeaders: Record<string, string> = {};
-  copyHeaders(request.headers, requestHeaders);
-  copyHeaders(response.headers, responseHeaders);
+  // NOTE: may be the entry's own header objects (headerMap): the entry is not used after this.
+  const requestHeaders = headerMap(request.headers);
+  const responseHeaders = headerMap(response.headers);
 
   const latencies = isRecord(entry.latencies) ? entry.latencies : undefined;
   const event: ApiEventInput = {

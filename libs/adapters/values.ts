@@ -127,6 +127,41 @@ export function copyHeaders(src: unknown, into: Record<string, string>, skipUnse
     const raw = src[name];
     if (skipUnset && isUnset(raw)) continue;
     const value = headerValue(raw);
-    if (value !== undefined) into[name.toLowerCase()] = value;
+    if (value !== undefined) into[isLowerAscii(name) ? name : name.toLowerCase()] = value;
   }
+}
+
+/**
+ * The header map copyHeaders(src, {}) would make. When `src` already is one (a plain object whose
+ * names are lowercase ASCII and whose values are all strings: what Kong logs), it is returned
+ * itself: a copy costs ~1 µs per event, most of it adding the properties one by one.
+ * NOTE: the result may be `src`: the caller hands `src` over and must not change either later.
+ * NOTE: a '__proto__' name (an own property in JSON.parse output) forces the copy, which drops it
+ * (assigning a string to __proto__ does nothing).
+ */
+export function headerMap(src: unknown): Record<string, string> {
+  if (isRecord(src) && isLowerStringMap(src)) return src as Record<string, string>;
+  const into: Record<string, string> = {};
+  copyHeaders(src, into);
+  return into;
+}
+
+function isLowerStringMap(src: Record<string, unknown>): boolean {
+  if (Object.getPrototypeOf(src) !== Object.prototype) return false;
+  for (const name in src) {
+    if (typeof src[name] !== 'string' || !isLowerAscii(name) || name === '__proto__') return false;
+  }
+  return true;
+}
+
+/**
+ * True when toLowerCase would return the text unchanged because it is ASCII without A-Z. Gateways
+ * mostly log header names lowercased already, and this scan costs less than toLowerCase.
+ */
+export function isLowerAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0x7f || (c >= 0x41 && c <= 0x5a)) return false;
+  }
+  return true;
 }

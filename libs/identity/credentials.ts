@@ -1,3 +1,5 @@
+import { queryPairs } from '../objects/query.js';
+
 /** What the Authorization header carried, reduced to what identity resolution needs. */
 export type AuthorizationInfo = { scheme: 'bearer'; token: string } | { scheme: 'basic'; username: string };
 
@@ -51,7 +53,7 @@ export function findApiKey(
   }
   // Cheap substring test first: most queries carry no key and parsing them would be wasted.
   if (query === undefined || !/api_?key/i.test(query)) return undefined;
-  for (const [name, value] of new URLSearchParams(query)) {
+  for (const [name, value] of queryPairs(query)) {
     if (QUERY_KEY_NAMES.includes(name.toLowerCase()) && value !== '' && !isRedacted(value)) return value;
   }
   return undefined;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ApiEvent, Config } from '../contracts/index.js';
-import { createTokenizer } from '../privacy/index.js';
-import { createPrincipalResolver } from './resolver.js';
+import { createTokenizer, textKey } from '../privacy/index.js';
+import { bearerCacheKey, createPrincipalResolver } from './resolver.js';
 
 const tokenizer = createTokenizer(Buffer.alloc(32, 1));
 const identity: Config['identity'] = {
@@ -167,5 +167,29 @@ describe('createPrincipalResolver: repeated tokens', () => {
     const first = resolve(ev(bearer(token)));
     first.scopes.push('mutated');
     expect(resolve(ev(bearer(token)))).toEqual({ id: 'user:alice', kind: 'user', scopes: ['a', 'b'], authScheme: 'bearer', credentialFingerprint: tokenizer.fingerprint(token) });
+  });
+
+  it('keeps two tokens that share their cache key apart, however they alternate', () => {
+    // Same length and 32-character tail, different subjects: one cache key, the whole token decides.
+    const tail = '.'.padEnd(33, 'x');
+    const enc = (o: unknown): string => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const head = enc({ alg: 'RS256' });
+    const alice = `${head}.${enc({ sub: 'alice' })}${tail}`;
+    const bob = `${head}.${enc({ sub: 'bobby' })}${tail}`;
+    expect(bearerCacheKey(alice)).toBe(bearerCacheKey(bob));
+    const fresh = createPrincipalResolver(identity, { tokenizer });
+    const ids = [alice, bob, alice, alice, bob].map((t) => fresh(ev(bearer(t))).id);
+    expect(ids).toEqual(['user:alice', 'user:bobby', 'user:alice', 'user:alice', 'user:bobby']);
+    expect(fresh(ev(bearer(bob))).credentialFingerprint).toBe(tokenizer.fingerprint(bob));
+  });
+});
+
+describe('bearerCacheKey', () => {
+  it('reads the length and the last 32 characters only', () => {
+    const tail = 'b'.repeat(32);
+    expect(bearerCacheKey(`${'a'.repeat(10)}${tail}`)).toBe(bearerCacheKey(`${'z'.repeat(10)}${tail}`));
+    expect(bearerCacheKey(`${'a'.repeat(10)}${tail}`)).not.toBe(bearerCacheKey(`${'a'.repeat(11)}${tail}`));
+    expect(bearerCacheKey(`${'a'.repeat(10)}${tail}`)).not.toBe(bearerCacheKey(`${'a'.repeat(10)}${'b'.repeat(31)}c`));
+    expect(bearerCacheKey('short-token')).toBe(textKey('short-token', 0, 11));
   });
 });

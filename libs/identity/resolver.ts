@@ -1,6 +1,6 @@
 import type { ApiEvent, Config, Principal } from '../contracts/index.js';
 import { createBoundedCache } from '../cache/index.js';
-import type { Tokenizer } from '../privacy/index.js';
+import { textKey, type Tokenizer } from '../privacy/index.js';
 import { jwtIdentity, type JwtIdentity } from './claims.js';
 import { findApiKey, identityValue, parseAuthorization } from './credentials.js';
 import { decodeJwtPayload } from './jwt.js';
@@ -34,17 +34,21 @@ export function createPrincipalResolver(cfg: Config['identity'], deps: { tokeniz
 
   /**
    * A session sends the same bearer token on every request; decoding it and computing its keyed
-   * fingerprint cost ~7 µs. NOTE: keyed by the token itself: it stays in process memory (like the
-   * raw ids in the tokenizer's memo), is never stored, logged or sent, and hashing it first to
-   * avoid that cost ~2 µs per event, a tenth of the whole normalization.
+   * fingerprint cost ~7 µs. NOTE: the token stays in process memory (like the raw ids in the
+   * tokenizer's memo), is never stored, logged or sent.
+   * Keyed by a number for the token's length and last characters (bearerCacheKey), not the token:
+   * every event brings a fresh copy of it, and hashing all of it for the Map cost ~0.7 µs per
+   * event. A hit counts only when the whole token is equal, so tokens that share a key (by chance
+   * or crafted) never share an identity: the newer one replaces the entry.
    */
-  const bearerCache = createBoundedCache<BearerInfo>(4096);
+  const bearerCache = createBoundedCache<BearerInfo, number>(4096);
   function bearerInfo(token: string): BearerInfo {
-    const hit = bearerCache.get(token);
-    if (hit !== undefined) return hit;
+    const key = bearerCacheKey(token);
+    const hit = bearerCache.get(key);
+    if (hit !== undefined && hit.token === token) return hit;
     const claims = decodeJwtPayload(token);
-    const info: BearerInfo = { fingerprint: tokenizer.fingerprint(token), jwt: claims === undefined ? undefined : jwtIdentity(claims, tokenizer) };
-    bearerCache.set(token, info);
+    const info: BearerInfo = { token, fingerprint: tokenizer.fingerprint(token), jwt: claims === undefined ? undefined : jwtIdentity(claims, tokenizer) };
+    bearerCache.set(key, info);
     return info;
   }
 
@@ -57,14 +61,9 @@ export function createPrincipalResolver(cfg: Config['identity'], deps: { tokeniz
     const apiKey = findApiKey(headers, apiKeyHeaders, ev.query);
     const apiKeyFp = apiKey === undefined ? undefined : tokenizer.fingerprint(apiKey);
     const gatewayApp = gatewayAppOf(ev);
-
-    const base = baseOf(jwt, bearerFp ?? apiKeyFp);
-    const make = (id: string, kind: Principal['kind'], authScheme: Principal['authScheme'], app: string | undefined): Principal => {
-      const p: Principal = { id, kind, ...base, authScheme };
-      // An app named like the user (Kong basic-auth consumer "alice" for user alice) adds nothing.
-      if (app !== undefined && id !== `user:${app}`) p.app = app;
-      return p;
-    };
+    const credentialFp = bearerFp ?? apiKeyFp;
+    const make = (id: string, kind: Principal['kind'], authScheme: Principal['authScheme'], app: string | undefined): Principal =>
+      principalOf(id, kind, jwt, credentialFp, authScheme, app);
 
     if (jwt?.sub !== undefined && jwt.sub !== jwt.clientId) return make(`user:${jwt.sub}`, 'user', 'bearer', jwt.clientId ?? gatewayApp);
     if (jwt?.clientId !== undefined) return make(`app:${jwt.clientId}`, 'app', 'bearer', jwt.clientId);
@@ -79,20 +78,44 @@ export function createPrincipalResolver(cfg: Config['identity'], deps: { tokeniz
   };
 }
 
+/** The tail of a JWT is its signature and of an opaque token random: distinct between tokens in practice. */
+const BEARER_KEY_CHARS = 32;
+
+export function bearerCacheKey(token: string): number {
+  return textKey(token, Math.max(0, token.length - BEARER_KEY_CHARS), token.length);
+}
+
 interface BearerInfo {
+  /** The whole token, compared on every hit: the cache key is only its tail. */
+  token: string;
   fingerprint: string;
   /** Undefined for opaque tokens. Shared between events: never mutate. */
   jwt: JwtIdentity | undefined;
 }
 
-function baseOf(jwt: JwtIdentity | undefined, credentialFingerprint: string | undefined): Omit<Principal, 'id' | 'kind' | 'authScheme'> {
-  // Copied: JwtIdentity is cached and shared between events.
-  const base: Omit<Principal, 'id' | 'kind' | 'authScheme'> = { scopes: jwt === undefined ? [] : [...jwt.scopes] };
-  if (jwt?.issuer !== undefined) base.issuer = jwt.issuer;
-  if (jwt?.patient !== undefined) base.patient = jwt.patient;
-  if (jwt?.fhirUser !== undefined) base.fhirUser = jwt.fhirUser;
-  if (credentialFingerprint !== undefined) base.credentialFingerprint = credentialFingerprint;
-  return base;
+/**
+ * NOTE: keys are added in one fixed order (id, kind, scopes, issuer, patient, fhirUser,
+ * credentialFingerprint, authScheme, app): the principal is stored and hashed as JSON.
+ */
+function principalOf(
+  id: string,
+  kind: Principal['kind'],
+  jwt: JwtIdentity | undefined,
+  credentialFingerprint: string | undefined,
+  authScheme: Principal['authScheme'],
+  app: string | undefined,
+): Principal {
+  // Scopes copied: JwtIdentity is cached and shared between events. The cast: authScheme is set
+  // below, after the optional keys, to keep the order.
+  const p = { id, kind, scopes: jwt === undefined ? [] : [...jwt.scopes] } as Principal;
+  if (jwt?.issuer !== undefined) p.issuer = jwt.issuer;
+  if (jwt?.patient !== undefined) p.patient = jwt.patient;
+  if (jwt?.fhirUser !== undefined) p.fhirUser = jwt.fhirUser;
+  if (credentialFingerprint !== undefined) p.credentialFingerprint = credentialFingerprint;
+  p.authScheme = authScheme;
+  // An app named like the user (Kong basic-auth consumer "alice" for user alice) adds nothing.
+  if (app !== undefined && id !== `user:${app}`) p.app = app;
+  return p;
 }
 
 /** Kong consumer by its most readable name, else the consumer behind the authenticated entity. */

@@ -1,6 +1,7 @@
 import type { ApiEvent, ObjectRef } from '../contracts/index.js';
 import type { Tokenizer } from '../privacy/index.js';
 import { isIdLike, safeDecode, type RouteTemplate } from '../routes/index.js';
+import { queryPairs } from './query.js';
 import { locationPath, parseReference } from './reference.js';
 
 export interface ExtractedObjects {
@@ -40,10 +41,10 @@ const ROOT_TYPE = '_root';
  */
 export function extractObjects(ev: ApiEvent, route: RouteTemplate, tokenizer: Tokenizer): ExtractedObjects {
   const refs = new Map<string, ObjectRef>();
-  const add = (type: string, rawId: string, via: ObjectRef['via'], created: boolean): void => {
+  const add = (type: string, rawId: string, via: ObjectRef['via'], created: boolean, token?: string): void => {
     const key = `${type}\0${rawId}\0${via}`;
     if (refs.has(key)) return;
-    const ref: ObjectRef = { type, id: tokenizer.token(type, rawId), via, created };
+    const ref: ObjectRef = { type, id: token ?? tokenizer.token(type, rawId), via, created };
     // NOTE: seq carries the raw number in memory only, for sequential-walk detection.
     if (SEQ_RE.test(rawId)) {
       const n = Number(rawId);
@@ -58,20 +59,21 @@ export function extractObjects(ev: ApiEvent, route: RouteTemplate, tokenizer: To
   return { objects: [...refs.values()], pathTokenized, queryKeys };
 }
 
-type Add = (type: string, rawId: string, via: ObjectRef['via'], created: boolean) => void;
+/** `token`: the caller's tokenizer.token(type, rawId), when it already has it. */
+type Add = (type: string, rawId: string, via: ObjectRef['via'], created: boolean, token?: string) => void;
 
 function fromPath(path: string, route: RouteTemplate, tokenizer: Tokenizer, add: Add): string {
   if (route.idSegments.length === 0) return path;
   const segments = path.split('/');
   // Same indexing as the templater: the leading empty segment is not counted.
   const offset = segments[0] === '' ? 1 : 0;
-  const isId = new Set(route.idSegments);
-  for (const i of route.idSegments) {
+  const ids = route.idSegments;
+  for (const i of ids) {
     const raw = segments[i + offset];
     if (raw === undefined || raw === '') continue;
     const rawId = safeDecode(raw);
     let typeIndex = i - 1;
-    while (typeIndex >= 0 && isId.has(typeIndex)) typeIndex--;
+    while (typeIndex >= 0 && ids.includes(typeIndex)) typeIndex--;
     const type = typeIndex >= 0 ? (segments[typeIndex + offset] ?? ROOT_TYPE) : ROOT_TYPE;
     if (type === '_history') {
       // A version id names a version of the object already recorded, not an object of its own;
@@ -79,8 +81,9 @@ function fromPath(path: string, route: RouteTemplate, tokenizer: Tokenizer, add:
       segments[i + offset] = tokenizer.token('_history', rawId);
       continue;
     }
-    segments[i + offset] = tokenizer.token(type, rawId);
-    add(type, rawId, 'path', false);
+    const token = tokenizer.token(type, rawId);
+    segments[i + offset] = token;
+    add(type, rawId, 'path', false, token);
   }
   return segments.join('/');
 }
@@ -88,7 +91,7 @@ function fromPath(path: string, route: RouteTemplate, tokenizer: Tokenizer, add:
 function fromQuery(query: string, route: RouteTemplate, add: Add): string[] {
   const keys = new Set<string>();
   let searchType: string | undefined;
-  for (const [name, value] of new URLSearchParams(query)) {
+  for (const [name, value] of queryPairs(query)) {
     keys.add(isIdLike(name) ? '{id}' : name);
     // Modifiers narrow the target: subject:Patient=123. Chains (patient.name) are not ids.
     const colon = name.indexOf(':');
@@ -112,8 +115,10 @@ function fromQuery(query: string, route: RouteTemplate, add: Add): string[] {
   return [...keys].sort();
 }
 
-/** FHIR OR-lists are comma-separated (URLSearchParams has already percent-decoded them). */
+/** FHIR OR-lists are comma-separated (queryPairs has already percent-decoded them). */
 function splitList(value: string): string[] {
+  // Most values are one item: no split and filter arrays for them.
+  if (!value.includes(',')) return value === '' ? [] : [value];
   return value.split(',').filter((v) => v !== '');
 }
 

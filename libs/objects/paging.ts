@@ -1,4 +1,5 @@
 import type { Paging } from '../contracts/index.js';
+import { queryPairs } from './query.js';
 
 /**
  * Paging parameters of a request, as numbers and a flag only (never the cursor value, which can
@@ -38,7 +39,7 @@ const INTEGER = /^\d{1,15}$/;
 export function extractPaging(query: string | undefined): Paging | undefined {
   if (query === undefined || query === '' || !HINT.test(query)) return undefined;
   let paging: Paging | undefined;
-  for (const [rawName, value] of new URLSearchParams(query)) {
+  for (const [rawName, value] of queryPairs(query)) {
     const name = rawName.toLowerCase();
     if (CURSOR.has(name)) {
       if (value !== '') (paging ??= {}).cursor = true;

@@ -1,5 +1,6 @@
-import { createHmac } from 'node:crypto';
 import { createBoundedCache } from '../cache/index.js';
+import { createHmacSha256Hex } from './hmac.js';
+import { textKey } from './text-key.js';
 
 /**
  * Turns raw identifiers into stable, keyed pseudonyms. Equal inputs under one key give equal
@@ -19,14 +20,21 @@ export interface Tokenizer {
 
 export interface TokenizerOptions {
   /**
-   * Entries in the token cache (0 disables it). An HMAC costs ~2.7 µs, a cache hit ~0.15 µs on
-   * Node 20, and object ids repeat heavily (a user re-reads the same patient), so the cache pays.
+   * Entries in the token cache (0 disables it). An HMAC costs ~1.3 µs (hmac.ts), a cache hit
+   * ~0.3 µs on Node 20, and object ids repeat heavily (a user re-reads the same patient), so the
+   * cache pays.
    * NOTE: it holds raw ids in process memory only; credentials are never cached.
    */
   cacheSize?: number;
 }
 
 const MIN_KEY_BYTES = 32;
+
+interface Memo {
+  kind: string;
+  raw: string;
+  token: string;
+}
 
 export function createTokenizer(key: Buffer, opts: TokenizerOptions = {}): Tokenizer {
   if (key.length < MIN_KEY_BYTES) {
@@ -35,20 +43,22 @@ export function createTokenizer(key: Buffer, opts: TokenizerOptions = {}): Token
   // Copy so a caller zeroing or reusing its buffer cannot change tokens under us.
   const secretKey = Buffer.from(key);
   const cacheSize = opts.cacheSize ?? 10_000;
-  const cache = createBoundedCache<string>(cacheSize);
+  // Keyed by a number for the pair (textKey); the entry keeps the pair, compared on every hit.
+  const cache = createBoundedCache<Memo, number>(cacheSize);
 
-  const hmacHex = (message: string): string => createHmac('sha256', secretKey).update(message, 'utf8').digest('hex');
+  const hmacHex = createHmacSha256Hex(secretKey);
 
   function token(kind: string, raw: string): string {
     // NOTE: a NUL inside the kind would make kind/raw boundaries ambiguous; kinds come from code
     // or path segments, so replacing it (rather than throwing per event) is the safe choice.
     const ns = kind.includes('\0') ? kind.replaceAll('\0', '\uFFFD') : kind;
-    const message = `${ns}\0${raw}`;
-    if (cacheSize === 0) return `tok_${hmacHex(message).slice(0, 20)}`;
-    const hit = cache.get(message);
-    if (hit !== undefined) return hit;
-    const value = `tok_${hmacHex(message).slice(0, 20)}`;
-    cache.set(message, value);
+    if (cacheSize === 0) return `tok_${hmacHex(`${ns}\0${raw}`).slice(0, 20)}`;
+    const key = textKey(raw, 0, textKey(ns));
+    const hit = cache.get(key);
+    if (hit !== undefined && hit.raw === raw && hit.kind === ns) return hit.token;
+    const value = `tok_${hmacHex(`${ns}\0${raw}`).slice(0, 20)}`;
+    // A pair with the same key (a collision) is replaced: the memo keeps the latest.
+    cache.set(key, { kind: ns, raw, token: value });
     return value;
   }
 

@@ -65,7 +65,21 @@ export function isFhirBaseMarker(segment: string): boolean {
 
 /** True when a string would be an id wherever it appeared in a path (no traffic context). */
 export function isIdLike(value: string): boolean {
-  return classifySegment(value, undefined) === 'id';
+  return mayBeIdAnywhere(value) && classifySegment(value, undefined) === 'id';
+}
+
+/**
+ * Without context (no previous segment, no FHIR base), classifySegment says `id` only for text
+ * with a digit (numbers, dates, hex, opaque and FHIR ids), a '-' (UUIDs), or an '@' or '%'
+ * (e-mail addresses): text with none of them is not an id, and this scan is far cheaper than the
+ * classifier's regular expressions. Every query parameter name of every event goes through here.
+ */
+function mayBeIdAnywhere(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if ((c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x40 || c === 0x25) return true;
+  }
+  return false;
 }
 
 export function safeDecode(s: string): string {

@@ -73,19 +73,19 @@ export function createRouteTemplater(opts: RouteTemplaterOptions = {}): RouteTem
     if (segments[0] === '') segments.shift();
     const out: string[] = [];
     const idSegments: number[] = [];
-    let prefix = '';
     let previous: string | undefined;
     let fhir = false;
     for (let i = 0; i < segments.length; i++) {
       const segment = segments[i] ?? '';
       let kind = classifySegment(segment, previous, fhir);
       previous = segment;
-      if (kind === 'unknown') kind = i > 0 && observe(`${scope}\0${prefix}`, segment) ? 'id' : 'literal';
-      if (kind === 'literal' && isFhirBaseMarker(segment)) fhir = true;
+      // The position is the template so far ('/' + each earlier shown segment), built only here:
+      // most segments are judged without it.
+      if (kind === 'unknown') kind = i > 0 && observe(`${scope}\0/${out.join('/')}`, segment) ? 'id' : 'literal';
+      if (kind === 'literal' && !fhir && isFhirBaseMarker(segment)) fhir = true;
       const shown = kind === 'id' ? '{id}' : segment;
       if (kind === 'id') idSegments.push(i);
       out.push(shown);
-      prefix += `/${shown}`;
     }
     return { route: `/${out.join('/')}`, idSegments };
   }

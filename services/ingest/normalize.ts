@@ -1,4 +1,5 @@
 import { hash } from 'node:crypto';
+import { parseIsoMs } from '../../libs/adapters/iso-time.js';
 import type { ApiEvent, Config, NormalizedEvent } from '../../libs/contracts/index.js';
 import { createPrincipalResolver, type PrincipalResolver } from '../../libs/identity/index.js';
 import { extractObjects, extractPaging } from '../../libs/objects/index.js';
@@ -33,10 +34,10 @@ export function createNormalizer(
     // the returned event is built field by field, so ev.requestBody / ev.responseBody cannot leak.
     const phi = classifyPhi(ev);
     const grant = readTokenGrant(ev, tokenizer);
-    return {
+    const out: NormalizedEvent = {
       eventId: meta.eventId,
       // NOTE: ev.time was validated as ISO 8601 by ApiEventSchema, so this is never NaN.
-      ts: Date.parse(ev.time),
+      ts: parseIsoMs(ev.time),
       source: meta.source,
       method: ev.method.toUpperCase(),
       host,
@@ -52,10 +53,13 @@ export function createNormalizer(
       userAgent: ev.requestHeaders['user-agent'] ?? '',
       principal: resolvePrincipal(ev),
       objects,
-      ...(paging === undefined ? {} : { paging }),
-      ...(phi === undefined ? {} : { phi }),
-      ...(grant === undefined ? {} : { grant }),
     };
+    // Optional parts are appended in this order (stored and hashed JSON keeps key order); assigning
+    // them costs less than spreading a fresh object for each.
+    if (paging !== undefined) out.paging = paging;
+    if (phi !== undefined) out.phi = phi;
+    if (grant !== undefined) out.grant = grant;
+    return out;
   };
 }
 
