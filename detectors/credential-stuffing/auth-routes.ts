@@ -29,23 +29,24 @@ export function isAuthRouteByName(route: string): boolean {
 }
 
 export function createAuthRoutes(): AuthRoutes {
+  // A memo of isAuthRouteByName, so keyed by the route alone: a string the event holds, not one built per event.
   const byName = createBoundedCache<boolean>(ROUTE_CAP);
-  // Per route: the IPs whose credential-less POSTs were answered 401 (up to LEARN_IPS).
+  // Per service and route: the IPs whose credential-less POSTs were answered 401 (up to LEARN_IPS).
   const learned = createBoundedCache<Set<string>>(ROUTE_CAP);
   return {
     observe(event) {
       if (!WRITE.has(event.method)) return false;
-      const key = `${event.service} ${event.route}`;
-      let named = byName.get(key);
-      if (named === undefined) byName.set(key, (named = isAuthRouteByName(event.route)));
+      let named = byName.get(event.route);
+      if (named === undefined) byName.set(event.route, (named = isAuthRouteByName(event.route)));
       if (named) return true;
-      const seen = learned.get(key);
+      const key = `${event.service} ${event.route}`;
+      let seen = learned.get(key);
       const credentialLess = event.principal.authScheme === 'none' || event.principal.authScheme === 'basic';
       if (event.status === 401 && credentialLess && (seen === undefined || seen.size < LEARN_IPS)) {
-        if (seen === undefined) learned.set(key, new Set([event.clientIp]));
+        if (seen === undefined) learned.set(key, (seen = new Set([event.clientIp])));
         else seen.add(event.clientIp);
       }
-      return (learned.get(key)?.size ?? 0) >= LEARN_IPS;
+      return (seen?.size ?? 0) >= LEARN_IPS;
     },
     // The names are a memo of isAuthRouteByName: only what was learned is saved.
     encode: () => encodeCache(learned, (ips) => [...ips]),

@@ -46,7 +46,9 @@ export function createCredentialStuffingDetector(
       if (!failure && !success) return out;
 
       const ip = event.clientIp;
-      const net = state.networks.getOrCreate(ip, () => networksOf(ip)).net;
+      let nets = state.networks.get(ip);
+      if (nets === undefined) state.networks.set(ip, (nets = networksOf(ip)));
+      const net = nets.net;
       const ipState = failure ? state.ips.getOrCreate(ip, newSource) : state.ips.get(ip);
       const netState = failure ? state.subnets.getOrCreate(net, newSource) : state.subnets.get(net);
       if (ipState) advance(ipState, event.ts, windowMs, state.ipPopulation);

@@ -1,4 +1,4 @@
-import { newRing, quantileOf, ringPush, type Ring } from '../../libs/baseline/index.js';
+import { newRing, ringPush, type Ring } from '../../libs/baseline/index.js';
 
 /**
  * A population's recent per-window values (failures per IP, networks per principal of a cohort,
@@ -33,10 +33,28 @@ export function populationQuantile(p: Population, q: number): number {
   if (p.ring.count === 0) return 0;
   if (p.cachedAt < 0 || p.ring.count - p.cachedAt >= REFRESH) {
     const n = Math.min(p.ring.count, p.ring.values.length);
-    p.cached = quantileOf(Array.from(p.ring.values.subarray(0, n)), q) ?? 0;
+    p.cached = sortedQuantile(p.ring.values.slice(0, n).sort(), q);
     p.cachedAt = p.ring.count;
   }
   return p.cached;
+}
+
+/**
+ * The q-quantile of ascending `sorted` (not empty), with libs/baseline `quantileOf`'s definition
+ * (simple-statistics, linear interpolation between order statistics, numpy's default) and its
+ * exact arithmetic, so thresholds are unchanged. NOTE: the ring's values are copied into one typed
+ * array and sorted numerically in place; `quantileOf` on a plain array made three copies of the
+ * ring per refresh, most of this detector family's garbage.
+ */
+export function sortedQuantile(sorted: Float64Array, q: number): number {
+  const last = sorted.length - 1;
+  if (q === 1) return sorted[last] as number;
+  if (q === 0) return sorted[0] as number;
+  const idx = last * q;
+  if (idx % 1 === 0) return sorted[idx] as number;
+  const lower = Math.floor(idx);
+  const low = sorted[lower] as number;
+  return low + (idx - lower) * ((sorted[Math.ceil(idx)] as number) - low);
 }
 
 /**

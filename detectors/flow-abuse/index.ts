@@ -1,5 +1,6 @@
 import type { Finding, NormalizedEvent, ObjectRef } from '../../libs/contracts/index.js';
 import { createCohortKeyMemo, createRouteMemo, type CappedSets, type Persistent } from '../../libs/baseline/index.js';
+import { createPairKey } from '../../libs/baseline/route-memo.js';
 import type { Detector } from '../framework.js';
 import { isAuthRouteByName } from '../credential-stuffing/auth-routes.js';
 import { makeFinding, round2 } from '../credential-stuffing/finding.js';
@@ -26,6 +27,8 @@ const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  * "sessions" are not flows: they teach transitions but are never judged by them (repeats still are).
  */
 const SHARED_KINDS = new Set(['ip', 'consumer']);
+/** The population of everyone's repeats on any route, per kind of target (`*|* kind`). */
+const EVERYONE_KEYS: Readonly<Record<TargetKind, string>> = { object: '*|* object', collection: '*|* collection' };
 
 /**
  * Business-flow abuse (OWASP API6:2023): the same state-changing operation repeated on one object
@@ -38,6 +41,8 @@ export function createFlowAbuseDetector(cfg: FlowAbuseConfig = DEFAULTS): Detect
   const cohortKey = createCohortKeyMemo();
   // One string per (method, route): a key built per event has its hash computed on every lookup.
   const stepOf = createRouteMemo((method, route) => `${method} ${route}`);
+  // `cohort|step` keys of the population caches, one string per pair (not one per lookup).
+  const keyOf = createPairKey();
   const repeatMs = cfg.repeatWindowSeconds * 1000;
   const gapMs = cfg.sessionGapSeconds * 1000;
   return {
@@ -71,8 +76,8 @@ export function createFlowAbuseDetector(cfg: FlowAbuseConfig = DEFAULTS): Detect
       if (step === s.last) return out;
       const firstArrival = !s.visited.includes(step);
       // Built once per event: each is looked up to judge and again to learn.
-      const fromKey = s.last === undefined ? undefined : `${cohort}|${s.last}`;
-      const targetKey = writes ? `${cohort}|${step}` : undefined;
+      const fromKey = s.last === undefined ? undefined : keyOf(cohort, s.last);
+      const targetKey = writes ? keyOf(cohort, step) : undefined;
       if (writes && !SHARED_KINDS.has(event.principal.kind)) {
         const ctx = {
           event,
@@ -197,10 +202,10 @@ export function createFlowAbuseDetector(cfg: FlowAbuseConfig = DEFAULTS): Detect
   function pops(state: FlowAbuseState, r: Repeat): RepeatPopulation[] {
     const p = state.repeatPops;
     return [
-      p.getOrCreate(`${r.cohort}|${r.step}`, newRepeatPopulation),
-      p.getOrCreate(`*|${r.step}`, newRepeatPopulation),
-      p.getOrCreate(`${r.cohort}|*`, newRepeatPopulation),
-      p.getOrCreate(`*|* ${r.kind}`, newRepeatPopulation),
+      p.getOrCreate(keyOf(r.cohort, r.step), newRepeatPopulation),
+      p.getOrCreate(keyOf('*', r.step), newRepeatPopulation),
+      p.getOrCreate(keyOf(r.cohort, '*'), newRepeatPopulation),
+      p.getOrCreate(EVERYONE_KEYS[r.kind], newRepeatPopulation),
     ];
   }
 }

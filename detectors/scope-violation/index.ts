@@ -1,5 +1,5 @@
 import type { Finding, NormalizedEvent, Severity } from '../../libs/contracts/index.js';
-import { createCohortKeyMemo, createPrincipalMemo, createRouteMemo, COHORT_MEMO_CAPACITY } from '../../libs/baseline/index.js';
+import { cohortKey, createPrincipalMemo, createRouteMemo, COHORT_MEMO_CAPACITY } from '../../libs/baseline/index.js';
 import { createBoundedCache, type BoundedCache } from '../../libs/cache/index.js';
 import type { Detector } from '../framework.js';
 import { findingAbout } from '../framework.js';
@@ -47,10 +47,9 @@ const SYSTEMIC_CONFIDENCE = 0.8;
  * Principals without SMART resource scopes (opaque scopes, API keys) are never judged.
  */
 export function createScopeViolationDetector(cfg: ScopeViolationConfig = DEFAULTS): Detector<ScopeViolationState> {
-  // Memoized per principal id: building the key (sort, join) cost more than the rest of the detector.
-  const cohortKey = createCohortKeyMemo();
-  // The scope set's cache key, per principal id: joining the scopes on every event cost more than the check.
-  const scopeSetKey = createPrincipalMemo(COHORT_MEMO_CAPACITY, (p) => p.scopes.join(' '));
+  // Per principal id, the cohort key and the scope set's cache key: building them (sort, join) on
+  // every event cost more than the check. One memo for both: one lookup per event, not two.
+  const keysOf = createPrincipalMemo(COHORT_MEMO_CAPACITY, (p) => ({ cohort: cohortKey(p), scopeSet: p.scopes.join(' ') }));
   const requestOf = createRouteMemo(fhirRequest);
   const systemic = { minPrincipals: cfg.systemicMinPrincipals, share: cfg.systemicShare };
   return {
@@ -63,13 +62,14 @@ export function createScopeViolationDetector(cfg: ScopeViolationConfig = DEFAULT
     detect(event, state) {
       const scopes = event.principal.scopes;
       if (scopes.length === 0) return [];
-      let smart = state.parsed.get(scopeSetKey(event.principal));
+      const keys = keysOf(event.principal);
+      let smart = state.parsed.get(keys.scopeSet);
       if (smart === undefined) {
         smart = parseSmartScopes(scopes);
-        state.parsed.set(scopeSetKey(event.principal), smart);
+        state.parsed.set(keys.scopeSet, smart);
       }
       if (smart.length === 0) return [];
-      const cohort = state.cohorts.getOrCreate(cohortKey(event.principal), newCohortGaps);
+      const cohort = state.cohorts.getOrCreate(keys.cohort, newCohortGaps);
       seePrincipal(cohort, event.principal.id);
       if (event.status < 200 || event.status > 299) return [];
       const req = requestOf(event.method, event.route);

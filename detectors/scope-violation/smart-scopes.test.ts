@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { accessLevel, parseSmartScope } from './smart-scopes.js';
+import { accessLevel, isSmartScope, parseSmartScope } from './smart-scopes.js';
 
 describe('SMART scopes', () => {
   it('reads v1 and v2 scopes into interactions', () => {
@@ -26,5 +26,19 @@ describe('SMART scopes', () => {
     expect(accessLevel(['system/*.rs'])).toBe('staff');
     expect(accessLevel(['openid', 'profile'])).toBe('none');
     expect(accessLevel([])).toBe('none');
+  });
+
+  it('tells a SMART resource scope without parsing it, exactly as parseSmartScope does', () => {
+    const cases = [
+      'patient/Observation.read', 'user/*.write', 'system/*.*', 'patient/Observation.rs', 'user/Encounter.cruds?status=finished',
+      'patient/Observation.', 'patient/Observation.?x=1', 'patient/*.', 'patient/Observation.sr', 'patient/Observation.rx',
+      'patient/Observation.read?', 'patient/Observation.c', 'openid', 'launch/patient', 'clinic/Observation.read',
+      'patient/observation.read', 'patient/Obs.erv.read', 'user/Patient.rs?a.b=c', 'system/.read', '',
+    ];
+    expect(cases.map(isSmartScope)).toEqual(cases.map((c) => parseSmartScope(c) !== undefined));
+    expect(cases.filter(isSmartScope)).toEqual([
+      'patient/Observation.read', 'user/*.write', 'system/*.*', 'patient/Observation.rs', 'user/Encounter.cruds?status=finished',
+      'patient/Observation.read?', 'patient/Observation.c', 'user/Patient.rs?a.b=c',
+    ]);
   });
 });

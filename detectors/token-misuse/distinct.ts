@@ -75,6 +75,23 @@ export interface Limit {
 }
 
 /**
+ * `limitOf(...).threshold`, with the same reads (the cohort's quantile refreshes on the same
+ * calls) but no objects built: nearly every new value in a window is far below the threshold,
+ * and only one that reaches it needs the rest of the Limit for its finding.
+ */
+export function thresholdOf(ownBaseline: Ewma | undefined, cohort: Population, floor: number, cfg: TokenMisuseConfig): number {
+  const own = ownBaseline ?? NO_HISTORY;
+  const ownLearned = own.n >= cfg.learningWindows;
+  const cohortLearned = populationSize(cohort) >= cfg.cohortLearningWindows;
+  const cohortQ = cohortLearned ? populationQuantile(cohort, cfg.cohortQuantile) : 0;
+  if (!ownLearned && !cohortLearned) return Math.ceil(floor * cfg.learningFloorMultiplier);
+  let threshold = floor;
+  if (cohortLearned && cohortQ * cfg.cohortMultiplier > threshold) threshold = cohortQ * cfg.cohortMultiplier;
+  if (ownLearned) threshold = Math.max(threshold, upperBound(own, { floor: 0, multiplier: cfg.baselineMultiplier, z: 4 }));
+  return Math.ceil(threshold);
+}
+
+/**
  * Distinct values per window from which the principal is abnormal: far beyond both its own
  * history (once learned) and its cohort's quantile (once learned), never under the floor. While
  * neither is learned only the floor times `learningFloorMultiplier` applies.

@@ -5,7 +5,7 @@ import type { Detector } from '../framework.js';
 import { makeFinding, round2 } from '../credential-stuffing/finding.js';
 import { addToPopulation } from '../credential-stuffing/stats.js';
 import { DEFAULTS, type TokenMisuseConfig } from './config.js';
-import { add, countSince, learnWindow, limitOf, sizeOf, type Limit } from './distinct.js';
+import { add, countSince, learnWindow, limitOf, sizeOf, thresholdOf, type Limit } from './distinct.js';
 import { networksOf } from './network.js';
 import { forgetPrincipals, restoreRows, snapshotRows } from './persist.js';
 import { newCohortPops, newKeyState, newTokenState, type CohortPops, type KeyState, type NetworkHashes, type TokenMisuseState, type TokenState } from './state.js';
@@ -116,7 +116,8 @@ export function createTokenMisuseDetector(cfg: TokenMisuseConfig = DEFAULTS): De
     let newNet = true;
     if (k.nets === undefined) k.nets = [net, ts];
     else newNet = add(k.nets, net, ts, windowMs);
-    if (newNet) {
+    // The threshold alone first: the full Limit (and the finding) only for a count that reaches it.
+    if (newNet && sizeOf(k.nets) >= thresholdOf(k.netOwn, pops.net, cfg.minNetworks, cfg)) {
       const f = over(event, sizeOf(k.nets), limitOf(k.netOwn, pops.net, cfg.minNetworks, cfg), 'many_networks', scope);
       if (f) {
         k.netAlerted = true;
@@ -126,7 +127,7 @@ export function createTokenMisuseDetector(cfg: TokenMisuseConfig = DEFAULTS): De
     let newUa = true;
     if (k.uas === undefined) k.uas = [ua, ts];
     else newUa = add(k.uas, ua, ts, windowMs);
-    if (newUa) {
+    if (newUa && sizeOf(k.uas) >= thresholdOf(k.uaOwn, pops.ua, cfg.minUserAgents, cfg)) {
       const f = over(event, sizeOf(k.uas), limitOf(k.uaOwn, pops.ua, cfg.minUserAgents, cfg), 'many_user_agents', scope);
       if (f) {
         k.uaAlerted = true;

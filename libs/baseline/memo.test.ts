@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createCohortKeyMemo, createPrincipalMemo } from './principal-memo.js';
-import { createRouteMemo } from './route-memo.js';
+import { createPairKey, createRouteMemo } from './route-memo.js';
 
 describe('createPrincipalMemo', () => {
   it('derives once per principal while its app and scopes stay the same', () => {
@@ -25,6 +25,23 @@ describe('createPrincipalMemo', () => {
     expect(keyOf({ id: 'user:a', scopes })).toBe('-|a');
     scopes.push('b');
     expect(keyOf({ id: 'user:a', scopes })).toBe('-|a b');
+  });
+});
+
+describe('createPairKey', () => {
+  it('joins the two strings with a bar, the same way every time', () => {
+    const keyOf = createPairKey(4);
+    expect(keyOf('app|a b', 'POST /fhir/Appointment')).toBe('app|a b|POST /fhir/Appointment');
+    expect(keyOf('app|a b', 'POST /fhir/Appointment')).toBe('app|a b|POST /fhir/Appointment');
+    expect(keyOf('*', 'PUT /x')).toBe('*|PUT /x');
+    expect(keyOf('app|a b', '*')).toBe('app|a b|*');
+  });
+
+  it('still answers past its bounds (more firsts than its capacity, more seconds than perA)', () => {
+    const keyOf = createPairKey(2, 2);
+    const got: string[] = [];
+    for (const a of ['a', 'b', 'c', 'a']) for (const b of ['x', 'y', 'z']) got.push(keyOf(a, b));
+    expect(got).toEqual(['a|x', 'a|y', 'a|z', 'b|x', 'b|y', 'b|z', 'c|x', 'c|y', 'c|z', 'a|x', 'a|y', 'a|z']);
   });
 });
 

@@ -27,3 +27,31 @@ export function createRouteMemo<V>(derive: (method: string, route: string) => V,
     return box.value;
   };
 }
+
+/**
+ * `${a}|${b}` for strings a detector holds as stable objects (a cohort key from a principal memo,
+ * a step from a route memo), memoized: a cache key built per event is a new string, hashed and
+ * compared in full on every lookup (a cohort key is the app and all its scopes, often over 100
+ * characters). The memoized key is one string per pair, whose hash V8 keeps, and the caches it
+ * indexes hold that same string, so the memo adds no copies. Keyed by `a`, then `b`.
+ * NOTE: each `a` remembers at most `perA` values of `b` (steps of a cohort: a few hundred routes and
+ * methods); past that the key is built afresh, equal, just slower.
+ */
+export type PairKey = (a: string, b: string) => string;
+
+export function createPairKey(capacity = ROUTE_MEMO_CAPACITY, perA = 1024): PairKey {
+  const cache = createBoundedCache<Map<string, string>>(capacity);
+  return (a, b) => {
+    let byB = cache.get(a);
+    if (byB === undefined) {
+      byB = new Map();
+      cache.set(a, byB);
+    }
+    let key = byB.get(b);
+    if (key === undefined) {
+      key = `${a}|${b}`;
+      if (byB.size < perA) byB.set(b, key);
+    }
+    return key;
+  };
+}

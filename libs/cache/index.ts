@@ -1,3 +1,6 @@
+// Keyed by a pair of strings without building a key per lookup (pair.ts).
+export { createPairCache, type PairCache } from './pair.js';
+
 /**
  * A bounded memo for per-event hot paths: two generations of Maps. Lookups check the young one,
  * then the old one (promoting hits); when the young one fills, the old one is dropped whole.

@@ -3,16 +3,15 @@ import { mergePhi, phiEvidence, phiPhrase } from '../../../libs/phi/index.js';
 import type { Detector } from '../../framework.js';
 import { findingAbout } from '../../framework.js';
 import { cohortKey, createPrincipalMemo, type CappedSets, type Persistent } from '../../../libs/baseline/index.js';
-import { accessLevel, parseSmartScope } from '../../scope-violation/smart-scopes.js';
+import { accessLevel, isSmartScope } from '../../scope-violation/smart-scopes.js';
 import { boundPatientOf } from '../patient-context/binding.js';
-import { createBoundedCache } from '../../../libs/cache/index.js';
+import { createBoundedCache, createPairCache } from '../../../libs/cache/index.js';
 import {
   accessorCount,
   countObject,
   holdingOf,
   newCohortShare,
   newHolding,
-  objectKey,
   principalsOf,
   remember,
   reown,
@@ -95,7 +94,7 @@ export function createForeignObjectDetector(
     name: NAME,
     owasp: OWASP,
     createState: () => ({
-      objects: createBoundedCache<Holding>(cfg.objectCap),
+      objects: createPairCache<Holding>(cfg.objectCap),
       cohorts: createBoundedCache<CohortShare>(cfg.cohortCap),
     }),
     detect(event, state) {
@@ -124,15 +123,14 @@ export function createForeignObjectDetector(
         if (SHARED_TYPES.has(obj.type)) continue;
         const share = typeShareOf(cohort, obj.type);
         if (share === undefined) continue;
-        const key = objectKey(obj.type, obj.id);
-        const head = state.objects.get(key);
+        const head = state.objects.get(obj.type, obj.id);
         const h = holdingOf(head, ck);
         if (h === undefined) {
           const source: OwnershipSource = obj.created ? 'created' : obj.type === 'Patient' && obj.id === boundPatient ? 'patient_claim' : 'sole_reader';
           // The cohort's own key string, so that objects do not each keep a copy of it.
           const fresh = newHolding(cohort.key, who, source, event.ts, undefined);
           // Another cohort's object: chained after the head, so the map entry stays as it was.
-          if (head === undefined) state.objects.set(key, fresh);
+          if (head === undefined) state.objects.set(obj.type, obj.id, fresh);
           else {
             fresh.next = head.next;
             head.next = fresh;
@@ -179,7 +177,7 @@ const COHORT_MEMO = 16_384;
 
 /** True for a client-credentials backend: some SMART `system/` scope. */
 function isSystem(scopes: readonly string[]): boolean {
-  return scopes.some((s) => s.startsWith('system/') && parseSmartScope(s) !== undefined);
+  return scopes.some((s) => s.startsWith('system/') && isSmartScope(s));
 }
 
 function succeeded(status: number): boolean {

@@ -28,7 +28,7 @@ export interface Holding {
   next: Holding | undefined;
 }
 
-/** The object index key; snapshots split it back at the first NUL (types never hold one). */
+/** One string per object, grouping a restore's claims; split back at the first NUL (types never hold one). */
 export function objectKey(type: string, id: string): string {
   return `${type}\u0000${id}`;
 }

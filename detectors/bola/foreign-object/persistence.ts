@@ -1,5 +1,5 @@
 import { decodeHll, encodeHll, parseRowState, type BaselineSnapshot } from '../../../libs/baseline/index.js';
-import type { BoundedCache } from '../../../libs/cache/index.js';
+import type { BoundedCache, PairCache } from '../../../libs/cache/index.js';
 import {
   PRINCIPALS_HLL_PRECISION,
   TYPES_CAP,
@@ -14,8 +14,8 @@ import {
 } from './ownership.js';
 
 export interface ForeignObjectState {
-  /** `objectKey(type, id)` -> the object's holding in each cohort that used it (a chain). */
-  objects: BoundedCache<Holding>;
+  /** (type, id) -> the object's holding in each cohort that used it (a chain). */
+  objects: PairCache<Holding>;
   /** Cohort key -> how the cohort shares each type. */
   cohorts: BoundedCache<CohortShare>;
 }
@@ -65,10 +65,7 @@ export function snapshot(detector: string, state: ForeignObjectState, version: n
     return part;
   };
   // NOTE: one pass over the object index whatever `principals` holds: it is indexed by object.
-  for (const [key, head] of state.objects.entries()) {
-    const cut = key.indexOf('\u0000');
-    const type = key.slice(0, cut);
-    const id = key.slice(cut + 1);
+  for (const [type, id, head] of state.objects.entries()) {
     for (let h: Holding | undefined = head; h !== undefined; h = h.next) {
       if (principals === undefined || principals.has(h.owner)) partOf(h.owner, h).owns.push([type, id, h.source, h.since]);
       for (const r of h.readers ?? []) if (principals === undefined || principals.has(r)) partOf(r, h).reads.push([type, id, h.since]);
@@ -150,23 +147,26 @@ export function restore(detector: string, state: ForeignObjectState, rows: reado
     // A read of an ownership no row (any longer) holds: that ownership ended, and the read with it.
     if (claim !== undefined) addReader(claim, x.reader, cap);
   }
-  const merged: { object: string; cohort: string; claim: Claim }[] = [];
+  const merged: { type: string; id: string; cohort: string; claim: Claim }[] = [];
   for (const [object, perCohort] of claims) {
-    for (const [cohort, list] of perCohort) merged.push({ object, cohort, claim: list.reduce((a, b) => merge(a, b, cap)) });
+    const cut = object.indexOf('\u0000');
+    const type = object.slice(0, cut);
+    const id = object.slice(cut + 1);
+    for (const [cohort, list] of perCohort) merged.push({ type, id, cohort, claim: list.reduce((a, b) => merge(a, b, cap)) });
   }
   // Oldest ownership first, so the most recent end up youngest in the object index's eviction order.
   merged.sort((a, b) => a.claim.since - b.claim.since);
-  for (const { object, cohort, claim } of merged) place(state, object, cohort, claim, cap);
+  for (const { type, id, cohort, claim } of merged) place(state, type, id, cohort, claim, cap);
   return taken;
 }
 
-function place(state: ForeignObjectState, object: string, cohort: string, claim: Claim, cap: number): void {
-  const head = state.objects.get(object);
+function place(state: ForeignObjectState, type: string, id: string, cohort: string, claim: Claim, cap: number): void {
+  const head = state.objects.get(type, id);
   const h = holdingOf(head, cohort);
   if (h === undefined) {
     const fresh = newHolding(cohort, claim.owner, claim.source, claim.since, undefined);
     fresh.readers = exact(claim.readers);
-    if (head === undefined) state.objects.set(object, fresh);
+    if (head === undefined) state.objects.set(type, id, fresh);
     else {
       fresh.next = head.next;
       head.next = fresh;
@@ -209,8 +209,8 @@ function addReader(c: Claim, who: string, cap: number): void {
  * to). Reads they made of objects owned here stay: they are part of those objects' record.
  */
 export function forget(state: ForeignObjectState, principals: ReadonlySet<string>): void {
-  const changed: [string, Holding | undefined][] = [];
-  for (const [key, head] of state.objects.entries()) {
+  const changed: [type: string, id: string, kept: Holding | undefined][] = [];
+  for (const [type, id, head] of state.objects.entries()) {
     let kept: Holding | undefined;
     let last: Holding | undefined;
     let dropped = false;
@@ -225,12 +225,12 @@ export function forget(state: ForeignObjectState, principals: ReadonlySet<string
     }
     if (!dropped) continue;
     if (last !== undefined) last.next = undefined;
-    changed.push([key, kept]);
+    changed.push([type, id, kept]);
   }
   // NOTE: applied after the walk, and in place: forgetting must not reorder or evict other objects.
-  for (const [key, kept] of changed) {
-    if (kept === undefined) state.objects.delete(key);
-    else state.objects.replace(key, kept);
+  for (const [type, id, kept] of changed) {
+    if (kept === undefined) state.objects.delete(type, id);
+    else state.objects.replace(type, id, kept);
   }
 }
 
