@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ApiEvent, Config } from '../contracts/index.js';
 import { createTokenizer, textKey } from '../privacy/index.js';
-import { bearerCacheKey, createPrincipalResolver } from './resolver.js';
+import { bearerCacheKey, createPrincipalResolver, isUserNamed } from './resolver.js';
 
 const tokenizer = createTokenizer(Buffer.alloc(32, 1));
 const identity: Config['identity'] = {
@@ -191,5 +191,17 @@ describe('bearerCacheKey', () => {
     expect(bearerCacheKey(`${'a'.repeat(10)}${tail}`)).not.toBe(bearerCacheKey(`${'a'.repeat(11)}${tail}`));
     expect(bearerCacheKey(`${'a'.repeat(10)}${tail}`)).not.toBe(bearerCacheKey(`${'a'.repeat(10)}${'b'.repeat(31)}c`));
     expect(bearerCacheKey('short-token')).toBe(textKey('short-token', 0, 11));
+  });
+});
+
+describe('isUserNamed', () => {
+  it('is true exactly when the id is user: followed by the app name', () => {
+    expect(isUserNamed('user:alice', 'alice')).toBe(true);
+    expect(isUserNamed('user:alice', 'alic')).toBe(false);
+    expect(isUserNamed('user:alice', 'lice')).toBe(false);
+    expect(isUserNamed('app:alice', 'alice')).toBe(false);
+    expect(isUserNamed('xuser:alice', 'alice')).toBe(false);
+    expect(isUserNamed('user:', '')).toBe(true);
+    expect(isUserNamed('ip:10.0.0.1', 'alice')).toBe(false);
   });
 });

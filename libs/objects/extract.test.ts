@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { ApiEvent } from '../contracts/index.js';
 import { createTokenizer } from '../privacy/index.js';
 import { createRouteTemplater } from '../routes/index.js';
-import { extractObjects } from './extract.js';
+import { extractObjects, objectKey } from './extract.js';
+import { queryPairs } from './query.js';
 
 const tokenizer = createTokenizer(Buffer.alloc(32, 3));
 const tok = (type: string, id: string): string => tokenizer.token(type, id);
@@ -76,6 +77,26 @@ describe('extractObjects: FHIR search parameters', () => {
     expect(r.objects[0]?.id).toBe(r.objects[1]?.id);
   });
 
+  it('deduplicates and keeps first-seen order past 16 objects, where a keyed set takes over from the scan', () => {
+    const ids = Array.from({ length: 20 }, (_, i) => String(i + 1));
+    const r = run({ path: '/fhir/Observation', query: `_id=${ids.join(',')},1,17,20&_id=2` });
+    expect(r.objects).toEqual(ids.map((id) => ({ type: 'Observation', id: tok('Observation', id), via: 'query', created: false, seq: Number(id) })));
+  });
+
+  it('deduplicates and sorts query names past 16 of them, where a set takes over from the scan', () => {
+    const names = Array.from({ length: 20 }, (_, i) => `p${String.fromCharCode(116 - i)}`);
+    const query = [...names, 'pt', 'pa', 'pb'].map((n) => `${n}=1`).join('&');
+    expect(run({ path: '/search', query }).queryKeys).toEqual([...names].sort());
+    expect(run({ path: '/search', query: 'b=1&a=2&b=3&c=4' }).queryKeys).toEqual(['a', 'b', 'c']);
+  });
+
+  it('gives the same result from the caller-supplied query split as from its own', () => {
+    const ev: ApiEvent = { time: '2026-11-01T10:00:00Z', method: 'GET', path: '/fhir/Observation', query: 'patient=7&_count=5&subject=Patient/8', status: 200, requestHeaders: {}, responseHeaders: {}, clientIp: '10.0.0.1' };
+    const route = createRouteTemplater().template('svc', ev.path);
+    expect(extractObjects(ev, route, tokenizer, queryPairs(ev.query ?? ''))).toEqual(extractObjects(ev, route, tokenizer));
+    expect(extractObjects(ev, route, tokenizer, queryPairs(ev.query ?? '')).queryKeys).toEqual(['_count', 'patient', 'subject']);
+  });
+
   it('hides id-like query parameter names', () => {
     expect(run({ path: '/search', query: 'alice@example.com&q=x' }).queryKeys).toEqual(['q', '{id}']);
   });
@@ -94,5 +115,13 @@ describe('extractObjects: Location of created objects', () => {
 
   it('ignores Location on responses other than 201', () => {
     expect(run({ path: '/login', status: 302, responseHeaders: { location: '/home/1' } }).objects).toEqual([]);
+  });
+});
+
+describe('objectKey', () => {
+  it('leads with the type length so a NUL in a type or id cannot make two objects one key', () => {
+    expect(objectKey('Patient', '123', 'path')).toBe('7:Patient\u0000123\u0000path');
+    expect(objectKey('a\0b', 'c', 'query')).toBe('3:a\u0000b\u0000c\u0000query');
+    expect(objectKey('a', 'b\0c', 'query')).toBe('1:a\u0000b\u0000c\u0000query');
   });
 });

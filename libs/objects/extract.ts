@@ -30,6 +30,8 @@ const REFERENCE_PARAMS: ReadonlyMap<string, string | null> = new Map([
 ]);
 
 const SEQ_RE = /^\d{1,16}$/;
+/** Up to this many objects or query names, duplicates are found by a scan instead of a Set. */
+const LINEAR_MAX = 16;
 /** Type used for an id that has no literal segment before it, e.g. /{id}. */
 const ROOT_TYPE = '_root';
 
@@ -39,24 +41,57 @@ const ROOT_TYPE = '_root';
  * The same raw id under the same type gets the same token wherever it came from, so detectors can
  * join `GET /Patient/123` with `GET /Observation?patient=123`.
  */
-export function extractObjects(ev: ApiEvent, route: RouteTemplate, tokenizer: Tokenizer): ExtractedObjects {
-  const refs = new Map<string, ObjectRef>();
+export function extractObjects(
+  ev: ApiEvent,
+  route: RouteTemplate,
+  tokenizer: Tokenizer,
+  /** queryPairs(ev.query) when the caller already has it (normalize splits each query once). */
+  pairs?: readonly (readonly [string, string])[],
+): ExtractedObjects {
+  // An event touches a handful of objects: a linear scan over parallel arrays finds duplicates
+  // without a Map and a joined key string per object. Order is first-seen, as a Map's would be.
+  // NOTE: past LINEAR_MAX objects (a long _id list) a keyed Set takes over, so a hostile query
+  // cannot make the scan quadratic.
+  const objects: ObjectRef[] = [];
+  const rawIds: string[] = [];
+  let seenKeys: Set<string> | undefined;
   const add = (type: string, rawId: string, via: ObjectRef['via'], created: boolean, token?: string): void => {
-    const key = `${type}\0${rawId}\0${via}`;
-    if (refs.has(key)) return;
+    if (seenKeys !== undefined) {
+      const key = objectKey(type, rawId, via);
+      if (seenKeys.has(key)) return;
+      seenKeys.add(key);
+    } else {
+      for (let i = 0; i < objects.length; i++) {
+        const seen = objects[i] as ObjectRef;
+        if (rawIds[i] === rawId && seen.type === type && seen.via === via) return;
+      }
+      if (objects.length === LINEAR_MAX) {
+        seenKeys = new Set(objects.map((o, i) => objectKey(o.type, rawIds[i] ?? '', o.via)));
+        seenKeys.add(objectKey(type, rawId, via));
+      }
+    }
     const ref: ObjectRef = { type, id: token ?? tokenizer.token(type, rawId), via, created };
     // NOTE: seq carries the raw number in memory only, for sequential-walk detection.
     if (SEQ_RE.test(rawId)) {
       const n = Number(rawId);
       if (n <= Number.MAX_SAFE_INTEGER) ref.seq = n;
     }
-    refs.set(key, ref);
+    objects.push(ref);
+    rawIds.push(rawId);
   };
 
   const pathTokenized = fromPath(ev.path, route, tokenizer, add);
-  const queryKeys = ev.query === undefined || ev.query === '' ? [] : fromQuery(ev.query, route, add);
+  const queryKeys = ev.query === undefined || ev.query === '' ? [] : fromQuery(pairs ?? queryPairs(ev.query), route, add);
   if (ev.status === 201) fromLocation(ev.responseHeaders.location, add);
-  return { objects: [...refs.values()], pathTokenized, queryKeys };
+  return { objects, pathTokenized, queryKeys };
+}
+
+/**
+ * One string per (type, raw id, via). The type's length leads, so no type and id can spell another
+ * pair's key (a NUL separator alone would join "a\0b" + "c" and "a" + "b\0c").
+ */
+export function objectKey(type: string, rawId: string, via: ObjectRef['via']): string {
+  return `${type.length}:${type}\0${rawId}\0${via}`;
 }
 
 /** `token`: the caller's tokenizer.token(type, rawId), when it already has it. */
@@ -88,11 +123,20 @@ function fromPath(path: string, route: RouteTemplate, tokenizer: Tokenizer, add:
   return segments.join('/');
 }
 
-function fromQuery(query: string, route: RouteTemplate, add: Add): string[] {
-  const keys = new Set<string>();
+function fromQuery(pairs: readonly (readonly [string, string])[], route: RouteTemplate, add: Add): string[] {
+  // A query has a few names: an array scanned for duplicates costs less than a Set and its copy.
+  // NOTE: a long query (hostile or not) gets the Set, so the scan never turns quadratic.
+  const keys: string[] = [];
+  const seenNames = pairs.length > LINEAR_MAX ? new Set<string>() : undefined;
   let searchType: string | undefined;
-  for (const [name, value] of queryPairs(query)) {
-    keys.add(isIdLike(name) ? '{id}' : name);
+  for (const [name, value] of pairs) {
+    const key = isIdLike(name) ? '{id}' : name;
+    if (seenNames === undefined) {
+      if (!keys.includes(key)) keys.push(key);
+    } else if (!seenNames.has(key)) {
+      seenNames.add(key);
+      keys.push(key);
+    }
     // Modifiers narrow the target: subject:Patient=123. Chains (patient.name) are not ids.
     const colon = name.indexOf(':');
     const base = colon >= 0 ? name.slice(0, colon) : name;
@@ -112,7 +156,7 @@ function fromQuery(query: string, route: RouteTemplate, add: Add): string[] {
       else if (defaultType !== null && defaultType !== undefined) add(defaultType, ref.id, 'query', false);
     }
   }
-  return [...keys].sort();
+  return keys.sort();
 }
 
 /** FHIR OR-lists are comma-separated (queryPairs has already percent-decoded them). */

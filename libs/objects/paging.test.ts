@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { extractPaging } from './paging.js';
+import { queryPairs } from './query.js';
 
 describe('extractPaging', () => {
   it('reads FHIR paging: _count, _offset and HAPI _getpages with _getpagesoffset', () => {
@@ -28,5 +29,15 @@ describe('extractPaging', () => {
     expect(extractPaging('')).toBeUndefined();
     expect(extractPaging('patient=123&code=8867-4')).toBeUndefined();
     expect(extractPaging('name=pageant')).toBeUndefined();
+  });
+});
+
+describe('extractPaging with the caller\'s query split', () => {
+  it('reads the given pairs, and still skips queries without a paging-looking name', () => {
+    const q = 'patient=1&_count=50&_offset=100';
+    expect(extractPaging(q, queryPairs(q))).toEqual({ count: 50, offset: 100 });
+    expect(extractPaging('patient=1', queryPairs('patient=1'))).toBeUndefined();
+    // The hint is read from the query text: pairs are not consulted when it says no paging.
+    expect(extractPaging('patient=1', [['_count', '5']])).toBeUndefined();
   });
 });

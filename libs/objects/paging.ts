@@ -36,10 +36,11 @@ const CURSOR = new Set([
 const HINT = /count|limit|offset|page|cursor|start|skip|size|after|before|token|top|continuation|ct=|from|max/i;
 const INTEGER = /^\d{1,15}$/;
 
-export function extractPaging(query: string | undefined): Paging | undefined {
+/** `pairs`: queryPairs(query) when the caller already has it (normalize splits each query once). */
+export function extractPaging(query: string | undefined, pairs?: readonly (readonly [string, string])[]): Paging | undefined {
   if (query === undefined || query === '' || !HINT.test(query)) return undefined;
   let paging: Paging | undefined;
-  for (const [rawName, value] of queryPairs(query)) {
+  for (const [rawName, value] of pairs ?? queryPairs(query)) {
     const name = rawName.toLowerCase();
     if (CURSOR.has(name)) {
       if (value !== '') (paging ??= {}).cursor = true;

@@ -98,6 +98,21 @@ describe('createRouteTemplater: learned high-cardinality positions', () => {
     expect(paths.map((p) => cached.template('s', p))).toEqual(paths.map((p) => uncached.template('s', p)));
   });
 
+  it('caches by scope and path as a pair, so a NUL in a service name cannot serve another pair its template', () => {
+    const t = createRouteTemplater();
+    // Joined with a NUL separator, both pairs would spell the key "a\0b\0/x".
+    expect(t.template('a\0b', '/x')).toEqual({ route: '/x', idSegments: [] });
+    expect(t.template('a', 'b\0/x')).toEqual({ route: '/b\0/x', idSegments: [] });
+  });
+
+  it('keeps learned positions apart for scopes and prefixes a separator alone would confuse', () => {
+    const t = createRouteTemplater({ highCardinalityThreshold: 3 });
+    for (const n of ['ann', 'ben', 'cat', 'dan']) t.template('p', `/q\0/r/${n}`);
+    expect(t.template('p', '/q\0/r/eve').route).toBe('/q\0/r/{id}');
+    // Scope "p\0/q" at prefix "/r" and scope "p" at prefix "/q\0/r" are different positions.
+    expect(t.template('p\0/q', '/r/eve').route).toBe('/r/eve');
+  });
+
   it('forgets the oldest tracked position beyond maxTrackedPositions instead of growing', () => {
     const t = createRouteTemplater({ highCardinalityThreshold: 2, maxTrackedPositions: 2 });
     t.template('svc', '/a/one');

@@ -1,4 +1,4 @@
-import { createBoundedCache } from '../cache/index.js';
+import { createBoundedCache, createPairCache } from '../cache/index.js';
 import { classifySegment, isFhirBaseMarker } from './classify.js';
 
 export interface RouteTemplate {
@@ -49,7 +49,9 @@ export function createRouteTemplater(opts: RouteTemplaterOptions = {}): RouteTem
   /** position key -> distinct values seen so far (at most threshold + 1). */
   const tracking = createBoundedCache<Set<string>>(maxTracked);
   const learned = new Set<string>();
-  const cache = createBoundedCache<RouteTemplate>(cacheSize);
+  // Keyed by (scope, path) as a pair: no joined key string per event, and no NUL-separator
+  // ambiguity (a joined "a\0b" + "c" and "a" + "b\0c" were one key).
+  const cache = createPairCache<RouteTemplate>(cacheSize);
 
   /** Returns true when the position at `positionKey` holds ids (possibly learning that now). */
   function observe(positionKey: string, value: string): boolean {
@@ -81,7 +83,9 @@ export function createRouteTemplater(opts: RouteTemplaterOptions = {}): RouteTem
       previous = segment;
       // The position is the template so far ('/' + each earlier shown segment), built only here:
       // most segments are judged without it.
-      if (kind === 'unknown') kind = i > 0 && observe(`${scope}\0/${out.join('/')}`, segment) ? 'id' : 'literal';
+      // NOTE: the scope's length leads the key so that no scope and prefix can spell another pair's
+      // key (scope "p\0/q" + prefix "r" and scope "p" + prefix "q\0/r" would with a separator only).
+      if (kind === 'unknown') kind = i > 0 && observe(`${scope.length}:${scope}/${out.join('/')}`, segment) ? 'id' : 'literal';
       if (kind === 'literal' && !fhir && isFhirBaseMarker(segment)) fhir = true;
       const shown = kind === 'id' ? '{id}' : segment;
       if (kind === 'id') idSegments.push(i);
@@ -92,11 +96,10 @@ export function createRouteTemplater(opts: RouteTemplaterOptions = {}): RouteTem
 
   function template(scope: string, path: string): RouteTemplate {
     if (cacheSize === 0 || path.length > MAX_CACHED_PATH_LENGTH) return compute(scope, path);
-    const key = `${scope}\0${path}`;
-    const hit = cache.get(key);
+    const hit = cache.get(scope, path);
     if (hit !== undefined) return hit;
     const result = compute(scope, path);
-    cache.set(key, result);
+    cache.set(scope, path, result);
     return result;
   }
 

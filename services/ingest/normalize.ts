@@ -2,7 +2,7 @@ import { hash } from 'node:crypto';
 import { parseIsoMs } from '../../libs/adapters/iso-time.js';
 import type { ApiEvent, Config, NormalizedEvent } from '../../libs/contracts/index.js';
 import { createPrincipalResolver, type PrincipalResolver } from '../../libs/identity/index.js';
-import { extractObjects, extractPaging } from '../../libs/objects/index.js';
+import { extractObjects, extractPaging, queryPairs } from '../../libs/objects/index.js';
 import { createPhiClassifier, type PhiClassifier } from '../../libs/phi/index.js';
 import type { Tokenizer } from '../../libs/privacy/index.js';
 import type { RouteTemplater } from '../../libs/routes/index.js';
@@ -28,8 +28,10 @@ export function createNormalizer(
     const service = ev.service ?? host;
     // Templates are learned per service (else host): two APIs behind one gateway do not share routes.
     const route = templater.template(service || host, ev.path);
-    const { objects, pathTokenized, queryKeys } = extractObjects(ev, route, tokenizer);
-    const paging = extractPaging(ev.query);
+    // One split of the query serves both readers.
+    const pairs = ev.query === undefined || ev.query === '' ? undefined : queryPairs(ev.query);
+    const { objects, pathTokenized, queryKeys } = extractObjects(ev, route, tokenizer, pairs);
+    const paging = extractPaging(ev.query, pairs);
     // NOTE: bodies stop here. Only the classification (categories and FHIR type names) goes on;
     // the returned event is built field by field, so ev.requestBody / ev.responseBody cannot leak.
     const phi = classifyPhi(ev);
