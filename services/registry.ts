@@ -11,6 +11,7 @@ import { createScopeViolationDetector } from '../detectors/scope-violation/index
 import { createTokenMisuseDetector } from '../detectors/token-misuse/index.js';
 import { createExfilDetector } from '../detectors/data-exfiltration/index.js';
 import { createRateDetector } from '../detectors/rate/index.js';
+import { createTraitsMemo } from '../detectors/principal-traits.js';
 import { createScrapingDetector } from '../detectors/scraping/index.js';
 
 /**
@@ -42,28 +43,32 @@ export interface DetectorDeps {
 }
 
 export function createDetectors(config: Config, deps: DetectorDeps = {}): Detector[] {
+  // One memo of what a principal's app and scopes say (cohort key, scope set, access level) for the
+  // eight detectors that need it: one lookup by principal id per event, not one per detector.
+  // `undefined` configs: those detectors take their defaults.
+  const shared = { traits: createTraitsMemo() };
   return [
     // API1 BOLA: distinct ids vs the principal's baseline, sequential walks, 403/404 probing.
     createEnumerationDetector(config.detection.enumeration, { tokenizer: deps.tokenizer }),
     // API1 BOLA: a patient-bound token reading another patient's compartment.
     createPatientContextDetector(),
     // API1 BOLA: objects owned by another principal (authored via 201, bound by a patient claim, or learned).
-    createForeignObjectDetector(),
+    createForeignObjectDetector(undefined, shared),
     // API1/API5: requests the principal's SMART scopes do not cover, answered 2xx anyway.
-    createScopeViolationDetector(),
+    createScopeViolationDetector(undefined, shared),
     // API5 BFLA: privileged routes/methods the principal's cohort never uses.
-    createBflaDetector(),
+    createBflaDetector(undefined, shared),
     // API2: authentication failure bursts by IP/subnet, success after failures (account takeover).
     createCredentialStuffingDetector(),
     // API2: one token or principal from many networks or user agents.
-    createTokenMisuseDetector(),
+    createTokenMisuseDetector(undefined, shared),
     // API6: repeated state changes on one object, skipped steps, unseen transitions.
-    createFlowAbuseDetector(),
+    createFlowAbuseDetector(undefined, shared),
     // API6: pagination walking, _count inflation, search volume far above baseline.
-    createScrapingDetector(),
+    createScrapingDetector(undefined, shared),
     // API3: response volume far above baseline; bulk $export/$everything/_include by newcomers.
-    createExfilDetector(),
+    createExfilDetector(undefined, shared),
     // API4: request rate per route far above the principal's (or cohort's) baseline.
-    createRateDetector(),
+    createRateDetector(undefined, shared),
   ] as Detector[];
 }

@@ -1,6 +1,5 @@
 import type { Finding, NormalizedEvent, Severity } from '../../libs/contracts/index.js';
 import {
-  createCohortKeyMemo,
   createProfileMap,
   createRouteMemo,
   type CappedSets,
@@ -9,6 +8,7 @@ import {
   type Tracked,
 } from '../../libs/baseline/index.js';
 import type { Detector } from '../framework.js';
+import { createTraitsMemo, type TraitsDeps } from '../principal-traits.js';
 import { findingAbout } from '../framework.js';
 import { addUser, cohortCodec, pairOf, principalsOf, seePrincipal, type CohortUse, type PairUse } from './cohort.js';
 import { actsOnOwnCreation, newCreations, rememberCreations, type Creations } from './own.js';
@@ -67,9 +67,9 @@ const PROBE_STATUSES = new Set([0, 401, 403, 404, 405, 429]);
  * app + scope set) never uses it. The cohort's normal privileged pairs are learned from its
  * traffic during a learning period; nothing is reported before it ends.
  */
-export function createBflaDetector(cfg: BflaConfig = DEFAULTS): Detector<BflaState> & Persistent<BflaState> & CappedSets<BflaState> {
-  // Memoized per principal id: building the key (sort, join) cost more than the rest of the detector.
-  const cohortKey = createCohortKeyMemo();
+export function createBflaDetector(cfg: BflaConfig = DEFAULTS, deps: TraitsDeps = {}): Detector<BflaState> & Persistent<BflaState> & CappedSets<BflaState> {
+  // The cohort key, from the memo services/registry.ts shares between detectors (one lookup per event).
+  const traitsOf = deps.traits ?? createTraitsMemo();
   const privilegeOfRoute = createRouteMemo(privilegeOf);
   const learning = { minEvents: cfg.learningEvents, minSpanMs: cfg.learningSeconds * 1000 };
   const ownMs = cfg.ownCreationSeconds * 1000;
@@ -87,7 +87,7 @@ export function createBflaDetector(cfg: BflaConfig = DEFAULTS): Detector<BflaSta
     },
     detect(event, state) {
       const who = event.principal.id;
-      const key = cohortKey(event.principal);
+      const key = traitsOf(event.principal).cohort;
       const tracked = state.cohorts.touch(key, event.ts);
       const cohort = tracked.profile;
       seePrincipal(cohort, who);

@@ -1,5 +1,4 @@
 import {
-  createCohortKeyMemo,
   confidence,
   createPackedProfileMap,
   createProfileMap,
@@ -22,6 +21,7 @@ import { observePeakAt, peakValueAt } from '../../libs/baseline/peak.js';
 import type { Finding, NormalizedEvent, Severity } from '../../libs/contracts/index.js';
 import { addPhi, mergePhi, phiEvidence, phiPhrase } from '../../libs/phi/index.js';
 import type { Detector } from '../framework.js';
+import { createTraitsMemo, type TraitsDeps } from '../principal-traits.js';
 import { findingAbout } from '../framework.js';
 import { BULK_BIT, BULK_KINDS, bulkBits, kindsOf, type BulkKind } from './bulk.js';
 import { DEFAULTS, type ExfilConfig } from './config.js';
@@ -56,9 +56,9 @@ export interface ExfilState {
  *   that never used it after a full learning period, unless its cohort commonly does; while the
  *   principal learns, only a learned cohort that does not use it makes this a finding.
  */
-export function createExfilDetector(cfg: ExfilConfig = DEFAULTS): Detector<ExfilState> & Persistent<ExfilState> & CappedSets<ExfilState> {
-  // Memoized per principal id: building the key (sort, join) cost more than the rest of the detector.
-  const cohortKey = createCohortKeyMemo();
+export function createExfilDetector(cfg: ExfilConfig = DEFAULTS, deps: TraitsDeps = {}): Detector<ExfilState> & Persistent<ExfilState> & CappedSets<ExfilState> {
+  // The cohort key, from the memo services/registry.ts shares between detectors (one lookup per event).
+  const traitsOf = deps.traits ?? createTraitsMemo();
   const windowMs = cfg.windowSeconds * 1000;
   const ewma = { alpha: cfg.alpha, halfLifeMs: cfg.halfLifeSeconds * 1000 };
   const bound = { floor: cfg.minBytes, multiplier: cfg.multiplier, z: cfg.z };
@@ -166,7 +166,7 @@ export function createExfilDetector(cfg: ExfilConfig = DEFAULTS): Detector<Exfil
     }),
     detect(event, state) {
       const p = state.principals.touch(event.principal.id, event.ts);
-      const c = state.cohorts.touch(cohortKey(event.principal), event.ts);
+      const c = state.cohorts.touch(traitsOf(event.principal).cohort, event.ts);
       // NOTE: approximate: a principal forgotten and seen again counts twice (shares err low).
       if (state.principals.events(p) === 1) c.profile.members++;
       const found = [...volume(event, state, p, c), ...bulk(event, state, p, c)];

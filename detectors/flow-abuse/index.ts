@@ -1,7 +1,8 @@
 import type { Finding, NormalizedEvent, ObjectRef } from '../../libs/contracts/index.js';
-import { createCohortKeyMemo, createRouteMemo, type CappedSets, type Persistent } from '../../libs/baseline/index.js';
+import { createRouteMemo, type CappedSets, type Persistent } from '../../libs/baseline/index.js';
 import { createPairKey } from '../../libs/baseline/route-memo.js';
 import type { Detector } from '../framework.js';
+import { createTraitsMemo, type TraitsDeps } from '../principal-traits.js';
 import { isAuthRouteByName } from '../credential-stuffing/auth-routes.js';
 import { makeFinding, round2 } from '../credential-stuffing/finding.js';
 import { DEFAULTS, type FlowAbuseConfig } from './config.js';
@@ -36,9 +37,9 @@ const EVERYONE_KEYS: Readonly<Record<TargetKind, string>> = { object: '*|* objec
  * state-changing steps together are improbable for the principal's cohort: transitions it (almost)
  * never makes, prior steps it always takes first. Followed per principal session, on event time.
  */
-export function createFlowAbuseDetector(cfg: FlowAbuseConfig = DEFAULTS): Detector<FlowAbuseState> & Persistent<FlowAbuseState> & CappedSets<FlowAbuseState> {
-  // Memoized per principal id: building the key (sort, join) cost more than the rest of the detector.
-  const cohortKey = createCohortKeyMemo();
+export function createFlowAbuseDetector(cfg: FlowAbuseConfig = DEFAULTS, deps: TraitsDeps = {}): Detector<FlowAbuseState> & Persistent<FlowAbuseState> & CappedSets<FlowAbuseState> {
+  // The cohort key, from the memo services/registry.ts shares between detectors (one lookup per event).
+  const traitsOf = deps.traits ?? createTraitsMemo();
   // One string per (method, route): a key built per event has its hash computed on every lookup.
   const stepOf = createRouteMemo((method, route) => `${method} ${route}`);
   // `cohort|step` keys of the population caches, one string per pair (not one per lookup).
@@ -59,7 +60,7 @@ export function createFlowAbuseDetector(cfg: FlowAbuseConfig = DEFAULTS): Detect
       // A step that failed (4xx/5xx, or no answer) did not happen: it is neither a step nor abuse.
       if (event.status < 100 || event.status >= 400) return [];
       const who = event.principal.id;
-      const cohort = cohortKey(event.principal);
+      const cohort = traitsOf(event.principal).cohort;
       const flow = state.principals.getOrCreate(who, newFlow);
       const step = stepOf(event.method, event.route);
       const writes = STATE_CHANGING.has(event.method) && event.status < 300;
@@ -160,7 +161,7 @@ export function createFlowAbuseDetector(cfg: FlowAbuseConfig = DEFAULTS): Detect
     let r = repeats.get(key);
     if (r === undefined) {
       if (repeats.size >= REPEAT_CAP) return undefined;
-      r = { step, cohort: cohortKey(event.principal), kind, times: [], peak: 0, alerted: false };
+      r = { step, cohort: traitsOf(event.principal).cohort, kind, times: [], peak: 0, alerted: false };
       repeats.set(key, r);
     }
     const n = recordRepeat(r, event.ts, repeatMs);

@@ -1,5 +1,4 @@
 import {
-  createCohortKeyMemo,
   confidence,
   createPackedProfileMap,
   createProfileMap,
@@ -19,6 +18,7 @@ import { observeAt, unpackEwma, upperBoundAt } from '../../libs/baseline/ewma.js
 import { observePeakAt, peakValueAt } from '../../libs/baseline/peak.js';
 import type { Finding, NormalizedEvent } from '../../libs/contracts/index.js';
 import type { Detector } from '../framework.js';
+import { createTraitsMemo, type TraitsDeps } from '../principal-traits.js';
 import { findingAbout } from '../framework.js';
 import { DEFAULTS, type RateConfig } from './config.js';
 import * as slot from './profile.js';
@@ -66,9 +66,9 @@ export interface RateState {
  * baseline's bound (`rate_sustained`). At most one finding per principal, route and window bucket;
  * a bucket that alerted, or closed inside a run, is not learned from.
  */
-export function createRateDetector(cfg: RateConfig = DEFAULTS): Detector<RateState> & Persistent<RateState> & CappedSets<RateState> {
-  // Memoized per principal id: building the key (sort, join) cost more than the rest of the detector.
-  const cohortKey = createCohortKeyMemo();
+export function createRateDetector(cfg: RateConfig = DEFAULTS, deps: TraitsDeps = {}): Detector<RateState> & Persistent<RateState> & CappedSets<RateState> {
+  // The cohort key, from the memo services/registry.ts shares between detectors (one lookup per event).
+  const traitsOf = deps.traits ?? createTraitsMemo();
   const windowMs = cfg.windowSeconds * 1000;
   const ewma = { alpha: cfg.alpha, halfLifeMs: cfg.halfLifeSeconds * 1000 };
   const relative = { floor: 0, multiplier: cfg.multiplier, z: cfg.z };
@@ -87,7 +87,7 @@ export function createRateDetector(cfg: RateConfig = DEFAULTS): Detector<RateSta
     detect(event, state) {
       const ts = event.ts;
       const p = state.principals.touch(event.principal.id, ts);
-      const c = state.cohorts.touch(cohortKey(event.principal), ts);
+      const c = state.cohorts.touch(traitsOf(event.principal).cohort, ts);
       const o = routeSlot(p, event.route, cfg.routesPerPrincipal);
       // NOTE: read after routeSlot, which may replace the array.
       const d = p.data;

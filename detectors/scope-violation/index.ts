@@ -1,5 +1,6 @@
 import type { Finding, NormalizedEvent, Severity } from '../../libs/contracts/index.js';
-import { cohortKey, createPrincipalMemo, createRouteMemo, COHORT_MEMO_CAPACITY } from '../../libs/baseline/index.js';
+import { createRouteMemo } from '../../libs/baseline/index.js';
+import { createTraitsMemo, type TraitsDeps } from '../principal-traits.js';
 import { createBoundedCache, type BoundedCache } from '../../libs/cache/index.js';
 import type { Detector } from '../framework.js';
 import { findingAbout } from '../framework.js';
@@ -46,10 +47,10 @@ const SYSTEMIC_CONFIDENCE = 0.8;
  * Direct evidence that the API's own authorization is broken, so there is no learning period.
  * Principals without SMART resource scopes (opaque scopes, API keys) are never judged.
  */
-export function createScopeViolationDetector(cfg: ScopeViolationConfig = DEFAULTS): Detector<ScopeViolationState> {
+export function createScopeViolationDetector(cfg: ScopeViolationConfig = DEFAULTS, deps: TraitsDeps = {}): Detector<ScopeViolationState> {
   // Per principal id, the cohort key and the scope set's cache key: building them (sort, join) on
-  // every event cost more than the check. One memo for both: one lookup per event, not two.
-  const keysOf = createPrincipalMemo(COHORT_MEMO_CAPACITY, (p) => ({ cohort: cohortKey(p), scopeSet: p.scopes.join(' ') }));
+  // every event cost more than the check. From the memo services/registry.ts shares between detectors.
+  const keysOf = deps.traits ?? createTraitsMemo();
   const requestOf = createRouteMemo(fhirRequest);
   const systemic = { minPrincipals: cfg.systemicMinPrincipals, share: cfg.systemicShare };
   return {

@@ -1,5 +1,4 @@
 import {
-  createCohortKeyMemo,
   confidence,
   createPackedProfileMap,
   createProfileMap,
@@ -19,6 +18,7 @@ import { observeAt, unpackEwma, upperBoundAt } from '../../libs/baseline/ewma.js
 import { observePeakAt, peakValueAt } from '../../libs/baseline/peak.js';
 import type { Finding, NormalizedEvent, Severity } from '../../libs/contracts/index.js';
 import type { Detector } from '../framework.js';
+import { createTraitsMemo, type TraitsDeps } from '../principal-traits.js';
 import { findingAbout } from '../framework.js';
 import { isDeepPage, isSearch } from './classify.js';
 import { DEFAULTS, type ScrapingConfig } from './config.js';
@@ -80,9 +80,10 @@ interface Judged {
  */
 export function createScrapingDetector(
   cfg: ScrapingConfig = DEFAULTS,
+  deps: TraitsDeps = {},
 ): Detector<ScrapingState> & Persistent<ScrapingState> & CappedSets<ScrapingState> {
-  // Memoized per principal id: building the key (sort, join) cost more than the rest of the detector.
-  const cohortKey = createCohortKeyMemo();
+  // The cohort key, from the memo services/registry.ts shares between detectors (one lookup per event).
+  const traitsOf = deps.traits ?? createTraitsMemo();
   const windowMs = cfg.windowSeconds * 1000;
   const ewma = { alpha: cfg.alpha, halfLifeMs: cfg.halfLifeSeconds * 1000 };
   const peakHalfLifeMs = cfg.peakHalfLifeSeconds * 1000;
@@ -139,7 +140,7 @@ export function createScrapingDetector(
       if (!isSearch(event)) return [];
       const ts = event.ts;
       const pr = state.principals.touch(event.principal.id, ts);
-      const c = state.cohorts.touch(cohortKey(event.principal), ts);
+      const c = state.cohorts.touch(traitsOf(event.principal).cohort, ts);
       const cr = c.profile;
       rollWindows(pr, cr, ts);
       const out: Finding[] = [];

@@ -1,7 +1,8 @@
 import type { Finding, NormalizedEvent, Severity } from '../../libs/contracts/index.js';
 import { createBoundedCache, type BoundedCache } from '../../libs/cache/index.js';
-import { createCohortKeyMemo, hash32, type CappedSets, type Persistent } from '../../libs/baseline/index.js';
+import { hash32, type CappedSets, type Persistent } from '../../libs/baseline/index.js';
 import type { Detector } from '../framework.js';
+import { createTraitsMemo, type TraitsDeps } from '../principal-traits.js';
 import { makeFinding, round2 } from '../credential-stuffing/finding.js';
 import { addToPopulation } from '../credential-stuffing/stats.js';
 import { DEFAULTS, type TokenMisuseConfig } from './config.js';
@@ -30,9 +31,9 @@ const SKIPPED_KINDS = new Set(['ip', 'consumer']);
  * agents within a short window, far beyond its own history and its cohort's; or one token
  * alternating between far-apart networks within seconds, i.e. used from two places at once.
  */
-export function createTokenMisuseDetector(cfg: TokenMisuseConfig = DEFAULTS): Detector<TokenMisuseState> & Required<Persistent<TokenMisuseState>> & CappedSets<TokenMisuseState> {
-  // Memoized per principal id: building the key (sort, join) cost more than the rest of the detector.
-  const cohortKey = createCohortKeyMemo();
+export function createTokenMisuseDetector(cfg: TokenMisuseConfig = DEFAULTS, deps: TraitsDeps = {}): Detector<TokenMisuseState> & Required<Persistent<TokenMisuseState>> & CappedSets<TokenMisuseState> {
+  // The cohort key, from the memo services/registry.ts shares between detectors (one lookup per event).
+  const traitsOf = deps.traits ?? createTraitsMemo();
   const windowMs = cfg.windowSeconds * 1000;
   const switchMs = cfg.switchSeconds * 1000;
   return {
@@ -54,7 +55,7 @@ export function createTokenMisuseDetector(cfg: TokenMisuseConfig = DEFAULTS): De
         ua = hash32(event.userAgent) | 0;
         state.userAgents.set(event.userAgent, ua);
       }
-      const cohort = cohortKey(p);
+      const cohort = traitsOf(p).cohort;
       const out: Finding[] = [];
       check(event, state, state.principals.getOrCreate(p.id, newKeyState), 'principal', cohort, nets.net, ua, out);
       const fp = p.credentialFingerprint;

@@ -19,6 +19,28 @@ describe('createPrincipalMemo', () => {
     expect(keyOf({ id: 'user:a', scopes: ['c'] })).toBe('-|c');
   });
 
+  it('answers repeated questions about one principal from its last entry, and still from the map after another principal', () => {
+    let calls = 0;
+    const memo = createPrincipalMemo(8, (p) => `${++calls}:${p.app ?? '-'}:${p.scopes.join(',')}`);
+    const a = { id: 'user:a', app: 'app:1', scopes: ['x'] };
+    expect([memo(a), memo(a), memo({ ...a }), memo({ id: 'user:b', scopes: [] }), memo(a)]).toEqual(['1:app:1:x', '1:app:1:x', '1:app:1:x', '2:-:', '1:app:1:x']);
+    expect(calls).toBe(2);
+  });
+
+  it('does not answer from the last entry when the same principal object changed its id, app or scopes in place', () => {
+    let calls = 0;
+    const memo = createPrincipalMemo(8, (p) => `${++calls}:${p.app ?? '-'}:${p.scopes.join(',')}`);
+    const p: { id: string; app?: string; scopes: string[] } = { id: 'user:a', app: 'app:1', scopes: ['x'] };
+    expect(memo(p)).toBe('1:app:1:x');
+    p.scopes[0] = 'y';
+    expect(memo(p)).toBe('2:app:1:y');
+    p.app = 'app:2';
+    expect(memo(p)).toBe('3:app:2:y');
+    p.id = 'user:c';
+    expect(memo(p)).toBe('4:app:2:y');
+    expect(memo(p)).toBe('4:app:2:y');
+  });
+
   it('is not fooled by a caller mutating the scopes array it passed', () => {
     const keyOf = createCohortKeyMemo(8);
     const scopes = ['a'];

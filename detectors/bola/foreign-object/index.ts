@@ -2,8 +2,8 @@ import type { Finding, NormalizedEvent, ObjectRef } from '../../../libs/contract
 import { mergePhi, phiEvidence, phiPhrase } from '../../../libs/phi/index.js';
 import type { Detector } from '../../framework.js';
 import { findingAbout } from '../../framework.js';
-import { cohortKey, createPrincipalMemo, type CappedSets, type Persistent } from '../../../libs/baseline/index.js';
-import { accessLevel, isSmartScope } from '../../scope-violation/smart-scopes.js';
+import type { CappedSets, Persistent } from '../../../libs/baseline/index.js';
+import { createTraitsMemo, type TraitsDeps } from '../../principal-traits.js';
 import { boundPatientOf } from '../patient-context/binding.js';
 import { createBoundedCache, createPairCache } from '../../../libs/cache/index.js';
 import {
@@ -85,10 +85,12 @@ interface Foreign {
  */
 export function createForeignObjectDetector(
   cfg: ForeignObjectConfig = DEFAULTS,
+  deps: TraitsDeps = {},
 ): Detector<ForeignObjectState> & Persistent<ForeignObjectState> & CappedSets<ForeignObjectState> {
   // What a principal's app and scopes say, memoized per principal id: building the cohort key (sort,
-  // join) and parsing the scopes cost more than the rest of the detector. One memo for both, not two.
-  const access = createPrincipalMemo(COHORT_MEMO, (p) => ({ cohort: cohortKey(p), system: isSystem(p.scopes), level: accessLevel(p.scopes) }));
+  // join) and parsing the scopes cost more than the rest of the detector. From the memo
+  // services/registry.ts shares between detectors.
+  const access = deps.traits ?? createTraitsMemo();
   const learningMs = cfg.ownershipLearningSeconds * 1000;
   return {
     name: NAME,
@@ -170,14 +172,6 @@ export function createForeignObjectDetector(
     forget,
     clearCapped,
   };
-}
-
-/** Principals whose cohort key and parsed access are remembered (libs/baseline's cohort memo size). */
-const COHORT_MEMO = 16_384;
-
-/** True for a client-credentials backend: some SMART `system/` scope. */
-function isSystem(scopes: readonly string[]): boolean {
-  return scopes.some((s) => s.startsWith('system/') && isSmartScope(s));
 }
 
 function succeeded(status: number): boolean {

@@ -1,0 +1,39 @@
+import type { Principal } from '../libs/contracts/index.js';
+import { cohortKey, createPrincipalMemo, COHORT_MEMO_CAPACITY, type PrincipalMemo } from '../libs/baseline/index.js';
+import { accessLevel, isSmartScope, type AccessLevel } from './scope-violation/smart-scopes.js';
+
+/**
+ * What detectors derive from a principal's `app` and `scopes` alone, derived once for all of them:
+ * services/registry.ts hands one memo of these to every detector that needs some of it, so an
+ * event costs one lookup by principal id instead of one per detector (eight, each its own memo,
+ * each a likely CPU cache miss with 100k+ principals), and a new principal one derivation.
+ */
+export interface PrincipalTraits {
+  /** libs/baseline's cohortKey: same app, same scope set in any order. */
+  readonly cohort: string;
+  /** The scopes joined in their own order: scope-violation's key for a parsed scope set. */
+  readonly scopeSet: string;
+  /** Some SMART `system/` scope: a client-credentials backend (foreign-object does not judge those). */
+  readonly system: boolean;
+  readonly level: AccessLevel;
+}
+
+export type TraitsMemo = PrincipalMemo<PrincipalTraits>;
+
+export function principalTraits(p: Pick<Principal, 'app' | 'scopes'>): PrincipalTraits {
+  return { cohort: cohortKey(p), scopeSet: p.scopes.join(' '), system: isSystem(p.scopes), level: accessLevel(p.scopes) };
+}
+
+/** `principalTraits`, memoized per principal id (always exactly principalTraits(p): see createPrincipalMemo). */
+export function createTraitsMemo(capacity = COHORT_MEMO_CAPACITY): TraitsMemo {
+  return createPrincipalMemo(capacity, principalTraits);
+}
+
+/** What a detector factory takes besides its config: the shared memo, or its own when alone (tests). */
+export interface TraitsDeps {
+  traits?: TraitsMemo;
+}
+
+function isSystem(scopes: readonly string[]): boolean {
+  return scopes.some((s) => s.startsWith('system/') && isSmartScope(s));
+}
