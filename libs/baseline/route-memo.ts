@@ -12,20 +12,8 @@ export const ROUTE_MEMO_CAPACITY = 4096;
 
 export function createRouteMemo<V>(derive: (method: string, route: string) => V, capacity = ROUTE_MEMO_CAPACITY): RouteMemo<V> {
   // NOTE: values are boxed so that `undefined` (a common answer: "not privileged") is cached too.
-  const cache = createBoundedCache<Map<string, { value: V }>>(capacity);
-  return (method, route) => {
-    let byMethod = cache.get(route);
-    if (byMethod === undefined) {
-      byMethod = new Map();
-      cache.set(route, byMethod);
-    }
-    let box = byMethod.get(method);
-    if (box === undefined) {
-      box = { value: derive(method, route) };
-      byMethod.set(method, box);
-    }
-    return box.value;
-  };
+  const boxes = createNestedMemo(capacity, Infinity, (route, method) => ({ value: derive(method, route) }));
+  return (method, route) => boxes(route, method).value;
 }
 
 /**
@@ -40,18 +28,26 @@ export function createRouteMemo<V>(derive: (method: string, route: string) => V,
 export type PairKey = (a: string, b: string) => string;
 
 export function createPairKey(capacity = ROUTE_MEMO_CAPACITY, perA = 1024): PairKey {
-  const cache = createBoundedCache<Map<string, string>>(capacity);
-  return (a, b) => {
-    let byB = cache.get(a);
-    if (byB === undefined) {
-      byB = new Map();
-      cache.set(a, byB);
+  return createNestedMemo(capacity, perA, (a, b) => `${a}|${b}`);
+}
+
+/**
+ * `make(outer, inner)` memoized in a bounded cache of Maps keyed by `outer`, then `inner`, so no key
+ * string is built; each `outer` keeps at most `perOuter` values (past that they are made afresh).
+ */
+function createNestedMemo<V>(capacity: number, perOuter: number, make: (outer: string, inner: string) => V): (outer: string, inner: string) => V {
+  const cache = createBoundedCache<Map<string, V>>(capacity);
+  return (outer, inner) => {
+    let byInner = cache.get(outer);
+    if (byInner === undefined) {
+      byInner = new Map();
+      cache.set(outer, byInner);
     }
-    let key = byB.get(b);
-    if (key === undefined) {
-      key = `${a}|${b}`;
-      if (byB.size < perA) byB.set(b, key);
+    let v = byInner.get(inner);
+    if (v === undefined) {
+      v = make(outer, inner);
+      if (byInner.size < perOuter) byInner.set(inner, v);
     }
-    return key;
+    return v;
   };
 }
