@@ -107,6 +107,52 @@ describe('events', () => {
     expect(await store.getEvents([])).toEqual([]);
   });
 
+  it('write every column from its own field', async () => {
+    const full = makeEvent(11, {
+      queryKeys: ['_count', 'patient'],
+      principal: {
+        id: 'user:carol',
+        kind: 'user',
+        app: 'app:ehr',
+        issuer: 'https://idp.example.org',
+        scopes: ['user/*.read', 'openid'],
+        patient: 'tok_pat',
+        fhirUser: 'Practitioner/tok_pr',
+        authScheme: 'bearer',
+        credentialFingerprint: 'fp_carol',
+      },
+      phi: { categories: ['fhir-resource', 'mrn'], resourceTypes: ['Patient'], in: ['response'] },
+    });
+    await store.insertEvents([full]);
+    const rows = await raw.query<Record<string, unknown>>(
+      `SELECT toUnixTimestamp64Milli(ts) AS ts_ms, query_keys, status, latency_ms, principal, principal_kind, app, issuer, scopes,
+         patient, fhir_user, auth_scheme, credential_fingerprint, phi_seen, phi_categories, phi_resource_types, phi_in
+       FROM {db}.events FINAL WHERE event_id = 'ev-0011'`,
+    );
+    // A 64-bit integer is a JSON number or a string depending on the engine's settings.
+    expect(rows.map((r) => ({ ...r, ts_ms: Number(r.ts_ms) }))).toEqual([
+      {
+        ts_ms: BASE_MS + 11_000,
+        query_keys: ['_count', 'patient'],
+        status: 200,
+        latency_ms: 12.5,
+        principal: 'user:carol',
+        principal_kind: 'user',
+        app: 'app:ehr',
+        issuer: 'https://idp.example.org',
+        scopes: ['user/*.read', 'openid'],
+        patient: 'tok_pat',
+        fhir_user: 'Practitioner/tok_pr',
+        auth_scheme: 'bearer',
+        credential_fingerprint: 'fp_carol',
+        phi_seen: 1,
+        phi_categories: ['fhir-resource', 'mrn'],
+        phi_resource_types: ['Patient'],
+        phi_in: ['response'],
+      },
+    ]);
+  });
+
   it('answer ping while open', async () => {
     expect(await store.ping()).toBe(true);
   });
