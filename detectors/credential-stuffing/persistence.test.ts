@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { BaselineSnapshot } from '../../libs/baseline/index.js';
-import type { Finding, NormalizedEvent } from '../../libs/contracts/index.js';
+import type { NormalizedEvent } from '../../libs/contracts/index.js';
 import { login, principalOf as principal } from '../test-support/auth.js';
 import { event } from '../test-support/events.js';
-import { createCredentialStuffingDetector, DEFAULTS, FIXED_ROWS, type CredentialStuffingState } from './index.js';
+import { createCredentialStuffingDetector, DEFAULTS, FIXED_ROWS } from './index.js';
 import { decodeSource, encodeSource } from './persist.js';
-import { throughStore } from '../test-support/rows.js';
+import { expectSameAtEveryCut, feed, throughStore } from '../test-support/rows.js';
 
 const W = 300_000;
 const T0 = Date.UTC(2026, 10, 2, 8, 0, 0);
@@ -51,36 +51,20 @@ function attack(): NormalizedEvent[] {
   return [...[...ordinaryLogins(), ...harness].sort((a, b) => a.ts - b.ts), ...tail.sort((a, b) => a.ts - b.ts)];
 }
 
-
 /** Sources are restored least recently active first: row order within a cache generation decides nothing. */
 const byKey = (rows: BaselineSnapshot[]) => [...rows].sort((a, b) => (a.scope + a.key < b.scope + b.key ? -1 : 1));
-
-function feed(state: CredentialStuffingState, events: readonly NormalizedEvent[]): Finding[] {
-  return events.flatMap((e) => d.detect(e, state));
-}
 
 describe('credential-stuffing persistence', () => {
   it('goes on detecting exactly as before when restored anywhere in the attack', () => {
     const events = attack();
-    const whole = d.createState();
-    const all = events.map((e) => d.detect(e, whole));
-    expect(all.flat().map((f) => [f.evidence.pattern, f.principal])).toEqual([
+    expect(feed(d, d.createState(), events).map((f) => [f.evidence.pattern, f.principal])).toEqual([
       ['credential_stuffing', `ip:${ATTACKER}`],
       ['account_takeover', `ip:${ATTACKER}`],
       ['post_takeover_activity', 'user:victim3'],
       ['post_takeover_activity', 'user:victim3'],
     ]);
-    const finalRows = byKey(d.snapshot(whole, 1));
     // Every cut from just before the tail (30 events) on.
-    for (let cut = events.length - 32; cut < events.length; cut++) {
-      const before = d.createState();
-      feed(before, events.slice(0, cut));
-      const rows = throughStore(d.snapshot(before, 1));
-      const after = d.createState();
-      expect(d.restore(after, rows)).toBe(rows.length);
-      expect(feed(after, events.slice(cut))).toEqual(all.slice(cut).flat());
-      expect(byKey(d.snapshot(after, 1))).toEqual(finalRows);
-    }
+    expectSameAtEveryCut(d, events, Array.from({ length: 32 }, (_, i) => events.length - 32 + i), byKey);
   });
 
   it("keeps an IP's learned baseline: restored, the harness's 14 quick failures stay under its own limit", () => {
@@ -88,22 +72,22 @@ describe('credential-stuffing persistence', () => {
     // The cut falls right before the tail (30 events: the harness's 14, the attack's 16).
     const cut = events.length - 30;
     const before = d.createState();
-    feed(before, events.slice(0, cut));
+    feed(d, before, events.slice(0, cut));
     const restored = d.createState();
     d.restore(restored, throughStore(d.snapshot(before, 1)));
     expect(restored.ips.peek(HARNESS)?.own).toMatchObject({ mean: 6, n: 3 });
     const harness = events.slice(cut).filter((e) => e.clientIp === HARNESS);
     expect(harness).toHaveLength(14);
-    expect(feed(restored, harness)).toEqual([]);
+    expect(feed(d, restored, harness)).toEqual([]);
     // Without it the floor (10) would have alerted.
     const fresh = d.createState();
-    feed(fresh, ordinaryLogins());
-    expect(feed(fresh, harness).map((f) => f.evidence.thresholdBasis)).toEqual(['floor', 'floor', 'floor', 'floor', 'floor']);
+    feed(d, fresh, ordinaryLogins());
+    expect(feed(d, fresh, harness).map((f) => f.evidence.thresholdBasis)).toEqual(['floor', 'floor', 'floor', 'floor', 'floor']);
   });
 
   it('writes IPs as principal rows keyed by the principal id of their anonymous failures, subnets and the rest as cohort rows', () => {
     const state = d.createState();
-    feed(state, attack());
+    feed(d, state, attack());
     const rows = d.snapshot(state, 2);
     expect(rows.filter((r) => r.scope === 'principal').map((r) => r.key)).toContain(`ip:${ATTACKER}`);
     expect(rows.filter((r) => r.scope === 'principal').every((r) => r.key.startsWith('ip:'))).toBe(true);
@@ -117,7 +101,7 @@ describe('credential-stuffing persistence', () => {
 
   it('round-trips a source exactly', () => {
     const state = d.createState();
-    feed(state, attack());
+    feed(d, state, attack());
     const src = state.ips.peek(ATTACKER);
     expect(src?.accounts.size).toBe(12);
     expect(decodeSource(JSON.parse(JSON.stringify(encodeSource(src as NonNullable<typeof src>))))).toEqual(src);
@@ -125,7 +109,7 @@ describe('credential-stuffing persistence', () => {
 
   it('skips rows that do not decode, and rows of other detectors', () => {
     const state = d.createState();
-    feed(state, attack());
+    feed(d, state, attack());
     const rows = throughStore(d.snapshot(state, 1));
     const ip = rows.find((r) => r.key === `ip:${ATTACKER}`) as BaselineSnapshot;
     const takeovers = rows.find((r) => r.key === FIXED_ROWS.takeovers) as BaselineSnapshot;
@@ -145,7 +129,7 @@ describe('credential-stuffing persistence', () => {
 
   it('forgets the IPs whose principal moved to another instance, and only them', () => {
     const state = d.createState();
-    feed(state, attack());
+    feed(d, state, attack());
     d.forget?.(state, new Set([`ip:${ATTACKER}`, 'user:victim3']));
     expect(state.ips.peek(ATTACKER)).toBeUndefined();
     expect(state.ips.peek(HARNESS)).toBeDefined();
@@ -154,7 +138,7 @@ describe('credential-stuffing persistence', () => {
 
   it('empties the capped collections and keeps the counters, baselines and runs', () => {
     const state = d.createState();
-    feed(state, attack());
+    feed(d, state, attack());
     const before = structuredClone(state.ips.peek(ATTACKER));
     d.clearCapped(state);
     expect(state.ips.peek(ATTACKER)).toEqual({

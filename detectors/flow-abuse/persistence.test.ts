@@ -1,15 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { BaselineSnapshot } from '../../libs/baseline/index.js';
-import type { Finding, NormalizedEvent, Principal } from '../../libs/contracts/index.js';
+import type { NormalizedEvent, Principal } from '../../libs/contracts/index.js';
 import { event, ref } from '../test-support/events.js';
-import { createFlowAbuseDetector, DEFAULTS, NAME, POPULATION_ROWS, type FlowAbuseState } from './index.js';
+import { createFlowAbuseDetector, DEFAULTS, NAME, POPULATION_ROWS } from './index.js';
 import { decodeFlow, encodeFlow } from './persist.js';
 import { H, med, MED, oddSession, patientUser as patient, REFILL, T0 } from './test-traffic.js';
-import { throughStore } from '../test-support/rows.js';
+import { expectSameAtEveryCut, feed, throughStore } from '../test-support/rows.js';
 
 const APPTS = '/api/v1/appointments';
 const d = createFlowAbuseDetector(DEFAULTS);
-
 
 function bookAndCancel(who: Principal, at: number, appt: string): NormalizedEvent[] {
   const a = ref('appointments', appt);
@@ -46,7 +45,6 @@ function oddFlow(): NormalizedEvent[] {
   return out;
 }
 
-
 /**
  * Rows with each principal's queue place replaced by its rank (places are numbered by the process
  * that queued them, restored items anew: only their order decides anything), principal rows by key
@@ -61,31 +59,10 @@ function comparable(rows: BaselineSnapshot[]): unknown[] {
   return parsed.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
 
-function feed(state: FlowAbuseState, events: readonly NormalizedEvent[]): Finding[] {
-  return events.flatMap((e) => d.detect(e, state));
-}
-
-/** For every cut: the findings after it and the final rows, from a state restored at the cut. */
-function splitEverywhere(events: NormalizedEvent[], cuts: number[]): void {
-  const whole = d.createState();
-  const all = events.map((e) => d.detect(e, whole));
-  const finalRows = comparable(d.snapshot(whole, 1));
-  for (const cut of cuts) {
-    const before = d.createState();
-    feed(before, events.slice(0, cut));
-    const rows = throughStore(d.snapshot(before, 1));
-    const after = d.createState();
-    expect(d.restore(after, rows)).toBe(rows.length);
-    expect(feed(after, events.slice(cut))).toEqual(all.slice(cut).flat());
-    // Nothing detection depends on differs either: queue places, populations, sessions.
-    expect(comparable(d.snapshot(after, 1))).toEqual(finalRows);
-  }
-}
-
 describe('flow-abuse persistence', () => {
   it('goes on detecting repeats exactly as before when restored anywhere in an attack', () => {
     const events = undoLoop();
-    const whole = feed(d.createState(), events);
+    const whole = feed(d, d.createState(), events);
     expect(whole.map((f) => [f.evidence.pattern, f.evidence.repeats, f.evidence.thresholdBasis])).toEqual([
       ['repeated_operation', 5, 'floor'],
       ['repeated_undo', 5, 'floor'],
@@ -94,22 +71,22 @@ describe('flow-abuse persistence', () => {
       ['repeated_operation', 7, 'floor'],
       ['repeated_undo', 7, 'floor'],
     ]);
-    splitEverywhere(events, Array.from({ length: events.length - 1 }, (_, i) => i + 1));
+    expectSameAtEveryCut(d, events, Array.from({ length: events.length - 1 }, (_, i) => i + 1), comparable);
   });
 
   it('goes on judging a session exactly as before when restored in the middle of it', () => {
     const events = oddFlow();
-    const whole = feed(d.createState(), events);
+    const whole = feed(d, d.createState(), events);
     expect(whole.map((f) => [f.principal, f.evidence.pattern])).toEqual([['user:p2', 'unseen_transition']]);
-    splitEverywhere(events, Array.from({ length: 8 }, (_, i) => events.length - 8 + i));
+    expectSameAtEveryCut(d, events, Array.from({ length: 8 }, (_, i) => events.length - 8 + i), comparable);
   });
 
   it('closes a window queued before the snapshot at its end, and teaches the population with it', () => {
     const state = d.createState();
-    feed(state, [event({ ts: T0, principal: patient(1), route: APPTS, method: 'POST', status: 201, objects: [] })]);
+    feed(d, state, [event({ ts: T0, principal: patient(1), route: APPTS, method: 'POST', status: 201, objects: [] })]);
     const restored = d.createState();
     d.restore(restored, throughStore(d.snapshot(state, 1)));
-    feed(restored, [event({ ts: T0 + 2 * H, principal: patient(2), route: MED, objects: [med(1)] })]);
+    feed(d, restored, [event({ ts: T0 + 2 * H, principal: patient(2), route: MED, objects: [med(1)] })]);
     const taught = restored.repeatPops.peek(`*|POST ${APPTS}`);
     expect(taught?.values.ring.count).toBe(1);
     expect([...(taught?.principals ?? [])]).toEqual(['user:p1']);
@@ -119,8 +96,8 @@ describe('flow-abuse persistence', () => {
   it('round-trips a principal with a session, anomalies, repeats and creations exactly', () => {
     const state = d.createState();
     const events = oddFlow();
-    feed(state, events);
-    feed(state, bookAndCancel(patient(2), T0 + 60 * H + 8000, 'tok_a1').slice(0, 1));
+    feed(d, state, events);
+    feed(d, state, bookAndCancel(patient(2), T0 + 60 * H + 8000, 'tok_a1').slice(0, 1));
     const flow = state.principals.peek('user:p2');
     expect(flow?.anomalies).toHaveLength(3);
     expect(flow?.repeats?.size).toBe(5);
@@ -130,7 +107,7 @@ describe('flow-abuse persistence', () => {
 
   it('writes one row per principal and four population rows under fixed keys, and only selected principals when asked', () => {
     const state = d.createState();
-    feed(state, undoLoop());
+    feed(d, state, undoLoop());
     const rows = d.snapshot(state, 3);
     expect(rows.filter((r) => r.scope === 'principal')).toHaveLength(31);
     expect(rows.filter((r) => r.scope === 'cohort').map((r) => r.key)).toEqual(Object.values(POPULATION_ROWS));
@@ -141,7 +118,7 @@ describe('flow-abuse persistence', () => {
 
   it('skips rows that do not decode, and rows of other detectors', () => {
     const state = d.createState();
-    feed(state, undoLoop());
+    feed(d, state, undoLoop());
     const rows = throughStore(d.snapshot(state, 1));
     const p6 = rows.find((r) => r.key === 'user:p6') as BaselineSnapshot;
     const transitions = rows.find((r) => r.key === POPULATION_ROWS.transitions) as BaselineSnapshot;
@@ -161,7 +138,7 @@ describe('flow-abuse persistence', () => {
 
   it('forgets the principals whose partition moved, and only them', () => {
     const state = d.createState();
-    feed(state, undoLoop());
+    feed(d, state, undoLoop());
     d.forget?.(state, new Set(['user:p6', 'user:p100']));
     const keys = d.snapshot(state, 1).filter((r) => r.scope === 'principal').map((r) => r.key);
     expect(keys).toHaveLength(29);
@@ -172,7 +149,7 @@ describe('flow-abuse persistence', () => {
 
   it('empties the capped collections and keeps the fixed fields', () => {
     const state = d.createState();
-    feed(state, oddFlow());
+    feed(d, state, oddFlow());
     const before = { ...state.principals.peek('user:p2') };
     d.clearCapped(state);
     const after = state.principals.peek('user:p2');

@@ -1,37 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import type { BaselineSnapshot } from '../../libs/baseline/index.js';
-import type { Finding, NormalizedEvent } from '../../libs/contracts/index.js';
 import { principalOf } from '../test-support/auth.js';
 import { event } from '../test-support/events.js';
-import { createTokenMisuseDetector, DEFAULTS, type TokenMisuseState } from './index.js';
+import { createTokenMisuseDetector, DEFAULTS } from './index.js';
 import { APP, mobileCohort, T0, user, W } from './test-traffic.js';
-import { throughStore } from '../test-support/rows.js';
+import { feed, restored } from '../test-support/rows.js';
 
 const d = createTokenMisuseDetector(DEFAULTS);
 
 const bob = principalOf('user:bob', { ...APP, credentialFingerprint: 'fp_bob1' });
-
 
 /** user:u0 hopping across 12 /24s, 5 s apart, after the cohort's 4 windows. */
 const hopping = Array.from({ length: 12 }, (_, i) => event({ ts: T0 + 4 * W + i * 5000, clientIp: `203.0.${i}.9`, userAgent: 'PatientApp/3.2 iOS', principal: user(0) }));
 /** bob's token replayed from a second network: alternating every 5 s. */
 const replay = Array.from({ length: 5 }, (_, i) => event({ ts: T0 + 5 * W + i * 5000, clientIp: i % 2 === 0 ? '198.51.100.7' : '185.204.235.14', principal: bob }));
 
-function feed(state: TokenMisuseState, events: NormalizedEvent[]): Finding[] {
-  return events.flatMap((e) => d.detect(e, state));
-}
-
-
-function restored(rows: BaselineSnapshot[]): TokenMisuseState {
-  const s = d.createState();
-  expect(d.restore(s, throughStore(rows))).toBe(rows.length);
-  return s;
-}
-
 describe('token-misuse snapshot and restore', () => {
   it('round-trips every principal, token and cohort exactly', () => {
     const state = d.createState();
-    feed(state, [...mobileCohort(), ...replay.slice(0, 3)]);
+    feed(d, state, [...mobileCohort(), ...replay.slice(0, 3)]);
     const rows = d.snapshot(state, 7);
     // 10 users and bob (carrying his token); cohorts: principal and token scopes of the one app.
     expect(rows.map((r) => [r.scope, r.key]).sort()).toEqual([
@@ -39,7 +26,7 @@ describe('token-misuse snapshot and restore', () => {
       ['cohort', 'token|patient-app|launch/patient patient/*.read'],
       ...['user:bob', ...Array.from({ length: 10 }, (_, u) => `user:u${u}`)].map((k) => ['principal', k]),
     ].sort());
-    const back = restored(rows);
+    const back = restored(d, rows);
     // Restore takes rows oldest activity first, so compare regardless of order.
     const byKey = (rs: BaselineSnapshot[]) => [...rs].sort((a, b) => `${a.scope}${a.key}`.localeCompare(`${b.scope}${b.key}`));
     expect(byKey(d.snapshot(back, 7))).toEqual(byKey(rows));
@@ -51,7 +38,7 @@ describe('token-misuse snapshot and restore', () => {
 
   it('saves hashes and numbers only: no address, user agent or cohort detail beyond the key', () => {
     const state = d.createState();
-    feed(state, [...mobileCohort(), ...replay]);
+    feed(d, state, [...mobileCohort(), ...replay]);
     const saved = d.snapshot(state, 1).map((r) => r.state).join('\n');
     for (const raw of ['192.0.', '198.51.100', 'PatientApp', 'user:', 'patient-app']) expect(saved).not.toContain(raw);
   });
@@ -59,30 +46,30 @@ describe('token-misuse snapshot and restore', () => {
   it('goes on detecting exactly like the original when a many_networks burst is split by the snapshot', () => {
     const events = [...mobileCohort(), ...hopping];
     const cut = events.length - 7;
-    const whole = feed(d.createState(), events);
+    const whole = feed(d, d.createState(), events);
     expect(whole).toHaveLength(7);
     const first = d.createState();
-    expect(feed(first, events.slice(0, cut))).toEqual([]);
-    expect(feed(restored(d.snapshot(first, 1)), events.slice(cut))).toEqual(whole);
+    expect(feed(d, first, events.slice(0, cut))).toEqual([]);
+    expect(feed(d, restored(d, d.snapshot(first, 1)), events.slice(cut))).toEqual(whole);
     // Without the snapshot the rest of the burst is judged against nothing learned and stays silent.
-    expect(feed(d.createState(), events.slice(cut))).toEqual([]);
+    expect(feed(d, d.createState(), events.slice(cut))).toEqual([]);
   });
 
   it('goes on detecting exactly like the original when a token replay chain is split by the snapshot', () => {
-    const whole = feed(d.createState(), replay);
+    const whole = feed(d, d.createState(), replay);
     expect(whole.map((f) => [f.evidence.pattern, f.evidence.switches, f.ts])).toEqual([
       ['concurrent_networks', 3, T0 + 5 * W + 15_000],
       ['concurrent_networks', 4, T0 + 5 * W + 20_000],
     ]);
     const first = d.createState();
-    feed(first, replay.slice(0, 3));
-    expect(feed(restored(d.snapshot(first, 1)), replay.slice(3))).toEqual(whole);
-    expect(feed(d.createState(), replay.slice(3))).toEqual([]);
+    feed(d, first, replay.slice(0, 3));
+    expect(feed(d, restored(d, d.snapshot(first, 1)), replay.slice(3))).toEqual(whole);
+    expect(feed(d, d.createState(), replay.slice(3))).toEqual([]);
   });
 
   it('skips rows that do not decode and rows of other detectors', () => {
     const state = d.createState();
-    feed(state, [...mobileCohort(), ...replay]);
+    feed(d, state, [...mobileCohort(), ...replay]);
     const rows = d.snapshot(state, 1);
     const good = rows.length;
     const [p] = rows.filter((r) => r.key === 'user:u1');
@@ -103,7 +90,7 @@ describe('token-misuse snapshot and restore', () => {
 
   it('snapshots only the selected principals (with their tokens) and every cohort', () => {
     const state = d.createState();
-    feed(state, [...mobileCohort(), ...replay]);
+    feed(d, state, [...mobileCohort(), ...replay]);
     const rows = d.snapshot(state, 1, { principals: new Set(['user:bob', 'user:nobody']) });
     expect(rows.map((r) => [r.scope, r.key])).toEqual([
       ['principal', 'user:bob'],
@@ -116,7 +103,7 @@ describe('token-misuse snapshot and restore', () => {
 
   it('forgets a principal and the tokens it used last, and nothing else', () => {
     const state = d.createState();
-    feed(state, [...mobileCohort(), ...replay]);
+    feed(d, state, [...mobileCohort(), ...replay]);
     d.forget(state, new Set(['user:bob', 'user:u2']));
     expect([state.principals.peek('user:bob'), state.principals.peek('user:u2'), state.tokens.peek('fp_bob1')]).toEqual([undefined, undefined, undefined]);
     expect([...state.principals.entries()]).toHaveLength(9);
@@ -125,7 +112,7 @@ describe('token-misuse snapshot and restore', () => {
 
   it('clearCapped empties the windows and keeps the baselines and fixed fields', () => {
     const state = d.createState();
-    feed(state, [...mobileCohort(), ...replay]);
+    feed(d, state, [...mobileCohort(), ...replay]);
     const before = structuredClone({ ...state.principals.peek('user:u4'), pops: undefined });
     const token = structuredClone({ ...state.tokens.peek('fp_bob1'), pops: undefined });
     expect(before.nets).toHaveLength(4);

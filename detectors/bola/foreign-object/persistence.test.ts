@@ -3,7 +3,7 @@ import { encodeHll, hllAdd, newHll, type BaselineSnapshot } from '../../../libs/
 import type { Finding, NormalizedEvent, Principal } from '../../../libs/contracts/index.js';
 import { event, principal, ref } from '../../test-support/events.js';
 import { createForeignObjectDetector, DEFAULTS, type ForeignObjectConfig, type ForeignObjectState } from './index.js';
-import { throughStore } from '../../test-support/rows.js';
+import { restored, throughStore } from '../../test-support/rows.js';
 
 const T0 = Date.UTC(2026, 10, 2, 8, 0, 0);
 const HOUR = 3_600_000;
@@ -38,13 +38,6 @@ function ownUse(who: readonly Principal[] = members): NormalizedEvent[] {
 
 function fed(events: readonly NormalizedEvent[], state: ForeignObjectState = d.createState()): ForeignObjectState {
   for (const e of events) d.detect(e, state);
-  return state;
-}
-
-
-function restored(rows: BaselineSnapshot[]): ForeignObjectState {
-  const state = d.createState();
-  expect(d.restore(state, throughStore(rows))).toBe(rows.length);
   return state;
 }
 
@@ -95,7 +88,7 @@ describe('bola/foreign-object persistence', () => {
       },
     ]);
     // The round trip is exact: the restored state saves the same rows.
-    expect(d.snapshot(restored(rows), 7)).toEqual(rows);
+    expect(d.snapshot(restored(d, rows), 7)).toEqual(rows);
   });
 
   it('goes on detecting exactly like the uninterrupted state, wherever the traffic is cut', () => {
@@ -121,7 +114,7 @@ describe('bola/foreign-object persistence', () => {
       ['old-owner', expect.objectContaining({ owner: 'user:u4', ownership: 'created' })],
     ]);
     for (let cut = 0; cut <= events.length; cut++) {
-      const state = restored(d.snapshot(fed(events.slice(0, cut)), 1));
+      const state = restored(d, d.snapshot(fed(events.slice(0, cut)), 1));
       expect(events.slice(cut).map((e) => d.detect(e, state))).toEqual(whole.slice(cut));
     }
   });
@@ -198,7 +191,7 @@ describe('bola/foreign-object persistence', () => {
     const theft = use(u(3), LATER + 60_000, 'DocumentReference', 'tok_d3_1');
     const expected = d.detect(theft, state);
     expect(expected.map((f) => f.evidence.baseline)).toEqual([expect.objectContaining({ owner: 'user:u4', ownership: 'created' })]);
-    expect(d.detect(theft, restored(stored))).toEqual(expected);
+    expect(d.detect(theft, restored(d, stored))).toEqual(expected);
   });
 
   it('clearCapped empties the object index and the type tallies, and keeps the cohorts’ principal counts', () => {
