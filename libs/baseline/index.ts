@@ -33,6 +33,6 @@ export { measureHeapPerItem, measureHeapSplit } from './memory.js';
 export { PRINCIPAL_BUDGET_BYTES, hasCappedSets, type CappedSets } from './budget.js';
 export { confidence, round2, type BaselineSource } from './confidence.js';
 export { newPeak, peakAt, observePeak, isPeak, PEAK_BYTES, type Peak } from './peak.js';
-export { createPrincipalMemo, createCohortKeyMemo, COHORT_MEMO_CAPACITY, type PrincipalMemo } from './principal-memo.js';
+export { createPrincipalMemo, COHORT_MEMO_CAPACITY, type PrincipalMemo } from './principal-memo.js';
 export { createRouteMemo, ROUTE_MEMO_CAPACITY, type RouteMemo } from './route-memo.js';
 export { createBaselineSnapshotter, type BaselineSnapshotter, type Schedule, type SnapshotSink, type SnapshotSource } from './snapshotter.js';

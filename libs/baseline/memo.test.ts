@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createCohortKeyMemo, createPrincipalMemo } from './principal-memo.js';
+import { cohortKey } from './cohort.js';
+import { createPrincipalMemo } from './principal-memo.js';
 import { createPairKey, createRouteMemo } from './route-memo.js';
 
 describe('createPrincipalMemo', () => {
@@ -12,7 +13,7 @@ describe('createPrincipalMemo', () => {
   });
 
   it('recomputes when the same principal arrives with other scopes or another app', () => {
-    const keyOf = createCohortKeyMemo(8);
+    const keyOf = createPrincipalMemo(8, cohortKey);
     expect(keyOf({ id: 'user:a', app: 'app:1', scopes: ['b', 'a'] })).toBe('app:1|a b');
     expect(keyOf({ id: 'user:a', app: 'app:1', scopes: ['c'] })).toBe('app:1|c');
     expect(keyOf({ id: 'user:a', app: 'app:2', scopes: ['c'] })).toBe('app:2|c');
@@ -42,7 +43,7 @@ describe('createPrincipalMemo', () => {
   });
 
   it('is not fooled by a caller mutating the scopes array it passed', () => {
-    const keyOf = createCohortKeyMemo(8);
+    const keyOf = createPrincipalMemo(8, cohortKey);
     const scopes = ['a'];
     expect(keyOf({ id: 'user:a', scopes })).toBe('-|a');
     scopes.push('b');

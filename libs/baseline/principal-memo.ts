@@ -1,6 +1,5 @@
 import type { Principal } from '../contracts/index.js';
 import { createBoundedCache } from '../cache/index.js';
-import { cohortKey } from './cohort.js';
 
 /**
  * Memoizes a value derived from a principal's `app` and `scopes`, keyed by its id. Detectors need
@@ -49,10 +48,5 @@ function sameScopes(a: readonly string[], b: readonly string[]): boolean {
   return true;
 }
 
-/** Principals whose cohort key is remembered per detector (a few dozen bytes each). */
+/** Principals whose derived traits (cohort key, scope facts) are remembered: a few dozen bytes each. */
 export const COHORT_MEMO_CAPACITY = 16_384;
-
-/** `cohortKey`, memoized per principal id. */
-export function createCohortKeyMemo(capacity = COHORT_MEMO_CAPACITY): PrincipalMemo<string> {
-  return createPrincipalMemo(capacity, cohortKey);
-}
