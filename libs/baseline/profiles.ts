@@ -1,11 +1,11 @@
+import { createBoundedCache } from '../cache/index.js';
 import { parseRowState, type BaselineScope, type BaselineSnapshot } from './snapshot.js';
 
 /**
  * Per-principal (or per-cohort) profiles with bounded memory and a learning period.
  *
- * Eviction is a two-generation approximate LRU like libs/cache (young and old Maps; the old one is
- * dropped whole when the young one fills), so idle principals go first at O(1) per event. It is
- * its own implementation because snapshots need to iterate the entries, which BoundedCache hides.
+ * Eviction is libs/cache's two-generation approximate LRU (young and old Maps; the old one is
+ * dropped whole when the young one fills), so idle principals go first at O(1) per event.
  */
 export interface ProfileCodec<P> {
   create(): P;
@@ -55,44 +55,23 @@ const ENTRY_OVERHEAD = 120;
 
 export function createProfileMap<P>(opts: { capacity: number; learning: Learning; codec: ProfileCodec<P> }): ProfileMap<P> {
   const { codec, learning } = opts;
-  const generationSize = Math.max(1, Math.floor(opts.capacity / 2));
-  let young = new Map<string, Tracked<P>>();
-  let old = new Map<string, Tracked<P>>();
-
-  function put(t: Tracked<P>): void {
-    if (young.size >= generationSize) {
-      old = young;
-      young = new Map();
-    }
-    young.set(t.key, t);
-  }
-
-  function get(key: string): Tracked<P> | undefined {
-    const hit = young.get(key);
-    if (hit !== undefined) return hit;
-    const aged = old.get(key);
-    if (aged !== undefined) {
-      // Promote: the same object lives in both until the old generation is dropped.
-      put(aged);
-    }
-    return aged;
-  }
+  const cache = createBoundedCache<Tracked<P>>(opts.capacity);
+  const put = (t: Tracked<P>): void => cache.set(t.key, t);
 
   function* entries(): Generator<Tracked<P>> {
-    for (const t of young.values()) yield t;
-    for (const t of old.values()) if (young.get(t.key) !== t) yield t;
+    for (const [, t] of cache.entries()) yield t;
   }
 
   function* pick(keys: ReadonlySet<string>): Generator<Tracked<P>> {
     for (const k of keys) {
-      const t = young.get(k) ?? old.get(k);
+      const t = cache.peek(k);
       if (t !== undefined) yield t;
     }
   }
 
   return {
     touch(key, ts) {
-      let t = get(key);
+      let t = cache.get(key);
       if (t === undefined) {
         t = { key, firstTs: ts, lastTs: ts, events: 0, profile: codec.create() };
         put(t);
@@ -102,12 +81,10 @@ export function createProfileMap<P>(opts: { capacity: number; learning: Learning
       if (ts < t.firstTs) t.firstTs = ts;
       return t;
     },
-    get,
+    get: (key) => cache.get(key),
     learning: (t) => t.events < learning.minEvents || t.lastTs - t.firstTs < learning.minSpanMs,
     get size() {
-      let n = young.size;
-      for (const k of old.keys()) if (!young.has(k)) n++;
-      return n;
+      return cache.size;
     },
     approxBytes() {
       let n = 0;
@@ -135,10 +112,7 @@ export function createProfileMap<P>(opts: { capacity: number; learning: Learning
     },
     delete(keys) {
       let n = 0;
-      for (const k of keys) {
-        const had = young.delete(k);
-        if (old.delete(k) || had) n++;
-      }
+      for (const k of keys) if (cache.delete(k)) n++;
       return n;
     },
     restore(detector, scope, rows) {
