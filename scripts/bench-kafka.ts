@@ -138,6 +138,8 @@ const config = loadConfig({
     KAFKA_TOPIC_ALERTS: topics.alerts,
     KAFKA_TOPIC_DEADLETTER: topics.deadLetter,
     KAFKA_PARTITIONS: String(PARTITIONS),
+    // false: parse and normalize on the main thread, to compare with the default worker.
+    VIGIL_INGEST_PARSE_WORKER: process.env.VIGIL_INGEST_PARSE_WORKER ?? 'true',
     VIGIL_ROLES: 'ingest,detect',
   },
 });
@@ -171,7 +173,7 @@ try {
   const e2e = produced.count / seconds;
   const stored = await core.store.countEvents();
   console.log(
-    `(b) Vigil end to end (consume -> normalize -> detect -> stored in embedded ClickHouse -> committed): ${Math.round(e2e).toLocaleString('en-US')} events/s ` +
+    `(b) Vigil end to end (consume -> normalize -> detect -> stored in embedded ClickHouse -> committed; parsing ${config.ingest.parseWorker ? 'on a worker thread' : 'on the main thread'}): ${Math.round(e2e).toLocaleString('en-US')} events/s ` +
       `(${stored.toLocaleString('en-US')} events stored, ${core.alerts.stats().active} alerts, ${seconds.toFixed(1)} s including the group join)`,
   );
   console.log(

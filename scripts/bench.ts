@@ -124,11 +124,13 @@ for (const d of allDetectors()) {
 const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-'));
 const file = join(dir, 'kong.log');
 writeFileSync(file, `${lines.join('\n')}\n`);
-const silent = { out: () => undefined, err: () => undefined, env: { VIGIL_LOG_LEVEL: 'warn' }, tty: false };
+// VIGIL_INGEST_PARSE_WORKER=false measures replay with parsing on the main thread (default: a worker).
+const parseWorker = process.env.VIGIL_INGEST_PARSE_WORKER ?? 'true';
+const silent = { out: () => undefined, err: () => undefined, env: { VIGIL_LOG_LEVEL: 'warn', VIGIL_INGEST_PARSE_WORKER: parseWorker }, tty: false };
 const replayCpu = process.cpuUsage();
 const summary = await replay(silent, { 'data-dir': join(dir, 'data') }, [file]);
 console.log(
-  `replay into embedded ClickHouse (chDB): ${Math.round(summary.events / summary.seconds).toLocaleString('en-US')} events/s ` +
+  `replay into embedded ClickHouse (chDB), parsing ${parseWorker === 'false' ? 'on the main thread' : 'on a worker thread'}: ${Math.round(summary.events / summary.seconds).toLocaleString('en-US')} events/s ` +
     `(${summary.events} events, ${summary.alertsCreated} alerts, ${summary.seconds.toFixed(2)} s, ` +
     `${cpuPerEvent(replayCpu, summary.events)} µs process CPU/event incl. engine start)`,
 );

@@ -13,7 +13,8 @@ import { createAlertManager, type AlertManager } from './detect/alert-manager.js
 import { createSuppressor, type Suppressor } from './detect/suppressions.js';
 import { createBatchWriter, type BatchWriter } from './ingest/batch-writer.js';
 import { createPipelineMetrics, type PipelineMetrics } from './ingest/metrics.js';
-import { createNormalizer, type Normalizer } from './ingest/normalize.js';
+import { createNormalizer } from './ingest/normalize.js';
+import { createInlinePreparer, createWorkerPreparer } from './ingest/preparer.js';
 import { createPipeline, type Pipeline } from './ingest/pipeline.js';
 import { createInventory, type Inventory } from './inventory/index.js';
 import { flushingInventory, withInventory } from './inventory/wiring.js';
@@ -35,7 +36,6 @@ export interface Core {
   /** Every active tokenization key (current + privacy.previousTokenizationKeys), for lookups by a raw identifier. */
   keyring: Keyring;
   /** The parts the pipeline is built from, for transports that build their own (services/kafka). */
-  normalize: Normalizer;
   detectors: DetectorRuntime;
   metrics: PipelineMetrics;
   /** Baseline rows restored from the store at start (0 on a first start). */
@@ -88,12 +88,16 @@ export async function createCore(config: Config, deps: { logger: Logger; store?:
   await inventory.load();
   inventory.start();
   const writer = createBatchWriter(config.ingest, { store, alerts: flushingInventory(alerts, inventory), logger: log, metrics });
-  const normalize = createNormalizer(config, { tokenizer, templater: createRouteTemplater() });
+  // One preparer (parse + normalize, on a worker thread by default) for every ingest path: the route
+  // templates it learns are the process's. The worker tokenizes with the keyring's current key.
+  const preparer = config.ingest.parseWorker
+    ? createWorkerPreparer(config, { tokenizationKey: key.key })
+    : createInlinePreparer(createNormalizer(config, { tokenizer, templater: createRouteTemplater() }));
   const detectors = withInventory(createDetectorRuntime(createDetectors(config, { tokenizer })), inventory);
   // Learned baselines survive restarts: restore them before the first event is detected.
   const restored = detectors.restore(await store.loadBaselines());
   log.info({ event: 'baselines_restored', rows: restored });
-  const pipeline = createPipeline({ normalize, detectors, alerts, writer, metrics });
+  const pipeline = createPipeline({ preparer, detectors, alerts, writer, metrics });
   // After the restore: the first periodic snapshot must not be taken from empty state.
   const snapshots = createBaselineSnapshotter(
     { intervalSeconds: config.detection.snapshotIntervalSeconds },
@@ -114,7 +118,6 @@ export async function createCore(config: Config, deps: { logger: Logger; store?:
     audit,
     tokenizer,
     keyring,
-    normalize,
     detectors,
     metrics,
     baselinesRestored: restored,
@@ -126,6 +129,7 @@ export async function createCore(config: Config, deps: { logger: Logger; store?:
       // Flush buffered rows (events, then dead letters, then alerts) before the store goes away,
       // then save what the detectors learned so the next start does not relearn from zero.
       await writer.stop();
+      await preparer.close();
       inventory.stop();
       if (opts?.saveBaselines !== false) await store.saveBaselines(detectors.snapshot(detectors.nextVersion(Date.now())));
       // Last-used times and audit rows are written asynchronously: both before the store goes away.

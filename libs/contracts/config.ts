@@ -155,8 +155,13 @@ export const ConfigSchema = z.object({
       flushIntervalMs: z.coerce.number().int().min(10).max(60_000).default(1000),
       /** Largest body POST /v1/ingest accepts. */
       maxBodyBytes: z.coerce.number().int().min(1024).max(512 * 1024 * 1024).default(16 * 1024 * 1024),
+      /**
+       * Parse and normalize on a worker thread, beside detection on the main thread (replay, Kafka
+       * and HTTP ingest alike). false: everything on one thread, e.g. on a one-core machine.
+       */
+      parseWorker: bool.default(true),
     })
-    .default({ batchSize: 5000, flushIntervalMs: 1000, maxBodyBytes: 16 * 1024 * 1024 }),
+    .default({ batchSize: 5000, flushIntervalMs: 1000, maxBodyBytes: 16 * 1024 * 1024, parseWorker: true }),
   detection: z
     .object({
       enumeration: z

@@ -39,7 +39,17 @@ export interface BatchHandler {
    * strictly one batch at a time.
    */
   readonly overlapsFlush?: boolean;
+  /**
+   * Work for a run of messages that may happen off this thread (parsing on a worker), before their
+   * `handle` calls, which then use it. The loop prepares the next run while it handles this one.
+   * Must be pure with respect to durability: a prepared message that is never handled (stop,
+   * rebalance) is simply fetched and prepared again by whoever consumes it next.
+   */
+  prepare?(messages: readonly ConsumedMessage[]): Promise<void>;
 }
+
+/** Messages per `prepare` call: small enough to overlap well, large enough to amortize a thread hop. */
+const PREPARE_RUN = 500;
 
 /**
  * Per-partition state handoff (e.g. detector baselines). Both hooks are awaited before the next
@@ -240,26 +250,28 @@ export function createConsumerLoop(
     let last: string | undefined;
     let flushed: string | undefined;
     let n = 0;
-    for (const m of p.batch.messages) {
-      if (stopping || !p.isRunning() || p.isStale()) break;
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(m.headers ?? {})) if (v !== undefined) headers[k] = Buffer.isBuffer(v) ? v.toString('utf8') : String(v);
-      const wantsFlush = deps.handler.handle({
-        topic: p.batch.topic,
-        partition: p.batch.partition,
-        offset: m.offset,
-        key: m.key ?? null,
-        value: m.value ?? null,
-        headers,
-        timestamp: Number(m.timestamp),
-      });
-      last = m.offset;
-      if (wantsFlush) {
-        await durable(p);
-        await commit(p, m.offset);
-        flushed = m.offset;
+    const runs = messageRuns(p);
+    const prepare = deps.handler.prepare?.bind(deps.handler);
+    let run = runs.next();
+    let prepared = !run.done && prepare ? settled(prepare(run.value)) : undefined;
+    while (!run.done) {
+      const messages = run.value;
+      await prepared;
+      run = runs.next();
+      // The next run is prepared (on the worker) while this one is handled here.
+      prepared = !run.done && prepare ? settled(prepare(run.value)) : undefined;
+      for (const m of messages) {
+        if (stopping || !p.isRunning() || p.isStale()) break;
+        const wantsFlush = deps.handler.handle(m);
+        last = m.offset;
+        if (wantsFlush) {
+          await durable(p);
+          await commit(p, m.offset);
+          flushed = m.offset;
+        }
+        if (++n % 500 === 0) await heartbeat(p, last, flushed);
       }
-      if (++n % 500 === 0) await heartbeat(p, last, flushed);
+      if (stopping || !p.isRunning() || p.isStale()) break;
     }
     if (last !== undefined && last !== flushed) {
       await durable(p);
@@ -333,6 +345,35 @@ export function createConsumerLoop(
     // What the last join gave us, even before its hooks ran (they run before its first batch).
     assignment: () => [...(pendingJoin ?? assigned)],
   };
+}
+
+/** The batch's messages as handlers see them, in runs of PREPARE_RUN. */
+function* messageRuns(p: EachBatchPayload): Generator<ConsumedMessage[]> {
+  const all = p.batch.messages;
+  for (let start = 0; start < all.length; start += PREPARE_RUN) {
+    yield all.slice(start, start + PREPARE_RUN).map((m) => {
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(m.headers ?? {})) if (v !== undefined) headers[k] = Buffer.isBuffer(v) ? v.toString('utf8') : String(v);
+      return {
+        topic: p.batch.topic,
+        partition: p.batch.partition,
+        offset: m.offset,
+        key: m.key ?? null,
+        value: m.value ?? null,
+        headers,
+        timestamp: Number(m.timestamp),
+      };
+    });
+  }
+}
+
+/**
+ * A promise whose rejection counts as handled until it is awaited: a run prepared ahead may fail
+ * while the loop is still busy with the previous one (or never needs it, when it stops first).
+ */
+function settled(p: Promise<void>): Promise<void> {
+  p.catch(() => undefined);
+  return p;
 }
 
 function isKafkaJsError(e: unknown): boolean {

@@ -6,6 +6,7 @@ import { InputFormatSchema } from '../../libs/contracts/index.js';
 import { VigilError, isVigilError } from '../../libs/errors/index.js';
 import { createCore, type Core } from '../core.js';
 import { createOrdinals } from '../ingest/ordinals.js';
+import type { PreparedLine } from '../ingest/prepare.js';
 import { cliConfig, runningVigil, type CliIo } from './context.js';
 import { readRunInfo } from './run-info.js';
 
@@ -75,6 +76,9 @@ export async function replay(io: CliIo, flags: Record<string, unknown>, files: s
   };
 }
 
+/** Lines per preparer call; the next run is parsed on the worker while this one is detected. */
+const RUN = 1000;
+
 async function replayFile(core: Core, file: string, format: InputFormat): Promise<void> {
   const raw = createReadStream(file);
   const input = file.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
@@ -82,10 +86,33 @@ async function replayFile(core: Core, file: string, format: InputFormat): Promis
   // Ordinals are per file: identical lines within one file are distinct requests.
   const ordinals = createOrdinals();
   let n = 0;
+  let ahead: { lines: string[]; prepared: Promise<PreparedLine[]> } | undefined;
+  const handle = async (run: { lines: string[]; prepared: Promise<PreparedLine[]> }) => {
+    const prepared = await run.prepared;
+    for (let i = 0; i < run.lines.length; i++) {
+      n++;
+      const p = prepared[i];
+      if (p && core.pipeline.processPrepared(p, run.lines[i], { source: file, position: String(n) }, ordinals)) await core.writer.flush();
+    }
+  };
+  const prepare = (batch: string[]) => {
+    const prepared = core.pipeline.preparer.lines(batch.map((line) => ({ line })), format);
+    // Awaited by `handle` after the previous run; until then a failure must not count as unhandled.
+    prepared.catch(() => undefined);
+    return { lines: batch, prepared };
+  };
+  let batch: string[] = [];
   for await (const line of lines) {
-    n++;
-    if (core.pipeline.processLine(line, { source: file, position: String(n) }, format, ordinals)) await core.writer.flush();
+    batch.push(line);
+    if (batch.length < RUN) continue;
+    const next = prepare(batch);
+    batch = [];
+    if (ahead) await handle(ahead);
+    ahead = next;
   }
+  const tail = batch.length > 0 ? prepare(batch) : undefined;
+  if (ahead) await handle(ahead);
+  if (tail) await handle(tail);
 }
 
 function parseFormat(v: unknown): InputFormat {

@@ -17,7 +17,8 @@ const logger = createLogger({ level: 'silent' });
 async function smallBatchCore() {
   const dataDir = mkdtempSync(join(tmpdir(), 'vigil-writer-'));
   dirs.push(dataDir);
-  const env = { VIGIL_DATA_DIR: dataDir, VIGIL_TOKENIZATION_KEY: 'c3'.repeat(32), VIGIL_INGEST_BATCH_SIZE: '10', VIGIL_INGEST_FLUSH_MS: '60000' };
+  // Inline preparing: these tests drive the synchronous processLine to see when the writer asks to wait.
+  const env = { VIGIL_DATA_DIR: dataDir, VIGIL_TOKENIZATION_KEY: 'c3'.repeat(32), VIGIL_INGEST_BATCH_SIZE: '10', VIGIL_INGEST_FLUSH_MS: '60000', VIGIL_INGEST_PARSE_WORKER: 'false' };
   return createCore(loadConfig({ env }), { logger });
 }
 

@@ -31,7 +31,10 @@ describe('PHI from mirrored Kong bodies into the embedded store', () => {
     const logger = createLogger({ level: 'debug' }, { write: (msg: string) => void logs.push(msg) });
     const core = await createCore(config, { logger });
     const ordinals = createOrdinals();
-    [...lines, broken].forEach((line, i) => core.pipeline.processLine(line, { source: 'with-bodies.log', position: String(i + 1) }, 'kong', ordinals));
+    // Parsed on the prepare worker (the default), as replay and Kafka do.
+    const input = [...lines, broken];
+    const prepared = await core.pipeline.preparer.lines(input.map((line) => ({ line })), 'kong');
+    input.forEach((line, i) => core.pipeline.processPrepared(prepared[i] ?? { blank: true, items: [] }, line, { source: 'with-bodies.log', position: String(i + 1) }, ordinals));
     await core.pipeline.flush();
     expect(core.pipeline.counts()).toMatchObject({ lines: 8, events: 7, deadLetters: 1 });
 

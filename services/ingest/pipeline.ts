@@ -1,11 +1,13 @@
-import { parseBody, parseLine, redactRaw, type ParseOutcome } from '../../libs/adapters/index.js';
-import type { ApiEvent, InputFormat, NormalizedEvent } from '../../libs/contracts/index.js';
+import { redactRaw } from '../../libs/adapters/index.js';
+import type { InputFormat, NormalizedEvent } from '../../libs/contracts/index.js';
 import type { DetectorRuntime } from '../../detectors/framework.js';
 import type { AlertManager } from '../detect/alert-manager.js';
 import type { BatchWriter } from './batch-writer.js';
 import type { PipelineMetrics } from './metrics.js';
 import { eventIdFor } from './normalize.js';
 import type { Ordinals } from './ordinals.js';
+import { identityOf, itemOccurrence, type PreparedItem, type PreparedLine } from './prepare.js';
+import type { Preparer } from './preparer.js';
 
 export interface SourcePosition {
   /** File path, "http:/v1/ingest", later a Kafka topic/partition. */
@@ -30,24 +32,32 @@ export interface PipelineCounts {
 
 export interface Pipeline {
   /**
-   * One source line through parse -> normalize -> detect -> buffer. Synchronous and never throws
-   * for bad input (that becomes a dead letter); returns true when the writer wants a flush.
+   * One source line through parse -> normalize -> detect -> buffer, on this thread. Synchronous and
+   * never throws for bad input (that becomes a dead letter); returns true when the writer wants a flush.
+   * Only for an inline preparer: a worker's route templates would not learn from this line.
    */
   processLine(line: string, at: SourcePosition, format: InputFormat, ordinals: Ordinals): boolean;
+  /**
+   * The second half of processLine for a line the preparer already parsed and normalized
+   * (`prepared`, from `preparer.lines`): occurrence ids, detect, buffer. `line` may be omitted when
+   * `ordinals` always answers 0 (Kafka), because only a repeated line needs its text again.
+   */
+  processPrepared(prepared: PreparedLine, line: string | undefined, at: SourcePosition, ordinals: Ordinals): boolean;
   /** A whole POSTed body; resolves once its rows are durably written (so a 202 means stored). */
   ingestBody(body: string, format: InputFormat, source: string, ordinals: Ordinals): Promise<{ accepted: number; deadLettered: number }>;
+  /** Parses and normalizes, on the worker thread when there is one (see preparer.ts). */
+  readonly preparer: Preparer;
   flush(): Promise<void>;
   counts(): PipelineCounts;
 }
 
-export type Normalize = (ev: ApiEvent, meta: { eventId: string; source: string }) => NormalizedEvent;
-
 /**
  * The path every mirrored log line takes, whatever transport brought it (file replay, HTTP ingest,
- * later Kafka). Detection happens in memory on event time; the writer makes rows durable.
+ * Kafka). The preparer parses and normalizes; detection happens in memory on event time, on this
+ * thread and in source order; the writer makes rows durable.
  */
 export function createPipeline(deps: {
-  normalize: Normalize;
+  preparer: Preparer;
   detectors: DetectorRuntime;
   alerts: AlertManager;
   writer: BatchWriter;
@@ -63,62 +73,67 @@ export function createPipeline(deps: {
     return deps.writer.addDeadLetter({ source: at.source, position: at.position, format, reason, raw: redactRaw(raw), receivedAt: now() });
   }
 
-  function handle(outcome: ParseOutcome, raw: string, at: SourcePosition, ordinals: Ordinals): boolean {
-    if (outcome.kind === 'deadLetter') return deadLetter(raw, at, outcome.format, outcome.reason);
+  function event(ev: NormalizedEvent): boolean {
+    counts.events++;
+    deps.metrics.events.inc({ format: ev.source });
+    const findings = deps.detectors.detect(ev);
+    if (findings.length > 0) {
+      counts.findings += findings.length;
+      for (const f of findings) deps.metrics.findings.inc({ detector: f.detector });
+      deps.alerts.onFindings(findings);
+    }
+    return deps.writer.addEvent(ev);
+  }
+
+  function applyItem(item: PreparedItem, line: string | undefined, at: SourcePosition, ordinals: Ordinals): boolean {
+    const raw = item.raw ?? line;
     let wantsFlush = false;
-    outcome.events.forEach((ev, i) => {
-      // NOTE: one raw item normally holds one event; should an adapter ever return several, each
-      // gets the item plus its index as identity.
-      const base = at.occurrence === undefined ? raw : `${raw}\u0000${at.occurrence}`;
-      const identity = i === 0 ? base : `${base}\u0000${i}`;
-      const first = eventIdFor(identity, 0);
-      const ordinal = ordinals.next(first);
-      const eventId = ordinal === 0 ? first : eventIdFor(identity, ordinal);
-      let normalized: NormalizedEvent;
-      try {
-        normalized = deps.normalize(ev, { eventId, source: outcome.format });
-      } catch (e) {
-        // NOTE: normalization of a schema-valid event should not fail; if it does, keep the input.
-        wantsFlush = deadLetter(raw, at, outcome.format, `normalize: ${e instanceof Error ? e.message : String(e)}`) || wantsFlush;
-        return;
+    for (const step of item.steps) {
+      if (step.kind === 'dead') {
+        if (step.first !== undefined) ordinals.next(step.first);
+        wantsFlush = deadLetter(raw ?? '', at, step.format, step.reason) || wantsFlush;
+        continue;
       }
-      counts.events++;
-      deps.metrics.events.inc({ format: outcome.format });
-      const findings = deps.detectors.detect(normalized);
-      if (findings.length > 0) {
-        counts.findings += findings.length;
-        for (const f of findings) deps.metrics.findings.inc({ detector: f.detector });
-        deps.alerts.onFindings(findings);
+      const ordinal = ordinals.next(step.event.eventId);
+      if (ordinal !== 0) {
+        if (raw === undefined) throw new Error('pipeline: a repeated line needs its text for its event id');
+        step.event.eventId = eventIdFor(identityOf(raw, at.occurrence, step.index), ordinal);
       }
-      wantsFlush = deps.writer.addEvent(normalized) || wantsFlush;
-    });
+      wantsFlush = event(step.event) || wantsFlush;
+    }
+    return wantsFlush;
+  }
+
+  function processPrepared(prepared: PreparedLine, line: string | undefined, at: SourcePosition, ordinals: Ordinals): boolean {
+    if (prepared.blank) return false;
+    counts.lines++;
+    let wantsFlush = false;
+    for (const item of prepared.items) {
+      let where = at;
+      if (item.item !== undefined) {
+        where = { source: at.source, position: `${at.position}:${item.item}` };
+        const occurrence = itemOccurrence(at.occurrence, item.item);
+        if (occurrence !== undefined) where.occurrence = occurrence;
+      }
+      wantsFlush = applyItem(item, line, where, ordinals) || wantsFlush;
+    }
     return wantsFlush;
   }
 
   return {
+    preparer: deps.preparer,
     processLine(line, at, format, ordinals) {
-      // Blank lines separate nothing and carry nothing: skipping them loses no input.
-      if (line.trim() === '') return false;
-      counts.lines++;
-      if (!line.trimStart().startsWith('[')) return handle(parseLine(line, format), line, at, ordinals);
-      // A batched line (Kong arrays): each element stands alone, so one bad element becomes one
-      // dead letter at "line:index" and the good ones still become events.
-      let wantsFlush = false;
-      for (const item of parseBody(line, format)) {
-        const pos: SourcePosition = { source: at.source, position: `${at.position}:${item.position}` };
-        if (at.occurrence !== undefined) pos.occurrence = `${at.occurrence}:${item.position}`;
-        wantsFlush = handle(item.outcome, item.raw, pos, ordinals) || wantsFlush;
-      }
-      return wantsFlush;
+      const { prepareLineSync } = deps.preparer;
+      if (prepareLineSync === undefined) throw new Error('pipeline: processLine needs an inline preparer; use preparer.lines and processPrepared');
+      return processPrepared(prepareLineSync(line, format, at.occurrence), line, at, ordinals);
     },
+    processPrepared,
 
     async ingestBody(body, format, source, ordinals) {
       const before = { events: counts.events, dead: counts.deadLetters };
-      for (const { position, outcome, raw } of parseBody(body, format)) {
-        // NDJSON blank lines carry nothing (see processLine).
-        if (raw.trim() === '') continue;
+      for (const item of await deps.preparer.body(body, format)) {
         counts.lines++;
-        if (handle(outcome, raw, { source, position: String(position) }, ordinals)) await deps.writer.flush();
+        if (applyItem(item, undefined, { source, position: item.item ?? '0' }, ordinals)) await deps.writer.flush();
       }
       await deps.writer.flush();
       return { accepted: counts.events - before.events, deadLettered: counts.deadLetters - before.dead };

@@ -81,7 +81,7 @@ export function createKafkaRoles(config: Config, deps: { logger: Logger; handoff
       const tapped = tapDeadLetters(core.writer, (d) => onDead(d));
       const writer = detect ? tapped : createEventForwarder({ topic: k.topics.events, batchSize: config.ingest.batchSize }, { producer, writer: tapped });
       const pipeline = createPipeline({
-        normalize: core.normalize,
+        preparer: core.pipeline.preparer,
         // The ingest role detects nothing: detection happens where the principal's state lives.
         detectors: detect ? core.detectors : createDetectorRuntime([]),
         alerts: core.alerts,

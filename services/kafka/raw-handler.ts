@@ -3,6 +3,7 @@ import type { DeadLetter, InputFormat } from '../../libs/contracts/index.js';
 import type { BatchHandler, ConsumedMessage, DeadLetterTopic, KafkaProducer } from '../../libs/kafka/index.js';
 import type { BatchWriter } from '../ingest/batch-writer.js';
 import type { Pipeline } from '../ingest/pipeline.js';
+import type { PreparedLine } from '../ingest/prepare.js';
 import type { Ordinals } from '../ingest/ordinals.js';
 
 /**
@@ -47,6 +48,9 @@ export function createRawHandler(
 ): BatchHandler & { onDeadLetter(d: DeadLetter): void } {
   const now = deps.now ?? Date.now;
   let current: ConsumedMessage | undefined;
+  /** Parsed and normalized ahead by `prepare` (on the pipeline's worker), taken by `handle`. */
+  const prepared = new WeakMap<ConsumedMessage, PreparedLine>();
+  const occurrenceOf = (m: ConsumedMessage) => `${m.topic}/${m.partition}/${m.offset}`;
 
   function onDeadLetter(d: DeadLetter): void {
     if (!current) return;
@@ -61,6 +65,18 @@ export function createRawHandler(
     // before it even while an earlier one is still writing: the loop may handle the next batch meanwhile.
     overlapsFlush: true,
 
+    async prepare(messages) {
+      const todo = messages.filter((m) => rejectReason(m.value, cfg.maxMessageBytes) === undefined);
+      const lines = await deps.pipeline.preparer.lines(
+        todo.map((m) => ({ line: m.value as Buffer, occurrence: occurrenceOf(m) })),
+        cfg.format,
+      );
+      todo.forEach((m, i) => {
+        const line = lines[i];
+        if (line) prepared.set(m, line);
+      });
+    },
+
     handle(m) {
       current = m;
       const at = { source: `kafka:${m.topic}/${m.partition}`, position: m.offset };
@@ -73,7 +89,12 @@ export function createRawHandler(
           // The tapped writer also sends it to the dead-letter topic (onDeadLetter).
           return deps.writer.addDeadLetter(d);
         }
-        return deps.pipeline.processLine(m.value.toString('utf8'), { ...at, occurrence: `${m.topic}/${m.partition}/${m.offset}` }, cfg.format, NO_ORDINALS);
+        const ready = prepared.get(m);
+        const where = { ...at, occurrence: occurrenceOf(m) };
+        // Without `prepare` (a caller other than the consumer loop), this thread parses: inline preparers only.
+        return ready === undefined
+          ? deps.pipeline.processLine(m.value.toString('utf8'), where, cfg.format, NO_ORDINALS)
+          : deps.pipeline.processPrepared(ready, undefined, where, NO_ORDINALS);
       } finally {
         current = undefined;
       }
