@@ -172,6 +172,8 @@ export async function startVigil(io: CliIo, flags: Record<string, unknown>, opts
 
   let resolveDone: (code: number) => void = () => undefined;
   const done = new Promise<number>((r) => (resolveDone = r));
+  /** 1 once a failure (not a signal) is what stops the process. */
+  let exitCode = 0;
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
@@ -191,16 +193,20 @@ export async function startVigil(io: CliIo, flags: Record<string, unknown>, opts
       if (url && !config.clickhouse.url) removeRunInfo(config.dataDir);
       logger.info({ event: 'vigil_stopped' });
       logger.flush();
-      resolveDone(0);
+      resolveDone(exitCode);
     })());
-  // The first Kafka failure ends the process: shut down what is left and exit 1.
-  kafka?.done.catch((e: unknown) => {
-    io.err(`vigil: kafka consumer stopped: ${e instanceof Error ? e.message : String(e)}\n`);
+  // The first Kafka failure, or the prepare worker dying, ends the process: shut down what is left
+  // and exit 1 (a supervisor restarts it; Kafka resumes from the last commit).
+  const fatal = (what: string) => (e: unknown) => {
+    io.err(`vigil: ${what} stopped: ${e instanceof Error ? e.message : String(e)}\n`);
+    exitCode = 1;
     stop().then(
       () => resolveDone(1),
       () => resolveDone(1),
     );
-  });
+  };
+  kafka?.done.catch(fatal('kafka consumer'));
+  core.pipeline.preparer.done.catch(fatal('prepare worker'));
   if (opts.handleSignals) {
     for (const sig of ['SIGINT', 'SIGTERM'] as const) {
       process.once(sig, () => {

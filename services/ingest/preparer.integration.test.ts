@@ -1,6 +1,7 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../libs/config/index.js';
 import { createTokenizer } from '../../libs/privacy/index.js';
@@ -104,9 +105,25 @@ describe('the prepare worker', () => {
     for (let i = 0; i < paths.length; i++) expect(answers[i]).toEqual(await here.lines([{ line: paths[i] ?? '' }], 'auto'));
   });
 
+  it('fails every request, and done, when its thread dies: nothing waits forever', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-preparer-'));
+    const entry = join(dir, 'dies.mjs');
+    // Answers nothing, then dies as a bug in the worker would.
+    writeFileSync(entry, "setTimeout(() => { throw new Error('boom in worker'); }, 50);\n");
+    const w = createWorkerPreparer(config, { tokenizationKey: key, entry: pathToFileURL(entry) });
+    open.push(w);
+    const pending = w.lines([{ line: kongLine }], 'auto');
+    await expect(pending).rejects.toThrow('prepare worker failed: boom in worker');
+    await expect(w.done).rejects.toThrow('prepare worker failed: boom in worker');
+    await expect(w.body(kongLine, 'auto')).rejects.toThrow('prepare worker failed: boom in worker');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it('refuses work once closed, with a reason', async () => {
     const w = worker();
     await w.close();
     await expect(w.lines([{ line: kongLine }], 'auto')).rejects.toThrow('prepare worker is closed');
+    // A deliberate close is no failure.
+    await expect(w.done).resolves.toBeUndefined();
   });
 });

@@ -24,6 +24,8 @@ export interface Preparer {
   body(body: string, format: InputFormat): Promise<PreparedItem[]>;
   /** Present when preparing runs on the caller's thread (then `lines` and `body` are synchronous too). */
   readonly prepareLineSync?: (line: string, format: InputFormat, occurrence?: string) => PreparedLine;
+  /** Rejects with the first failure of a worker (its thread died: nothing more can be ingested); resolves on close. */
+  readonly done: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -35,11 +37,17 @@ const text = (line: string | Uint8Array) => (typeof line === 'string' ? line : B
 /** Prepares on the calling thread. */
 export function createInlinePreparer(normalize: Normalizer): Preparer {
   const prepareLineSync = (line: string, format: InputFormat, occurrence?: string) => prepareLine(normalize, line, format, occurrence);
+  let closed: () => void = () => undefined;
+  const done = new Promise<void>((resolve) => (closed = resolve));
   return {
     prepareLineSync,
     lines: (inputs, format) => Promise.resolve(inputs.map((i) => prepareLineSync(text(i.line), format, i.occurrence))),
     body: (body, format) => Promise.resolve(prepareBody(normalize, body, format)),
-    close: () => Promise.resolve(),
+    done,
+    close: () => {
+      closed();
+      return Promise.resolve();
+    },
   };
 }
 
@@ -50,19 +58,31 @@ export function createInlinePreparer(normalize: Normalizer): Preparer {
  * A worker that dies fails every pending and later request: the caller's first failure stops it
  * (the Kafka loop then exits without committing, and a restart resumes).
  */
-export function createWorkerPreparer(config: Pick<Config, 'identity' | 'phi'>, deps: { tokenizationKey: Buffer }): Preparer {
+export function createWorkerPreparer(
+  config: Pick<Config, 'identity' | 'phi'>,
+  deps: {
+    tokenizationKey: Buffer;
+    /** The worker's script; default the compiled prepare-worker.js (tests give one that dies). */
+    entry?: URL;
+  },
+): Preparer {
   const data: PrepareWorkerData = { config: { identity: config.identity, phi: config.phi }, key: new Uint8Array(deps.tokenizationKey) };
-  const worker = new Worker(workerFile(), { workerData: data });
+  const worker = new Worker(deps.entry ?? workerFile(), { workerData: data });
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
   let nextId = 0;
   let failure: VigilError | undefined;
   let closing = false;
+  let settle: { resolve: () => void; reject: (e: unknown) => void } = { resolve: () => undefined, reject: () => undefined };
+  const done = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+  // Callers that never watch `done` still see each failure through their own requests.
+  done.catch(() => undefined);
   // NOTE: idle, the worker must not keep the process alive; busy, it must, or a caller awaiting
   // an answer with nothing else scheduled would see the process exit under it.
   worker.unref();
 
   function failAll(err: VigilError): void {
     failure ??= err;
+    settle.reject(failure);
     for (const p of pending.values()) p.reject(failure);
     pending.clear();
   }
@@ -109,10 +129,12 @@ export function createWorkerPreparer(config: Pick<Config, 'identity' | 'phi'>, d
       return call<PreparedLine[]>({ op: 'lines', format, strings, packed, ends, occurrences: inputs.map((i) => i.occurrence) });
     },
     body: (body, format) => call<PreparedItem[]>({ op: 'body', format, body }),
+    done,
     async close() {
       if (closing) return;
       closing = true;
       await worker.terminate();
+      settle.resolve();
     },
   };
 }
