@@ -20,7 +20,7 @@ export interface Db {
   readonly mode: 'embedded' | 'server';
   command(sql: string, params?: Params): Promise<void>;
   query<T>(sql: string, params?: Params): Promise<T[]>;
-  /** JSONEachRow insert into `{db}.<table>`; `encodedRow(json)` items are written as they are. */
+  /** JSONEachRow insert into `{db}.<table>`. */
   insert(table: string, rows: readonly object[]): Promise<void>;
   ping(): Promise<boolean>;
   /** Waits for running operations, then releases the engine (and chDB's data dir lock). */
@@ -33,24 +33,6 @@ export interface DbConfig {
 }
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-const ENCODED = Symbol('vigil.encodedRow');
-type EncodedRow = { readonly [ENCODED]: string };
-
-/**
- * A row already encoded as one JSON object (e.g. by the prepare worker, off the main thread), for
- * `Db.insert`: the client's stringify passes it through instead of encoding it again.
- */
-export function encodedRow(json: string): object {
-  const row: EncodedRow = { [ENCODED]: json };
-  return row;
-}
-
-/** Both modes' client encodes rows with this (JSONEachRow: one call per row, then a newline). */
-const jsonHandling = {
-  parse: JSON.parse,
-  stringify: (value: unknown): string => (value as Partial<EncodedRow> | null)?.[ENCODED] ?? JSON.stringify(value),
-};
 
 export async function openDb(cfg: DbConfig, logger: Logger): Promise<Db> {
   const database = cfg.clickhouse.database;
@@ -69,7 +51,6 @@ export async function openDb(cfg: DbConfig, logger: Logger): Promise<Db> {
             // An https:// url signed by a private CA (config clickhouse.caFile, CLICKHOUSE_CA_FILE).
             ...(cfg.clickhouse.caFile === undefined ? {} : { tls: { ca_cert: readCaFile(cfg.clickhouse.caFile) } }),
             log: clientLogConfig(logger),
-            json: jsonHandling,
           }),
           drain: undefined,
         };
@@ -113,7 +94,7 @@ async function openEmbedded(dataDir: string, logger: Logger): Promise<{ client: 
   // bundles its own copy of the same Connection contract; the two ClickHouseSettings types differ
   // only nominally, so the bridge is a cast (the runtime shapes are the same contract).
   const chdbConnection = connection as unknown as ClickHouseClientConfigOptions['connection'];
-  return { client: createClient({ connection: chdbConnection, log: clientLogConfig(logger), json: jsonHandling }), drain: drainPending };
+  return { client: createClient({ connection: chdbConnection, log: clientLogConfig(logger) }), drain: drainPending };
 }
 
 /**

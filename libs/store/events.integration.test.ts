@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb, type Db } from './db.js';
-import { encodeEventRow } from './events.js';
 import { createStore } from './index.js';
 import { BASE_MS, makeEvent, removeDataDir, silentLogger, storeConfig, tempDataDir } from './test-support/fixtures.js';
 import type { Store } from './types.js';
@@ -152,21 +151,6 @@ describe('events', () => {
         phi_in: ['response'],
       },
     ]);
-  });
-
-  it('write a pre-encoded row (encodeEventRow, as the prepare worker sends it) exactly as the event itself', async () => {
-    const objects = [
-      { type: 'Observation', id: 'tok_o"\\\u2028', via: 'location' as const, created: true, seq: 5 },
-      { type: 'Patient', id: 'tok_p', via: 'reference' as const, created: false },
-    ];
-    const at = (n: number) => makeEvent(n, { userAgent: 'Zoë "quoted" \\ tab\t', objects, phi: { categories: ['mrn'], resourceTypes: ['Patient'], in: ['response'] } });
-    // The same content under two ids: one encoded here, one handed over as its row; one row missing.
-    await store.insertEvents([at(21), at(22), at(23)], [undefined, encodeEventRow(at(22)), undefined]);
-    const rows = await raw.query<Record<string, unknown>>("SELECT * EXCEPT event_id FROM {db}.events FINAL WHERE event_id IN ('ev-0021', 'ev-0022', 'ev-0023') ORDER BY event_id");
-    expect(rows).toHaveLength(3);
-    const shift = (r: Record<string, unknown> | undefined, n: number) => ({ ...r, ts: undefined, path_tokenized: String(r?.path_tokenized).replace(String(n), 'N') });
-    expect(shift(rows[1], 22)).toEqual(shift(rows[0], 21));
-    expect(rows[1]).toMatchObject({ user_agent: 'Zoë "quoted" \\ tab\t', object_ids: ['tok_o"\\\u2028', 'tok_p'], object_created: [1, 0], phi_seen: 1 });
   });
 
   it('answer ping while open', async () => {

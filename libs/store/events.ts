@@ -1,6 +1,6 @@
 import { PhiSchema, type NormalizedEvent, type Phi } from '../contracts/index.js';
 import type { DbReader } from './db-reader.js';
-import { encodedRow, type Db } from './db.js';
+import type { Db } from './db.js';
 import { msToIso, toChTime, toNumber } from './sql.js';
 import type { Store, StoredEvent } from './types.js';
 
@@ -86,11 +86,6 @@ export function toEventRow(e: NormalizedEvent): Record<string, unknown> {
   };
 }
 
-/** One `events` row as its JSONEachRow line (without the newline), for `insertEvents`'s `rows`. */
-export function encodeEventRow(e: NormalizedEvent): string {
-  return JSON.stringify(toEventRow(e));
-}
-
 export function fromEventRow(r: EventRow): StoredEvent {
   return {
     eventId: r.event_id,
@@ -130,13 +125,9 @@ function phiOf(r: EventRow): { phi?: Phi } {
 
 export function createEventStore(db: Db, reader: DbReader): Pick<Store, 'insertEvents' | 'countEvents' | 'getEvents'> {
   return {
-    async insertEvents(events, rows) {
+    async insertEvents(events: NormalizedEvent[]): Promise<void> {
       for (let i = 0; i < events.length; i += INSERT_CHUNK) {
-        const chunk = events.slice(i, i + INSERT_CHUNK).map((e, j) => {
-          const row = rows?.[i + j];
-          return row === undefined ? toEventRow(e) : encodedRow(row);
-        });
-        await db.insert('events', chunk);
+        await db.insert('events', events.slice(i, i + INSERT_CHUNK).map(toEventRow));
       }
     },
 

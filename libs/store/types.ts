@@ -71,11 +71,7 @@ export interface AlertPage {
 export interface Store {
   /** Applies numbered migrations in libs/store/migrations not yet applied. */
   migrate(): Promise<void>;
-  /**
-   * `rows[i]`, when given, is `events[i]` already encoded by `encodeEventRow` (on the prepare
-   * worker): written as is instead of being encoded again here.
-   */
-  insertEvents(events: NormalizedEvent[], rows?: readonly (string | undefined)[]): Promise<void>;
+  insertEvents(events: NormalizedEvent[]): Promise<void>;
   insertDeadLetters(rows: DeadLetter[]): Promise<void>;
   deadLetterCount(): Promise<number>;
   countEvents(): Promise<number>;

@@ -11,9 +11,8 @@ export interface BatchWriter {
    * starts one itself in the background (so parsing and detection go on while ClickHouse writes)
    * and returns false; it returns true (the caller should await `flush`) when another full batch
    * waits behind that running write: that is the backpressure. Durability still comes only from `flush`.
-   * `row`: the event's store row already encoded (libs/store encodeEventRow, on the prepare worker).
    */
-  addEvent(e: NormalizedEvent, row?: string): boolean;
+  addEvent(e: NormalizedEvent): boolean;
   addDeadLetter(d: DeadLetter): boolean;
   /** Writes everything buffered so far. Concurrent calls share one write at a time, in order. */
   flush(): Promise<void>;
@@ -40,8 +39,6 @@ export function createBatchWriter(
 ): BatchWriter {
   const log = deps.logger.child({ component: 'batch-writer' });
   let events: NormalizedEvent[] = [];
-  /** rows[i]: events[i] pre-encoded, or undefined to encode at write time. */
-  let rows: (string | undefined)[] = [];
   let dead: DeadLetter[] = [];
   let chain: Promise<void> = Promise.resolve();
   let timer: NodeJS.Timeout | undefined;
@@ -60,16 +57,13 @@ export function createBatchWriter(
 
   async function writeOnce(): Promise<void> {
     const ev = events;
-    const rw = rows;
     const dl = dead;
     events = [];
-    rows = [];
     dead = [];
     try {
-      if (ev.length > 0) await deps.store.insertEvents(ev, rw);
+      if (ev.length > 0) await deps.store.insertEvents(ev);
     } catch (e) {
       events = ev.concat(events);
-      rows = rw.concat(rows);
       dead = dl.concat(dead);
       throw e;
     }
@@ -121,10 +115,9 @@ export function createBatchWriter(
   }
 
   return {
-    addEvent(e, row) {
+    addEvent(e) {
       guard();
       events.push(e);
-      rows.push(row);
       return events.length >= cfg.batchSize && full(events.length);
     },
     addDeadLetter(d) {

@@ -73,7 +73,7 @@ export function createPipeline(deps: {
     return deps.writer.addDeadLetter({ source: at.source, position: at.position, format, reason, raw: redactRaw(raw), receivedAt: now() });
   }
 
-  function event(ev: NormalizedEvent, row: string | undefined): boolean {
+  function event(ev: NormalizedEvent): boolean {
     counts.events++;
     deps.metrics.events.inc({ format: ev.source });
     const findings = deps.detectors.detect(ev);
@@ -82,7 +82,7 @@ export function createPipeline(deps: {
       for (const f of findings) deps.metrics.findings.inc({ detector: f.detector });
       deps.alerts.onFindings(findings);
     }
-    return deps.writer.addEvent(ev, row);
+    return deps.writer.addEvent(ev);
   }
 
   function applyItem(item: PreparedItem, line: string | undefined, at: SourcePosition, ordinals: Ordinals): boolean {
@@ -95,14 +95,11 @@ export function createPipeline(deps: {
         continue;
       }
       const ordinal = ordinals.next(step.event.eventId);
-      let row: string | undefined = step.row;
       if (ordinal !== 0) {
         if (raw === undefined) throw new Error('pipeline: a repeated line needs its text for its event id');
         step.event.eventId = eventIdFor(identityOf(raw, at.occurrence, step.index), ordinal);
-        // The encoded row holds the first-occurrence id: the writer encodes this one itself.
-        row = undefined;
       }
-      wantsFlush = event(step.event, row) || wantsFlush;
+      wantsFlush = event(step.event) || wantsFlush;
     }
     return wantsFlush;
   }

@@ -1,6 +1,5 @@
 import { parseBody, parseLine, type ParseOutcome } from '../../libs/adapters/index.js';
 import type { InputFormat, NormalizedEvent } from '../../libs/contracts/index.js';
-import { encodeEventRow } from '../../libs/store/events.js';
 import { eventIdFor, type Normalizer } from './normalize.js';
 
 /**
@@ -11,11 +10,8 @@ import { eventIdFor, type Normalizer } from './normalize.js';
  * line gives the same events whichever thread prepared it.
  */
 export type Step =
-  /**
-   * `event.eventId` is the first-occurrence id; the pipeline re-derives it when the line repeats.
-   * `row` is the event's store row, encoded here so the worker, not the main thread, pays for it.
-   */
-  | { kind: 'event'; event: NormalizedEvent; row: string; index: number }
+  /** `event.eventId` is the first-occurrence id; the pipeline re-derives it when the line repeats. */
+  | { kind: 'event'; event: NormalizedEvent; index: number }
   /** `first` is set when normalizing failed: the event's occurrence still counts, as before the split. */
   | { kind: 'dead'; format: string; reason: string; first?: string };
 
@@ -79,8 +75,7 @@ function prepareItem(normalize: Normalizer, outcome: ParseOutcome, raw: string, 
     // gets the item plus its index as identity.
     const first = eventIdFor(identityOf(raw, occurrence, index), 0);
     try {
-      const event = normalize(ev, { eventId: first, source: outcome.format });
-      steps.push({ kind: 'event', event, row: encodeEventRow(event), index });
+      steps.push({ kind: 'event', event: normalize(ev, { eventId: first, source: outcome.format }), index });
     } catch (e) {
       // NOTE: normalization of a schema-valid event should not fail; if it does, keep the input.
       steps.push({ kind: 'dead', format: outcome.format, reason: `normalize: ${e instanceof Error ? e.message : String(e)}`, first });
