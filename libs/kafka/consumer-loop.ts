@@ -1,4 +1,5 @@
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import { inRuns, prepareAhead } from '../async/index.js';
 import { errorMessage } from '../errors/index.js';
 import type { Logger } from '../log/index.js';
 import { isRetriable, nextBackoffMs, sleepWithHeartbeat } from './retry.js';
@@ -250,16 +251,9 @@ export function createConsumerLoop(
     let last: string | undefined;
     let flushed: string | undefined;
     let n = 0;
-    const runs = messageRuns(p);
-    const prepare = deps.handler.prepare?.bind(deps.handler);
-    let run = runs.next();
-    let prepared = !run.done && prepare ? settled(prepare(run.value)) : undefined;
-    while (!run.done) {
-      const messages = run.value;
-      await prepared;
-      run = runs.next();
-      // The next run is prepared (on the worker) while this one is handled here.
-      prepared = !run.done && prepare ? settled(prepare(run.value)) : undefined;
+    const prepare = deps.handler.prepare?.bind(deps.handler) ?? (() => Promise.resolve());
+    // The next run is prepared (on the worker) while this one is handled here.
+    for await (const { run: messages } of prepareAhead(inRuns(consumed(p), PREPARE_RUN), prepare)) {
       for (const m of messages) {
         if (stopping || !p.isRunning() || p.isStale()) break;
         const wantsFlush = deps.handler.handle(m);
@@ -347,33 +341,21 @@ export function createConsumerLoop(
   };
 }
 
-/** The batch's messages as handlers see them, in runs of PREPARE_RUN. */
-function* messageRuns(p: EachBatchPayload): Generator<ConsumedMessage[]> {
-  const all = p.batch.messages;
-  for (let start = 0; start < all.length; start += PREPARE_RUN) {
-    yield all.slice(start, start + PREPARE_RUN).map((m) => {
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(m.headers ?? {})) if (v !== undefined) headers[k] = Buffer.isBuffer(v) ? v.toString('utf8') : String(v);
-      return {
-        topic: p.batch.topic,
-        partition: p.batch.partition,
-        offset: m.offset,
-        key: m.key ?? null,
-        value: m.value ?? null,
-        headers,
-        timestamp: Number(m.timestamp),
-      };
-    });
+/** The batch's messages as handlers see them. */
+function* consumed(p: EachBatchPayload): Generator<ConsumedMessage> {
+  for (const m of p.batch.messages) {
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(m.headers ?? {})) if (v !== undefined) headers[k] = Buffer.isBuffer(v) ? v.toString('utf8') : String(v);
+    yield {
+      topic: p.batch.topic,
+      partition: p.batch.partition,
+      offset: m.offset,
+      key: m.key ?? null,
+      value: m.value ?? null,
+      headers,
+      timestamp: Number(m.timestamp),
+    };
   }
-}
-
-/**
- * A promise whose rejection counts as handled until it is awaited: a run prepared ahead may fail
- * while the loop is still busy with the previous one (or never needs it, when it stops first).
- */
-function settled(p: Promise<void>): Promise<void> {
-  p.catch(() => undefined);
-  return p;
 }
 
 function isKafkaJsError(e: unknown): boolean {

@@ -1,12 +1,12 @@
 import { createReadStream, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
+import { inRuns, prepareAhead } from '../../libs/async/index.js';
 import type { InputFormat } from '../../libs/contracts/index.js';
 import { InputFormatSchema } from '../../libs/contracts/index.js';
 import { VigilError, isVigilError } from '../../libs/errors/index.js';
 import { createCore, type Core } from '../core.js';
 import { createOrdinals } from '../ingest/ordinals.js';
-import type { PreparedLine } from '../ingest/prepare.js';
 import { cliConfig, runningVigil, type CliIo } from './context.js';
 import { readRunInfo } from './run-info.js';
 
@@ -86,33 +86,14 @@ async function replayFile(core: Core, file: string, format: InputFormat): Promis
   // Ordinals are per file: identical lines within one file are distinct requests.
   const ordinals = createOrdinals();
   let n = 0;
-  let ahead: { lines: string[]; prepared: Promise<PreparedLine[]> } | undefined;
-  const handle = async (run: { lines: string[]; prepared: Promise<PreparedLine[]> }) => {
-    const prepared = await run.prepared;
-    for (let i = 0; i < run.lines.length; i++) {
+  const prepare = (run: string[]) => core.pipeline.preparer.lines(run.map((line) => ({ line })), format);
+  for await (const { run, prepared } of prepareAhead(inRuns(lines, RUN), prepare)) {
+    for (let i = 0; i < run.length; i++) {
       n++;
       const p = prepared[i];
-      if (p && core.pipeline.processPrepared(p, run.lines[i], { source: file, position: String(n) }, ordinals)) await core.writer.flush();
+      if (p && core.pipeline.processPrepared(p, run[i], { source: file, position: String(n) }, ordinals)) await core.writer.flush();
     }
-  };
-  const prepare = (batch: string[]) => {
-    const prepared = core.pipeline.preparer.lines(batch.map((line) => ({ line })), format);
-    // Awaited by `handle` after the previous run; until then a failure must not count as unhandled.
-    prepared.catch(() => undefined);
-    return { lines: batch, prepared };
-  };
-  let batch: string[] = [];
-  for await (const line of lines) {
-    batch.push(line);
-    if (batch.length < RUN) continue;
-    const next = prepare(batch);
-    batch = [];
-    if (ahead) await handle(ahead);
-    ahead = next;
   }
-  const tail = batch.length > 0 ? prepare(batch) : undefined;
-  if (ahead) await handle(ahead);
-  if (tail) await handle(tail);
 }
 
 function parseFormat(v: unknown): InputFormat {

@@ -200,10 +200,8 @@ export async function startVigil(io: CliIo, flags: Record<string, unknown>, opts
   const fatal = (what: string) => (e: unknown) => {
     io.err(`vigil: ${what} stopped: ${e instanceof Error ? e.message : String(e)}\n`);
     exitCode = 1;
-    stop().then(
-      () => resolveDone(1),
-      () => resolveDone(1),
-    );
+    // stop() resolves `done` with exitCode; only a failed stop needs resolving here.
+    stop().catch(() => resolveDone(1));
   };
   kafka?.done.catch(fatal('kafka consumer'));
   core.pipeline.preparer.done.catch(fatal('prepare worker'));

@@ -90,11 +90,9 @@ export function createRawHandler(
           return deps.writer.addDeadLetter(d);
         }
         const ready = prepared.get(m);
-        const where = { ...at, occurrence: occurrenceOf(m) };
-        // Without `prepare` (a caller other than the consumer loop), this thread parses: inline preparers only.
-        return ready === undefined
-          ? deps.pipeline.processLine(m.value.toString('utf8'), where, cfg.format, NO_ORDINALS)
-          : deps.pipeline.processPrepared(ready, undefined, where, NO_ORDINALS);
+        // The consumer loop prepares every message before handling it: a miss is a bug, not bad input.
+        if (ready === undefined) throw new Error(`raw handler: ${occurrenceOf(m)} was handled without being prepared`);
+        return deps.pipeline.processPrepared(ready, undefined, { ...at, occurrence: occurrenceOf(m) }, NO_ORDINALS);
       } finally {
         current = undefined;
       }
