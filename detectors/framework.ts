@@ -4,8 +4,9 @@ import { createChangeTracker, hasCappedSets, type BaselineSnapshot, type ChangeT
 
 /**
  * A detector is a pure function over one event and the state it is handed. It reads the clock from
- * `event.ts` only, so replaying last month's logs yields the same findings as seeing them live.
- * State is created by the detector and owned by the runtime; a detector keeps it bounded itself.
+ * event time only (`event.ts`, and `watermark`), so replaying last month's logs yields the same
+ * findings as seeing them live. State is created by the detector and owned by the runtime; a
+ * detector keeps it bounded itself.
  */
 export interface Detector<S = unknown> {
   /** Stable name, also the alert's `detector` field, e.g. "bola/enumeration". */
@@ -13,7 +14,13 @@ export interface Detector<S = unknown> {
   /** OWASP API Security Top 10 2023 category, e.g. "API1:2023". */
   readonly owasp: string;
   createState(): S;
-  detect(event: NormalizedEvent, state: S): Finding[];
+  /**
+   * `watermark`: how far event time has got across all input, for closing other principals' windows
+   * (never this event's own time: an event of a partition consumed ahead is later than it). One
+   * ordered source (a file, HTTP) has none: use `event.ts`. Kafka passes the low watermark of the
+   * consumed partitions (libs/kafka/watermark.ts).
+   */
+  detect(event: NormalizedEvent, state: S, watermark?: number): Finding[];
 }
 
 /** Where an event came from when it was consumed from `vigil.events` (Kafka detect role). */
@@ -36,8 +43,11 @@ export interface SnapshotJob {
 /** A detector paired with its live state: what the pipeline calls per event. */
 export interface DetectorRuntime {
   readonly names: readonly string[];
-  /** `origin` (Kafka) records the principal's partition and the partition's position for handoffs. */
-  detect(event: NormalizedEvent, origin?: EventOrigin): Finding[];
+  /**
+   * `origin` (Kafka) records the principal's partition and the partition's position for handoffs;
+   * `watermark` is handed to the detectors (Detector.detect).
+   */
+  detect(event: NormalizedEvent, origin?: EventOrigin, watermark?: number): Finding[];
   /** Baseline rows of every detector that keeps learned state (Persistent), for the store. */
   snapshot(version: number): BaselineSnapshot[];
   /**
@@ -160,7 +170,7 @@ export function createDetectorRuntime(detectors: readonly Detector[], opts: Runt
       lastVersion = Math.max(lastVersion + 1, Math.trunc(now));
       return lastVersion;
     },
-    detect(event, origin) {
+    detect(event, origin, watermark) {
       if (anyRestored) {
         const until = restoredUntil.peek(event.principal.id);
         if (until !== undefined) {
@@ -172,7 +182,7 @@ export function createDetectorRuntime(detectors: readonly Detector[], opts: Runt
       // NOTE: the common case is "no finding", so avoid allocating unless one appears.
       let out: Finding[] | undefined;
       for (const { d, state } of live) {
-        const found = d.detect(event, state);
+        const found = d.detect(event, state, watermark);
         if (found.length > 0) (out ??= []).push(...found);
       }
       return out ?? NO_FINDINGS;

@@ -55,8 +55,11 @@ export function createFlowAbuseDetector(cfg: FlowAbuseConfig = DEFAULTS, deps: T
     restore: (state, rows) => restoreState(NAME, state, rows, repeatMs),
     forget: forgetPrincipals,
     clearCapped: clearCappedState,
-    detect(event, state) {
-      closeDue(state, event.ts);
+    detect(event, state, watermark) {
+      // NOTE: other principals' windows close on the watermark, not on this event's time: a Kafka
+      // partition consumed ahead would close windows of principals still bursting in a lagging one,
+      // and their partial counts would teach the populations a low limit (docs/performance.md).
+      closeDue(state, watermark ?? event.ts);
       // A step that failed (4xx/5xx, or no answer) did not happen: it is neither a step nor abuse.
       if (event.status < 100 || event.status >= 400) return [];
       const who = event.principal.id;

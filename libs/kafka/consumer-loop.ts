@@ -14,6 +14,8 @@ export interface ConsumedMessage {
   headers: Record<string, string>;
   /** Broker timestamp, epoch ms (producer create time unless the topic says otherwise). */
   timestamp: number;
+  /** Messages after this one in its partition when its batch was fetched: 0 means it was the newest (caught up). */
+  lag: number;
 }
 
 export interface TopicPartition {
@@ -343,6 +345,7 @@ export function createConsumerLoop(
 
 /** The batch's messages as handlers see them. */
 function* consumed(p: EachBatchPayload): Generator<ConsumedMessage> {
+  const end = BigInt(p.batch.highWatermark);
   for (const m of p.batch.messages) {
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(m.headers ?? {})) if (v !== undefined) headers[k] = Buffer.isBuffer(v) ? v.toString('utf8') : String(v);
@@ -354,6 +357,7 @@ function* consumed(p: EachBatchPayload): Generator<ConsumedMessage> {
       value: m.value ?? null,
       headers,
       timestamp: Number(m.timestamp),
+      lag: Number(end - BigInt(m.offset) - 1n),
     };
   }
 }

@@ -4,3 +4,4 @@ export { createDeadLetterTopic, DEAD_LETTER_HEADERS, type DeadLetterTopic } from
 export { createProducer, type KafkaProducer, type OutRecord } from './producer.js';
 export { isRetriable } from './retry.js';
 export { committedOffsets, committedTotal, ensureTopics } from './topics.js';
+export { createWatermark, type Watermark } from './watermark.js';

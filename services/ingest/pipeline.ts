@@ -41,8 +41,10 @@ export interface Pipeline {
    * The second half of processLine for a line the preparer already parsed and normalized
    * (`prepared`, from `preparer.lines`): occurrence ids, detect, buffer. `line` may be omitted when
    * `ordinals` always answers 0 (Kafka), because only a repeated line needs its text again.
+   * `watermark`: event time across all input when the line's own source is one of several (Kafka
+   * partitions, Detector.detect); omitted for one ordered source.
    */
-  processPrepared(prepared: PreparedLine, line: string | undefined, at: SourcePosition, ordinals: Ordinals): boolean;
+  processPrepared(prepared: PreparedLine, line: string | undefined, at: SourcePosition, ordinals: Ordinals, watermark?: number): boolean;
   /** A whole POSTed body; resolves once its rows are durably written (so a 202 means stored). */
   ingestBody(body: string, format: InputFormat, source: string, ordinals: Ordinals): Promise<{ accepted: number; deadLettered: number }>;
   /** Parses and normalizes, on the worker thread when there is one (see preparer.ts). */
@@ -73,10 +75,10 @@ export function createPipeline(deps: {
     return deps.writer.addDeadLetter({ source: at.source, position: at.position, format, reason, raw: redactRaw(raw), receivedAt: now() });
   }
 
-  function event(ev: NormalizedEvent): boolean {
+  function event(ev: NormalizedEvent, watermark: number | undefined): boolean {
     counts.events++;
     deps.metrics.events.inc({ format: ev.source });
-    const findings = deps.detectors.detect(ev);
+    const findings = deps.detectors.detect(ev, undefined, watermark);
     if (findings.length > 0) {
       counts.findings += findings.length;
       for (const f of findings) deps.metrics.findings.inc({ detector: f.detector });
@@ -85,7 +87,7 @@ export function createPipeline(deps: {
     return deps.writer.addEvent(ev);
   }
 
-  function applyItem(item: PreparedItem, line: string | undefined, at: SourcePosition, ordinals: Ordinals): boolean {
+  function applyItem(item: PreparedItem, line: string | undefined, at: SourcePosition, ordinals: Ordinals, watermark?: number): boolean {
     const raw = item.raw ?? line;
     let wantsFlush = false;
     for (const step of item.steps) {
@@ -99,12 +101,12 @@ export function createPipeline(deps: {
         if (raw === undefined) throw new Error('pipeline: a repeated line needs its text for its event id');
         step.event.eventId = eventIdFor(identityOf(raw, at.occurrence, step.index), ordinal);
       }
-      wantsFlush = event(step.event) || wantsFlush;
+      wantsFlush = event(step.event, watermark) || wantsFlush;
     }
     return wantsFlush;
   }
 
-  function processPrepared(prepared: PreparedLine, line: string | undefined, at: SourcePosition, ordinals: Ordinals): boolean {
+  function processPrepared(prepared: PreparedLine, line: string | undefined, at: SourcePosition, ordinals: Ordinals, watermark?: number): boolean {
     if (prepared.blank) return false;
     counts.lines++;
     let wantsFlush = false;
@@ -115,7 +117,7 @@ export function createPipeline(deps: {
         const occurrence = itemOccurrence(at.occurrence, item.item);
         if (occurrence !== undefined) where.occurrence = occurrence;
       }
-      wantsFlush = applyItem(item, line, where, ordinals) || wantsFlush;
+      wantsFlush = applyItem(item, line, where, ordinals, watermark) || wantsFlush;
     }
     return wantsFlush;
   }

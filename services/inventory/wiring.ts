@@ -10,8 +10,8 @@ import type { Inventory } from './index.js';
 export function withInventory(inner: DetectorRuntime, inventory: Pick<Inventory, 'observe'>): DetectorRuntime {
   return {
     ...inner,
-    detect(event, origin) {
-      const found = inner.detect(event, origin);
+    detect(event, origin, watermark) {
+      const found = inner.detect(event, origin, watermark);
       const more = inventory.observe(event);
       return more.length === 0 ? found : [...found, ...more];
     },

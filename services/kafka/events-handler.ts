@@ -1,6 +1,6 @@
 import { redactRaw } from '../../libs/adapters/index.js';
 import { NormalizedEventSchema, type DeadLetter, type NormalizedEvent } from '../../libs/contracts/index.js';
-import type { BatchHandler, DeadLetterTopic, KafkaProducer } from '../../libs/kafka/index.js';
+import type { BatchHandler, DeadLetterTopic, KafkaProducer, Watermark } from '../../libs/kafka/index.js';
 import type { DetectorRuntime } from '../../detectors/framework.js';
 import type { AlertManager } from '../detect/alert-manager.js';
 import type { BatchWriter } from '../ingest/batch-writer.js';
@@ -22,6 +22,8 @@ export function createEventsHandler(
     producer: KafkaProducer;
     deadLetters: DeadLetterTopic;
     metrics: PipelineMetrics;
+    /** Event time across the consumed partitions, handed to detection (libs/kafka/watermark.ts). */
+    watermark: Watermark;
     now?: () => number;
   },
 ): BatchHandler & { counts(): { events: number; deadLetters: number; findings: number } } {
@@ -47,6 +49,7 @@ export function createEventsHandler(
         }
       }
       if (!event) {
+        deps.watermark.advance(m, undefined, m.lag);
         counts.deadLetters++;
         deps.metrics.deadLetters.inc({ format: 'vigil-event' });
         const d: DeadLetter = { source, position: m.offset, format: 'vigil-event', reason: reason ?? 'unknown', raw: redactRaw(text.slice(0, 64 * 1024)), receivedAt: now() };
@@ -57,7 +60,8 @@ export function createEventsHandler(
       deps.metrics.events.inc({ format: event.source });
       // The origin records the principal's partition and the partition's position: what a handoff
       // saves and loads (services/kafka/handoff.ts).
-      const findings = deps.detectors.detect(event, { partition: m.partition, offset: m.offset });
+      const watermark = deps.watermark.advance(m, event.ts, m.lag);
+      const findings = deps.detectors.detect(event, { partition: m.partition, offset: m.offset }, watermark);
       if (findings.length > 0) {
         counts.findings += findings.length;
         for (const f of findings) deps.metrics.findings.inc({ detector: f.detector });

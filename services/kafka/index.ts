@@ -4,6 +4,7 @@ import {
   createDeadLetterTopic,
   createKafkaClient,
   createProducer,
+  createWatermark,
   ensureTopics,
   type BatchHandler,
   type ConsumerLoop,
@@ -69,6 +70,8 @@ export function createKafkaRoles(config: Config, deps: { logger: Logger; handoff
   const producer = createProducer({ kafka });
   const deadLetters = createDeadLetterTopic({ topic: k.topics.deadLetter }, { producer });
   let loop: ConsumerLoop | undefined;
+  /** Event time across the partitions `loop` consumes, for detection; forgets partitions as they move. */
+  const watermark = createWatermark();
   let notifyLoop: ConsumerLoop | undefined;
   let settle: { resolve: () => void; reject: (e: unknown) => void } = { resolve: () => undefined, reject: () => undefined };
   const done = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
@@ -90,13 +93,16 @@ export function createKafkaRoles(config: Config, deps: { logger: Logger; handoff
       });
       const raw = createRawHandler(
         { format: k.format, maxMessageBytes: k.maxMessageBytes },
-        { pipeline, writer, producer, deadLetters, order: detect ? 'store-first' : 'produce-first' },
+        { pipeline, writer, producer, deadLetters, order: detect ? 'store-first' : 'produce-first', watermark },
       );
       onDead = (d) => raw.onDeadLetter(d);
       return raw;
     }
     if (detect) {
-      return createEventsHandler({ maxMessageBytes: k.maxMessageBytes }, { detectors: core.detectors, alerts: core.alerts, writer: core.writer, producer, deadLetters, metrics: core.metrics });
+      return createEventsHandler(
+        { maxMessageBytes: k.maxMessageBytes },
+        { detectors: core.detectors, alerts: core.alerts, writer: core.writer, producer, deadLetters, metrics: core.metrics, watermark },
+      );
     }
     return undefined;
   }
@@ -104,6 +110,8 @@ export function createKafkaRoles(config: Config, deps: { logger: Logger; handoff
   function hooksFor(core: Core): PartitionHooks {
     return {
       async onAssigned(partitions) {
+        // A partition that moved away must not hold the watermark back (its messages are not ours now).
+        watermark.retain(loop?.assignment() ?? []);
         if (!detect) return;
         // Alerts opened by the partitions' previous owner join ours instead of being opened twice.
         // Flush first: reloading must not replace an alert version we have not written yet.

@@ -1,6 +1,6 @@
 import { redactRaw } from '../../libs/adapters/index.js';
 import type { DeadLetter, InputFormat } from '../../libs/contracts/index.js';
-import type { BatchHandler, ConsumedMessage, DeadLetterTopic, KafkaProducer } from '../../libs/kafka/index.js';
+import type { BatchHandler, ConsumedMessage, DeadLetterTopic, KafkaProducer, Watermark } from '../../libs/kafka/index.js';
 import type { BatchWriter } from '../ingest/batch-writer.js';
 import type { Pipeline } from '../ingest/pipeline.js';
 import type { PreparedLine } from '../ingest/prepare.js';
@@ -43,6 +43,8 @@ export function createRawHandler(
     deadLetters: DeadLetterTopic;
     /** Which is made durable first in `flush`; both always precede the commit. */
     order: 'store-first' | 'produce-first';
+    /** Event time across the consumed partitions, handed to detection (libs/kafka/watermark.ts). */
+    watermark: Watermark;
     now?: () => number;
   },
 ): BatchHandler & { onDeadLetter(d: DeadLetter): void } {
@@ -86,13 +88,15 @@ export function createRawHandler(
           // Only the head of an oversized value is kept (redactRaw truncates further).
           const raw = m.value ? redactRaw(m.value.subarray(0, 64 * 1024).toString('utf8')) : '';
           const d: DeadLetter = { ...at, format: 'kafka', reason: reason ?? 'empty message', raw, receivedAt: now() };
+          deps.watermark.advance(m, undefined, m.lag);
           // The tapped writer also sends it to the dead-letter topic (onDeadLetter).
           return deps.writer.addDeadLetter(d);
         }
         const ready = prepared.get(m);
         // The consumer loop prepares every message before handling it: a miss is a bug, not bad input.
         if (ready === undefined) throw new Error(`raw handler: ${occurrenceOf(m)} was handled without being prepared`);
-        return deps.pipeline.processPrepared(ready, undefined, { ...at, occurrence: occurrenceOf(m) }, NO_ORDINALS);
+        const watermark = deps.watermark.advance(m, newestTs(ready), m.lag);
+        return deps.pipeline.processPrepared(ready, undefined, { ...at, occurrence: occurrenceOf(m) }, NO_ORDINALS, watermark);
       } finally {
         current = undefined;
       }
@@ -110,6 +114,13 @@ export function createRawHandler(
       }
     },
   };
+}
+
+/** The newest event time in a prepared line (a Kong batch carries several), if it holds any event. */
+function newestTs(line: PreparedLine): number | undefined {
+  let newest: number | undefined;
+  for (const item of line.items) for (const s of item.steps) if (s.kind === 'event' && (newest === undefined || s.event.ts > newest)) newest = s.event.ts;
+  return newest;
 }
 
 /** Why a value is dead-lettered before parsing, if it is. */
