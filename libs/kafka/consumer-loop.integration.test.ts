@@ -153,4 +153,25 @@ describe('consumer loop', () => {
     expect(assigned).toEqual([[{ topic, partition: 0 }]]);
     expect(await committedTotal(admin, groupId, topic)).toBe(20);
   });
+
+  it("tells each message's lag: how many messages followed it in its partition when its batch was fetched", async () => {
+    const { topic, groupId, values } = await setup('lag', 12);
+    // Eight messages before the loop starts (a backlog), four more once it has caught up.
+    await produce(admin, topic, values.slice(0, 8));
+    const seen: [string, number][] = [];
+    const handler: BatchHandler = {
+      handle(m) {
+        seen.push([m.value?.toString() ?? '', m.lag]);
+        return false;
+      },
+      flush: () => Promise.resolve(),
+    };
+    const loop = startLoop(topic, groupId, handler);
+    await loop.start();
+    await waitFor('the backlog handled', () => seen.length === 8);
+    await produce(admin, topic, values.slice(8));
+    await waitFor('the rest handled', () => seen.length === 12);
+    await loop.stop();
+    expect(seen).toEqual([...values.slice(0, 8).map((v, i): [string, number] => [v, 7 - i]), ...values.slice(8).map((v, i): [string, number] => [v, 3 - i])]);
+  });
 });
