@@ -52,4 +52,15 @@ describe('watermark', () => {
     w.retain([]);
     expect(w.value()).toBeUndefined();
   });
+
+  it('says how far it is behind the newest event time consumed, 0 once nothing is behind', () => {
+    const w = createWatermark();
+    expect(w.behindMs()).toBe(0);
+    w.advance(p(0), 1_000, 10);
+    w.advance(p(1), 61_000, 10);
+    expect(w.behindMs()).toBe(60_000);
+    w.advance(p(0), 31_000, 0);
+    expect(w.behindMs()).toBe(0);
+    expect(w.value()).toBe(61_000);
+  });
 });

@@ -22,6 +22,11 @@ export interface Watermark {
   retain(assigned: readonly TopicPartition[]): void;
   /** The watermark now; undefined before any event time was seen. */
   value(): number | undefined;
+  /**
+   * How far the watermark is behind the newest event time consumed, in ms (0 when no partition with
+   * a backlog is behind): how long other principals' windows wait for the slowest partition.
+   */
+  behindMs(): number;
 }
 
 interface PartitionTime {
@@ -33,7 +38,8 @@ export function createWatermark(): Watermark {
   /** Per topic, per partition: the newest event time consumed, and whether it had a backlog then. */
   const topics = new Map<string, Map<number, PartitionTime>>();
 
-  function value(): number | undefined {
+  /** The slowest partition with a backlog (Infinity: none) and the newest of all (-Infinity: none). */
+  function extremes(): { slowest: number; newest: number } {
     let slowest = Infinity;
     let newest = -Infinity;
     for (const parts of topics.values()) {
@@ -43,6 +49,11 @@ export function createWatermark(): Watermark {
         if (!p.caughtUp && p.ts < slowest) slowest = p.ts;
       }
     }
+    return { slowest, newest };
+  }
+
+  function value(): number | undefined {
+    const { slowest, newest } = extremes();
     if (slowest !== Infinity) return slowest;
     return newest === -Infinity ? undefined : newest;
   }
@@ -66,5 +77,9 @@ export function createWatermark(): Watermark {
       }
     },
     value,
+    behindMs() {
+      const { slowest, newest } = extremes();
+      return slowest === Infinity ? 0 : newest - slowest;
+    },
   };
 }

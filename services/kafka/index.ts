@@ -1,3 +1,4 @@
+import { Gauge } from 'prom-client';
 import type { Alert, Config, DeadLetter } from '../../libs/contracts/index.js';
 import {
   createConsumerLoop,
@@ -143,6 +144,14 @@ export function createKafkaRoles(config: Config, deps: { logger: Logger; handoff
       await producer.connect();
       const handler = handlerFor(core);
       if (!handler) return;
+      new Gauge({
+        name: 'vigil_kafka_event_time_behind_seconds',
+        help: "Event time between the slowest consumed partition that has a backlog and the newest event consumed (0: none behind); other principals' windows wait for it",
+        registers: [core.registry],
+        collect() {
+          this.set(watermark.behindMs() / 1000);
+        },
+      });
       loop = createConsumerLoop(
         {
           groupId: ingest ? k.groupId : k.detectGroupId,

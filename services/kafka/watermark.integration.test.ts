@@ -67,6 +67,7 @@ describe.each([
   let store: Store;
   let roles: KafkaRoles;
   let flowAlerts: Alert[] = [];
+  let behindMetric = '';
 
   beforeAll(async () => {
     await createTopics(kafka, onePerTopic(topics, raw ? 2 : 1, raw ? 1 : 2));
@@ -83,6 +84,7 @@ describe.each([
     const consumer = raw ? { group: `${group}.ingest`, topic: topics.raw } : { group: `${group}.detect`, topic: topics.events };
     await waitFor('the backlog detected', async () => (await committedTotal(kafka, consumer.group, consumer.topic)) === total);
     flowAlerts = (await store.listAlerts({ limit: 100, detector: 'flow-abuse' })).alerts;
+    behindMetric = await core.registry.getSingleMetricAsString('vigil_kafka_event_time_behind_seconds');
   }, 180_000);
 
   afterAll(async () => {
@@ -93,6 +95,10 @@ describe.each([
 
   it('stores every event of both partitions', async () => {
     expect(await store.countEvents()).toBe(total);
+  });
+
+  it('reports on /metrics that no partition is behind once the backlog is drained', () => {
+    expect(behindMetric.split('\n').at(-1)).toBe('vigil_kafka_event_time_behind_seconds 0');
   });
 
   it('flags the 20 updates only, against the limit the whole ward taught (2 x 8), as in event-time order', () => {
