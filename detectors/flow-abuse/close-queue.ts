@@ -1,75 +1,107 @@
 /**
- * Principals' repeat windows in the order they end (event time). Windows are aligned tumbling
- * buckets and events arrive almost sorted, so a FIFO is ordered enough: a window is closed once
- * an event at or after its end is seen. Without this a principal's window only closed at its next
- * write, and the many principals who write once a day never taught the population what "normal"
- * is. Past `cap` entries new windows are not queued and close at their next write, as before.
+ * Principals' repeat windows in the order they end (event time): a window is closed once the
+ * clock (the watermark, Detector.detect) passes its end. Without this a principal's window only
+ * closed at its next write, and the many principals who write once a day never taught the
+ * population what "normal" is. Past `cap` entries new windows are not queued and close at their
+ * next write, as before.
+ * NOTE: a binary heap on (end, seq), not a FIFO. From one ordered source windows are queued almost
+ * in end order, but Kafka partitions consumed at different speeds queue them days out of order,
+ * and a FIFO would hold every window behind the first one not yet due.
  */
 export interface CloseQueue {
-  items: { who: string; end: number }[];
-  head: number;
+  /** A binary min-heap on (end, seq). */
+  items: QueuedClose[];
   cap: number;
-  /**
-   * Items dropped from the front so far, less those put back by `requeue`: `dropped + index` numbers
-   * an item for as long as it is queued, so rows saved by different snapshots order their items.
-   */
-  dropped: number;
+  /** The next item's sequence number: ties on `end` close in the order they were queued. */
+  nextSeq: number;
+}
+
+interface QueuedClose {
+  who: string;
+  end: number;
+  /** Increasing in queue order; restored items (requeue) number below 0, before every live one. */
+  seq: number;
 }
 
 export function newCloseQueue(cap: number): CloseQueue {
-  return { items: [], head: 0, cap, dropped: 0 };
+  return { items: [], cap, nextSeq: 0 };
 }
 
 export function pushClose(q: CloseQueue, who: string, end: number): void {
-  if (q.items.length - q.head >= q.cap) return;
-  q.items.push({ who, end });
+  if (q.items.length >= q.cap) return;
+  insert(q.items, { who, end, seq: q.nextSeq++ });
 }
 
 /**
- * Each principal's place in the queue: the sequence number of its first item that `isLive` accepts
- * (the one that will close its current window; later duplicates find it closed already).
+ * Each principal's place in the queue: the sequence number of its first item (in closing order)
+ * that `isLive` accepts, the one that will close its current window (later duplicates find it
+ * closed already).
  */
 export function queuedPlaces(q: CloseQueue, isLive: (who: string, end: number) => boolean): Map<string, number> {
   const places = new Map<string, number>();
-  for (let i = q.head; i < q.items.length; i++) {
-    const { who, end } = q.items[i] as { who: string; end: number };
-    if (!places.has(who) && isLive(who, end)) places.set(who, q.dropped + i);
+  for (const it of q.items) {
+    if (!isLive(it.who, it.end)) continue;
+    const placed = places.get(it.who);
+    if (placed === undefined || it.seq < placed) places.set(it.who, it.seq);
   }
   return places;
 }
 
 /**
- * Puts saved items back in their saved order, ahead of the live ones: they were queued earlier (on
- * this instance before a restart, or on the one that handed the principals over).
+ * Puts saved items back, in their saved order and ahead of live ones that end at the same time:
+ * they were queued earlier (on this instance before a restart, or on the one that handed the
+ * principals over). Their numbers come from another queue, so they are renumbered below 0.
  */
 export function requeue(q: CloseQueue, saved: { seq: number; who: string; end: number }[]): void {
   saved.sort((a, b) => a.seq - b.seq);
-  const room = Math.max(0, q.cap - (q.items.length - q.head));
-  const back = saved.slice(0, room).map(({ who, end }) => ({ who, end }));
-  // The live items keep their numbers (rows saved earlier name them); the restored ones number below.
-  q.dropped += q.head - back.length;
-  q.items = back.concat(q.items.slice(q.head));
-  q.head = 0;
+  const room = Math.max(0, q.cap - q.items.length);
+  const back = saved.slice(0, room);
+  const lowest = q.items.reduce((m, it) => Math.min(m, it.seq), 0);
+  back.forEach(({ who, end }, i) => insert(q.items, { who, end, seq: lowest - back.length + i }));
 }
 
 const NONE: readonly { who: string; end: number }[] = [];
 
-/** Removes and returns the windows that ended at or before `ts`. */
+/** Removes and returns the windows that ended at or before `ts`, in closing order. */
 export function takeDue(q: CloseQueue, ts: number): readonly { who: string; end: number }[] {
   // NOTE: hot path (every event): nothing due is the common case and allocates nothing.
-  if (q.head >= q.items.length || (q.items[q.head] as { end: number }).end > ts) return NONE;
+  const top = q.items[0];
+  if (top === undefined || top.end > ts) return NONE;
   const due: { who: string; end: number }[] = [];
-  while (q.head < q.items.length) {
-    const next = q.items[q.head] as { who: string; end: number };
-    if (next.end > ts) break;
+  for (let next = q.items[0]; next !== undefined && next.end <= ts; next = q.items[0]) {
     due.push(next);
-    q.head++;
-  }
-  // Drop the consumed prefix now and then, so the array does not grow without bound.
-  if (q.head > 1024 && q.head * 2 > q.items.length) {
-    q.dropped += q.head;
-    q.items = q.items.slice(q.head);
-    q.head = 0;
+    removeTop(q.items);
   }
   return due;
+}
+
+const before = (a: QueuedClose, b: QueuedClose) => a.end < b.end || (a.end === b.end && a.seq < b.seq);
+
+function insert(h: QueuedClose[], it: QueuedClose): void {
+  let i = h.length;
+  h.push(it);
+  while (i > 0) {
+    const parent = (i - 1) >> 1;
+    const p = h[parent] as QueuedClose;
+    if (!before(it, p)) break;
+    h[i] = p;
+    i = parent;
+  }
+  h[i] = it;
+}
+
+function removeTop(h: QueuedClose[]): void {
+  const last = h.pop();
+  if (last === undefined || h.length === 0) return;
+  let i = 0;
+  for (;;) {
+    const l = 2 * i + 1;
+    if (l >= h.length) break;
+    const r = l + 1;
+    const child = r < h.length && before(h[r] as QueuedClose, h[l] as QueuedClose) ? r : l;
+    if (!before(h[child] as QueuedClose, last)) break;
+    h[i] = h[child] as QueuedClose;
+    i = child;
+  }
+  h[i] = last;
 }

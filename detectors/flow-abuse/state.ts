@@ -154,5 +154,4 @@ export function clearCappedState(s: FlowAbuseState): void {
     p.principals.clear();
   }
   s.closing.items = [];
-  s.closing.head = 0;
 }
