@@ -104,17 +104,22 @@ write_config() {
     "$ROOT/scripts/kafka/server.properties.template" >"$CACHE/server.properties"
 }
 
+# A cluster id is 16 random bytes in URL-safe base64 without padding (what `kafka-storage.sh
+# random-uuid` prints); made here to save a JVM start.
+# NOTE: one id in 64 starts with '-', which the tool's argument parser takes for an option
+# ("--cluster-id: expected one argument"); Kafka's own Uuid.randomUuid() draws again then too.
+new_cluster_id() {
+  local id="-"
+  while [ "${id#-}" != "$id" ]; do
+    id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
+  done
+  printf '%s\n' "$id"
+}
+
 format_storage() {
   [ -f "$DATA/meta.properties" ] && return 0
-  # A cluster id is 16 random bytes in URL-safe base64 without padding (what `kafka-storage.sh
-  # random-uuid` prints); made here to save a JVM start.
-  # NOTE: one id in 64 starts with '-', which the tool's argument parser takes for an option
-  # ("--cluster-id: expected one argument"); Kafka's own Uuid.randomUuid() draws again then too.
   local cluster_id
-  cluster_id="-"
-  while [ "${cluster_id#-}" != "$cluster_id" ]; do
-    cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
-  done
+  cluster_id="$(new_cluster_id)"
   # --standalone: this node is the whole (dynamic) controller quorum.
   java -cp "$LIBS/*" -Dlog4j2.configurationFile="$ROOT/scripts/kafka/log4j2.properties" \
     kafka.tools.StorageTool format --config "$CACHE/server.properties" --cluster-id "$cluster_id" \
@@ -231,5 +236,6 @@ case "${1:-}" in
     ;;
   status) cmd_status ;;
   release) shift; cmd_release "$@" ;;
-  *) die "usage: scripts/kafka.sh up [--lease ID] | down [--wipe] | status | release ID" ;;
+  cluster-id) new_cluster_id ;;
+  *) die "usage: scripts/kafka.sh up [--lease ID] | down [--wipe] | status | release ID | cluster-id" ;;
 esac
