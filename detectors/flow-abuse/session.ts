@@ -117,6 +117,12 @@ export function newCohortDays(): CohortDays {
   return { day: -1, cur: 0, prev: 0 };
 }
 
+/**
+ * Counts a session on the day it started. NOTE: a session of an earlier day arrives late when a
+ * Kafka partition lags behind the one that moved the cohort to a later day (a backlog): yesterday's
+ * counts as yesterday's, older ones no longer matter; counted as today's they would inflate the
+ * Bonferroni divisor by the days of skew.
+ */
 export function countSession(c: CohortDays, ts: number): void {
   const day = Math.floor(ts / DAY);
   if (day > c.day) {
@@ -124,7 +130,8 @@ export function countSession(c: CohortDays, ts: number): void {
     c.cur = 0;
     c.day = day;
   }
-  c.cur++;
+  if (day === c.day) c.cur++;
+  else if (day === c.day - 1) c.prev++;
 }
 
 /** The cohort's sessions per day: the larger of yesterday and today so far, at least 1. */

@@ -60,4 +60,15 @@ describe('flow-abuse session evidence', () => {
     countSession(days, 6 * D);
     expect(sessionsPerDay(days)).toBe(1);
   });
+
+  it('counts a late session on the day it started (a lagging partition), never as today', () => {
+    const days = newCohortDays();
+    const D = 86_400_000;
+    for (let i = 0; i < 3; i++) countSession(days, 5 * D + i * 1000);
+    // Sessions of yesterday and of three days ago arrive after today's began.
+    for (let i = 0; i < 30; i++) countSession(days, 4 * D + i * 1000);
+    for (let i = 0; i < 50; i++) countSession(days, 2 * D + i * 1000);
+    expect(days).toEqual({ day: 5, cur: 3, prev: 30 });
+    expect(sessionsPerDay(days)).toBe(30);
+  });
 });
