@@ -62,7 +62,7 @@ describe('bola/foreign-object with PHI', () => {
     expect(findings).toHaveLength(1);
     expect(findings[0]?.evidence.phi).toEqual({ categories: ['fhir-resource', 'mrn'], resourceTypes: ['DocumentReference'] });
     expect(findings[0]?.summary).toBe(
-      'user:eve read DocumentReference tok_d3_1, which user:u3 was the only one to use, and the API answered 200 including PHI (DocumentReference, MRN)',
+      'user:eve read DocumentReference tok_d3_1, which user:u3 alone used and came back to, and the API answered 200 including PHI (DocumentReference, MRN)',
     );
   });
 });

@@ -48,7 +48,7 @@ describe('bola/foreign-object', () => {
         ts: LATER,
         eventId: 'atk',
         sourceIp: '203.0.113.7',
-        summary: 'user:eve read DocumentReference tok_d3_1, which user:u3 was the only one to use, and the API answered 200',
+        summary: 'user:eve read DocumentReference tok_d3_1, which user:u3 alone used and came back to, and the API answered 200',
         confidence: 0.65,
         evidence: {
           pattern: 'foreign_object_access',
@@ -56,7 +56,7 @@ describe('bola/foreign-object', () => {
           observed: { resourceType: 'DocumentReference', objectId: 'tok_d3_1', via: 'path', foreignObjects: 1, method: 'GET', status: 200 },
           baseline: {
             owner: 'user:u3',
-            ownership: 'sole_reader',
+            ownership: 'regular_reader',
             ownedSince: new Date(T0 + 3001).toISOString(),
             cohortShareRate: 0,
             maxShareRate: 0.05,
@@ -100,6 +100,22 @@ describe('bola/foreign-object', () => {
   it('does not flag a peer before the sole reader has owned the object for ownershipLearningSeconds', () => {
     const fresh = use(members[0] as Principal, LATER, 'DocumentReference', 'tok_new');
     expect(run([...ownUse(), fresh, use(eve, LATER + 10 * 60_000, 'DocumentReference', 'tok_new')])).toEqual([]);
+  });
+
+  it('a sole reader owns an object only once it comes back to it after ownershipLearningSeconds', () => {
+    // A work item handled once (a caller's record, a ticket): the next peer to handle it is no thief,
+    // however long after. Coming back within the period does not make an owner either.
+    const once = use(members[0] as Principal, LATER, 'DocumentReference', 'tok_item');
+    const soon = use(members[1] as Principal, LATER, 'DocumentReference', 'tok_item2');
+    const back = use(members[1] as Principal, LATER + HOUR - 1, 'DocumentReference', 'tok_item2');
+    const later = [use(eve, LATER + 5 * HOUR, 'DocumentReference', 'tok_item'), use(eve, LATER + 5 * HOUR + 1, 'DocumentReference', 'tok_item2')];
+    expect(run([...ownUse(), once, soon, back, ...later])).toEqual([]);
+    // Back after the period, nobody else in between: its own from then on.
+    const returned = use(members[1] as Principal, LATER + HOUR, 'DocumentReference', 'tok_item2');
+    const findings = run([...ownUse(), soon, returned, use(eve, LATER + 5 * HOUR, 'DocumentReference', 'tok_item2', { eventId: 'peer' })]);
+    expect(findings.map((f) => [f.eventId, f.evidence.baseline])).toEqual([
+      ['peer', expect.objectContaining({ owner: 'user:u1', ownership: 'regular_reader', ownedSince: new Date(LATER).toISOString() })],
+    ]);
   });
 
   it('does not flag while the cohort is learning (too few principals or objects)', () => {

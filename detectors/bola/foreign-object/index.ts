@@ -8,6 +8,7 @@ import { boundPatientOf } from '../patient-context/binding.js';
 import { createBoundedCache, createPairCache } from '../../../libs/cache/index.js';
 import {
   accessorCount,
+  confirmRegular,
   countObject,
   holdingOf,
   newCohortShare,
@@ -32,7 +33,10 @@ export const NAME = 'bola/foreign-object';
 export const OWASP = 'API1:2023';
 
 export interface ForeignObjectConfig {
-  /** A sole reader owns an object only after being its only user in the cohort this long. */
+  /**
+   * A sole reader owns an object once it comes back to it at least this long after its first use,
+   * nobody else of the cohort having used it meanwhile (ownership.ts, `regular_reader`).
+   */
   ownershipLearningSeconds: number;
   /** Principals a cohort must have before its sharing habits are trusted... */
   minCohortPrincipals: number;
@@ -77,8 +81,8 @@ interface Foreign {
 
 /**
  * BOLA on owned objects (OWASP API1:2023): a principal successfully uses an object that another
- * principal of its cohort owns (created it, is bound to it by a SMART patient claim, or was its
- * only user for `ownershipLearningSeconds`), in a cohort whose principals do not normally share
+ * principal of its cohort owns (created it, is bound to it by a SMART patient claim, or came back
+ * to it as its only user `ownershipLearningSeconds` after first using it), in a cohort whose principals do not normally share
  * objects of that type. Backend services (SMART system/ scopes) are not judged; staff (user/
  * scopes) own only what they authored, since a first read of an organisation's record makes no one
  * its owner; whether a cohort shares a type (care teams, a custom staff API) is learned.
@@ -147,9 +151,12 @@ export function createForeignObjectDetector(
           countObject(share);
           continue;
         }
-        if (usedBy(h, who)) continue;
+        if (usedBy(h, who)) {
+          confirmRegular(h, who, event.ts, learningMs);
+          continue;
+        }
         const accessors = accessorCount(h);
-        const owned = accessors === 1 && (staff ? h.source === 'created' : h.source !== 'sole_reader' || event.ts - h.since >= learningMs);
+        const owned = accessors === 1 && (staff ? h.source === 'created' : h.source !== 'sole_reader');
         const rate = shareRate(share);
         const learned = share.objects >= cfg.minCohortObjects && principalsOf(cohort) >= cfg.minCohortPrincipals;
         // NOTE: a Patient read by a patient-bound token is bola/patient-context's direct evidence.
@@ -178,7 +185,13 @@ function succeeded(status: number): boolean {
   return (status >= 200 && status <= 299) || status === 304;
 }
 
-const BASE_CONFIDENCE: Record<OwnershipSource, number> = { created: 0.85, patient_claim: 0.85, sole_reader: 0.65 };
+const BASE_CONFIDENCE: Record<OwnershipSource, number> = { created: 0.85, patient_claim: 0.85, regular_reader: 0.65, sole_reader: 0.65 };
+const HOW: Record<OwnershipSource, string> = {
+  created: 'created',
+  patient_claim: 'is bound to',
+  regular_reader: 'alone used and came back to',
+  sole_reader: 'was the only one to use',
+};
 const READS = new Set(['GET', 'HEAD']);
 
 function finding(event: NormalizedEvent, f: Foreign, count: number, cfg: ForeignObjectConfig, principals: number): Finding {
@@ -187,7 +200,7 @@ function finding(event: NormalizedEvent, f: Foreign, count: number, cfg: Foreign
   // Less sure the more the cohort already shares this type.
   const confidence = Math.round((BASE_CONFIDENCE[f.holding.source] - f.rate) * 100) / 100;
   const more = count > 1 ? ` and ${count - 1} more` : '';
-  const how = f.holding.source === 'created' ? 'created' : f.holding.source === 'patient_claim' ? 'is bound to' : 'was the only one to use';
+  const how = HOW[f.holding.source];
   // What the response disclosed, from the event's own body classification (libs/phi).
   const phi = mergePhi([event.phi]);
   return {

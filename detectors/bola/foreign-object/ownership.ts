@@ -6,7 +6,16 @@ import { hllAdd, hllCount, newHll, type Hll } from '../../../libs/baseline/index
  * Observation a clinician wrote is legitimately read by the patient it is about (another cohort)
  * and by the next clinician (same cohort, but clinicians are learned to share).
  */
-export type OwnershipSource = 'created' | 'patient_claim' | 'sole_reader';
+/**
+ * - `created`: the principal created it (201 Location).
+ * - `patient_claim`: the Patient a SMART patient claim binds the principal to.
+ * - `sole_reader`: the first to use it, nobody else since: not an owner yet.
+ * - `regular_reader`: a sole reader that came back to it at least `ownershipLearningSeconds` after
+ *   its first use, with nobody else in between: the object is part of its own, recurring business
+ *   (a patient's documents, a member's claims). A work item handled once (a call-centre agent's
+ *   caller, an admin's ticket) never becomes one, so the next colleague to handle it is no thief.
+ */
+export type OwnershipSource = 'created' | 'patient_claim' | 'sole_reader' | 'regular_reader';
 
 /**
  * One object's ownership in one cohort. Kept lean: there is one per object the detector remembers
@@ -50,6 +59,11 @@ export function accessorCount(h: Holding): number {
 
 export function usedBy(h: Holding, principal: string): boolean {
   return h.owner === principal || (h.readers !== undefined && h.readers.includes(principal));
+}
+
+/** A sole reader back at its object after `learningMs`, nobody else having used it, owns it from now on. */
+export function confirmRegular(h: Holding, principal: string, ts: number, learningMs: number): void {
+  if (h.source === 'sole_reader' && h.owner === principal && h.readers === undefined && ts - h.since >= learningMs) h.source = 'regular_reader';
 }
 
 /** A creation (or a restored newer ownership) starts the object's life anew. */

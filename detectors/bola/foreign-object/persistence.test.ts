@@ -110,7 +110,7 @@ describe('bola/foreign-object persistence', () => {
     for (const e of events) whole.push(d.detect(e, reference));
     expect(whole.flat().map((f) => [f.eventId, f.evidence.baseline])).toEqual([
       ['put', expect.objectContaining({ owner: 'user:u0', ownership: 'created' })],
-      ['read', expect.objectContaining({ owner: 'user:u3', ownership: 'sole_reader' })],
+      ['read', expect.objectContaining({ owner: 'user:u3', ownership: 'regular_reader' })],
       ['old-owner', expect.objectContaining({ owner: 'user:u4', ownership: 'created' })],
     ]);
     for (let cut = 0; cut <= events.length; cut++) {
@@ -159,7 +159,7 @@ describe('bola/foreign-object persistence', () => {
     // Not compared with u3 any more on this instance (eve becomes the first user), still with u2.
     expect(d.detect(use(eve, LATER, 'DocumentReference', 'tok_d3_1'), state)).toEqual([]);
     expect(d.detect(use(eve, LATER, 'DocumentReference', 'tok_d2_1'), state).map((f) => f.evidence.baseline)).toEqual([
-      expect.objectContaining({ owner: 'user:u2', ownership: 'sole_reader' }),
+      expect.objectContaining({ owner: 'user:u2', ownership: 'regular_reader' }),
     ]);
   });
 
@@ -173,11 +173,11 @@ describe('bola/foreign-object persistence', () => {
     expect(d.detect(use(u(3), LATER + 2 * HOUR, 'DocumentReference', 'tok_d3_1'), b)).toEqual([]);
     const rows = d.snapshot(b, 4, { principals: new Set(['user:u3', 'user:u5']) });
     expect(rowState(rows, 'user:u5')).toEqual({
-      cohorts: [{ cohort: COHORT, owns: [0, 1, 2, 3].map((k) => ['DocumentReference', `tok_d5_${k}`, 'sole_reader', T0 + 5000 + k]), reads: [['DocumentReference', 'tok_d3_1', T0 + 3001]] }],
+      cohorts: [{ cohort: COHORT, owns: [0, 1, 2, 3].map((k) => ['DocumentReference', `tok_d5_${k}`, 'regular_reader', T0 + 5000 + k]), reads: [['DocumentReference', 'tok_d3_1', T0 + 3001]] }],
     });
     // And a peer on B reading another of u3's objects is now compared with u3.
     expect(d.detect(use(eve, LATER + 2 * HOUR, 'DocumentReference', 'tok_d3_0'), b).map((f) => f.evidence.baseline)).toEqual([
-      expect.objectContaining({ owner: 'user:u3', ownership: 'sole_reader', ownedSince: new Date(T0 + 3000).toISOString() }),
+      expect.objectContaining({ owner: 'user:u3', ownership: 'regular_reader', ownedSince: new Date(T0 + 3000).toISOString() }),
     ]);
   });
 

@@ -240,7 +240,7 @@ export function clearCapped(state: ForeignObjectState): void {
   for (const [, c] of state.cohorts.entries()) c.types.clear();
 }
 
-const SOURCES: ReadonlySet<string> = new Set<OwnershipSource>(['created', 'patient_claim', 'sole_reader']);
+const SOURCES: ReadonlySet<string> = new Set<OwnershipSource>(['created', 'patient_claim', 'sole_reader', 'regular_reader']);
 const isTs = (v: unknown): v is number => Number.isSafeInteger(v);
 const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
 // A type splits the object key at its first NUL, so it must not hold one.
