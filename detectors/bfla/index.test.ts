@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { encodeHll } from '../../libs/baseline/index.js';
 import type { Finding, NormalizedEvent, Principal } from '../../libs/contracts/index.js';
 import { event, principal } from '../test-support/events.js';
-import { createBflaDetector, type BflaConfig } from './index.js';
+import { createBflaDetector, DEFAULTS, type BflaConfig } from './index.js';
 import { privilegeOf } from './privilege.js';
 
 const T0 = Date.UTC(2026, 10, 2, 8, 0, 0);
@@ -72,6 +72,16 @@ describe('bfla', () => {
     const cancelLate = { ...cancelOwn, ts: AFTER + 3_601_000 };
     expect(run([...learning(users), booked, cancelOther]).map((f) => [f.principal, f.evidence.pattern, f.evidence.reason])).toEqual([['user:eve', 'privileged_use', 'delete']]);
     expect(run([...learning(users), booked, cancelLate]).map((f) => [f.principal, f.evidence.pattern, f.evidence.reason])).toEqual([['user:eve', 'privileged_use', 'delete']]);
+  });
+
+  it('by default remembers a booking as its own for 30 days: a cancellation days later is not privileged', () => {
+    const appt = { type: 'appointments', id: 'tok_a1', via: 'path' as const, created: false };
+    const booked = event({ ts: AFTER, principal: attacker, method: 'POST', route: '/api/v1/appointments', status: 201, objects: [{ ...appt, via: 'location', created: true }] });
+    const cancel = (days: number) => event({ ts: AFTER + days * 86_400_000, principal: attacker, method: 'DELETE', route: '/api/v1/appointments/{id}', status: 204, objects: [appt] });
+    const defaults = { ...cfg, ownCreationSeconds: DEFAULTS.ownCreationSeconds };
+    expect(run([...learning(users), booked, cancel(1.4)], defaults)).toEqual([]);
+    expect(run([...learning(users), booked, cancel(29)], defaults)).toEqual([]);
+    expect(run([...learning(users), booked, cancel(31)], defaults).map((f) => f.evidence.reason)).toEqual(['delete']);
   });
 
   it('stays silent while the cohort is still learning (too young or too few events)', () => {

@@ -36,7 +36,9 @@ export interface BflaConfig {
   /**
    * How long a principal's creations are remembered as its own: a privileged method on an object it
    * created within this (cancelling the appointment it booked) is ownership, not a function its
-   * role lacks. A memory horizon, not a threshold.
+   * role lacks. A memory horizon, not a threshold: 30 days, because appointments are booked days or
+   * weeks ahead and cancelled any time before (a day missed a cancellation 33 hours after booking).
+   * The creations cache's capacity bounds the memory, not this.
    */
   ownCreationSeconds: number;
 }
@@ -47,7 +49,7 @@ export const DEFAULTS: BflaConfig = {
   adoptionShare: 0.05,
   minAdopters: 3,
   cohortCap: 10_000,
-  ownCreationSeconds: 86_400,
+  ownCreationSeconds: 30 * 86_400,
 };
 
 export interface BflaState {
