@@ -82,8 +82,8 @@ interface Foreign {
 /**
  * BOLA on owned objects (OWASP API1:2023): a principal successfully uses an object that another
  * principal of its cohort owns (created it, is bound to it by a SMART patient claim, or came back
- * to it as its only user `ownershipLearningSeconds` after first using it), in a cohort whose principals do not normally share
- * objects of that type. Backend services (SMART system/ scopes) are not judged; staff (user/
+ * to it as its only user `ownershipLearningSeconds` after first using it), in a cohort whose
+ * principals do not normally share objects of that type. Backend services (SMART system/ scopes) are not judged; staff (user/
  * scopes) own only what they authored, since a first read of an organisation's record makes no one
  * its owner; whether a cohort shares a type (care teams, a custom staff API) is learned.
  */
@@ -185,12 +185,15 @@ function succeeded(status: number): boolean {
   return (status >= 200 && status <= 299) || status === 304;
 }
 
-const BASE_CONFIDENCE: Record<OwnershipSource, number> = { created: 0.85, patient_claim: 0.85, regular_reader: 0.65, sole_reader: 0.65 };
-const HOW: Record<OwnershipSource, string> = {
-  created: 'created',
-  patient_claim: 'is bound to',
-  regular_reader: 'alone used and came back to',
-  sole_reader: 'was the only one to use',
+/**
+ * Per ownership source: the base confidence and how the summary names it. NOTE: a `sole_reader`
+ * owns nothing, so no finding names one; its entry only keeps the table exhaustive.
+ */
+const OWNERSHIP: Record<OwnershipSource, { confidence: number; how: string }> = {
+  created: { confidence: 0.85, how: 'created' },
+  patient_claim: { confidence: 0.85, how: 'is bound to' },
+  regular_reader: { confidence: 0.65, how: 'alone used and came back to' },
+  sole_reader: { confidence: 0.65, how: 'was the only one to use' },
 };
 const READS = new Set(['GET', 'HEAD']);
 
@@ -198,9 +201,9 @@ function finding(event: NormalizedEvent, f: Foreign, count: number, cfg: Foreign
   const who = event.principal.id;
   const read = READS.has(event.method.toUpperCase());
   // Less sure the more the cohort already shares this type.
-  const confidence = Math.round((BASE_CONFIDENCE[f.holding.source] - f.rate) * 100) / 100;
+  const { confidence: base, how } = OWNERSHIP[f.holding.source];
+  const confidence = Math.round((base - f.rate) * 100) / 100;
   const more = count > 1 ? ` and ${count - 1} more` : '';
-  const how = HOW[f.holding.source];
   // What the response disclosed, from the event's own body classification (libs/phi).
   const phi = mergePhi([event.phi]);
   return {
