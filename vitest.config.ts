@@ -1,15 +1,48 @@
 import { defineConfig } from 'vitest/config';
 
+// Store-backed tests that run twice: on embedded chDB (project "vigil") and on a ClickHouse server
+// through CLICKHOUSE_URL (project "clickhouse-server"). All of them build their store with
+// libs/store/test-support's storeConfig(), which picks the engine from VIGIL_TEST_STORE.
+// NOTE: lock.integration.test.ts is about chDB's data directory lock, which a server has not.
+const ON_BOTH_ENGINES = [
+  'libs/store/*.integration.test.ts',
+  'services/api/*.integration.test.ts',
+  'services/detect/*.integration.test.ts',
+  'services/notify/*.integration.test.ts',
+];
+
 export default defineConfig({
   test: {
-    include: ['services/**/*.test.ts', 'libs/**/*.test.ts', 'detectors/**/*.test.ts', 'scripts/**/*.test.ts'],
     // chDB runs in-process; the default forks pool gives each test file its own process and so its own engine.
     pool: 'forks',
-    // Starts (or finds) the real Kafka broker the Kafka tests use and exports VIGIL_TEST_KAFKA.
-    // `npm run kafka:up` keeps one running between runs, so repeated runs skip the start-up.
-    globalSetup: ['./services/test-support/kafka-global-setup.ts'],
     reporters: ['default', './scripts/vitest-summary-reporter.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'vigil',
+          include: ['services/**/*.test.ts', 'libs/**/*.test.ts', 'detectors/**/*.test.ts', 'scripts/**/*.test.ts'],
+          exclude: ['**/node_modules/**', '**/*.server.integration.test.ts'],
+          // Starts (or finds) the real Kafka broker the Kafka tests use and exports VIGIL_TEST_KAFKA.
+          // `npm run kafka:up` keeps one running between runs, so repeated runs skip the start-up.
+          globalSetup: ['./services/test-support/kafka-global-setup.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'clickhouse-server',
+          include: [...ON_BOTH_ENGINES, '**/*.server.integration.test.ts'],
+          exclude: ['**/node_modules/**', 'libs/store/lock.integration.test.ts'],
+          env: { VIGIL_TEST_STORE: 'server' },
+          // Starts a ClickHouse HTTP server (ClickHouse 26.x from chdb's libchdb.so) and exports
+          // VIGIL_TEST_CLICKHOUSE_URL; see services/test-support/clickhouse-global-setup.ts.
+          // The Kafka tests among them need the broker too (its setup is idempotent across projects).
+          globalSetup: ['./services/test-support/kafka-global-setup.ts', './services/test-support/clickhouse-global-setup.ts'],
+        },
+      },
+    ],
   },
 });

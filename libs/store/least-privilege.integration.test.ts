@@ -5,6 +5,7 @@ import { openDb, type Db } from './db.js';
 import { assembleStore, createStore, type StoreOperations } from './index.js';
 import { applyMigrations, loadMigrations, migrationsDir } from './migrate.js';
 import { BASE_MS, makeAlert, makeEvent, removeDataDir, silentLogger, storeConfig, tempDataDir } from './test-support/fixtures.js';
+import { testEngine } from './test-support/engine.js';
 
 let dataDir: string;
 let writer: Db;
@@ -89,7 +90,8 @@ describe('the read-only connection', () => {
   it('runs with readonly = 1 and offers no insert or command', async () => {
     expect(await reader.query("SELECT getSetting('readonly') AS ro")).toEqual([{ ro: 1 }]);
     expect(Object.keys(reader).sort()).toEqual(['close', 'database', 'mode', 'ping', 'query', 'user']);
-    expect(reader.user).toBe('embedded');
+    // Embedded chDB has no users; on a server the reader logs in as CLICKHOUSE_USER (no read user set).
+    expect(reader.user).toBe(testEngine() === 'server' ? 'default' : 'embedded');
   });
 
   it.each([

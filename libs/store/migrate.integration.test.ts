@@ -5,6 +5,7 @@ import { openDb, type Db } from './db.js';
 import { createStore } from './index.js';
 import { migrationsDir } from './migrate.js';
 import { removeDataDir, silentLogger, storeConfig, tempDataDir } from './test-support/fixtures.js';
+import { testDatabase } from './test-support/engine.js';
 
 // One data dir for this file: chDB binds one directory per process (vitest gives each file a fork).
 let dataDir: string;
@@ -54,27 +55,29 @@ describe('migrations', () => {
       { version: 14, name: 'event_phi' },
       { version: 15, name: 'baseline_partition' },
     ];
-    expect(await readApplied('mig_once')).toEqual(expected);
+    expect(await readApplied(testDatabase('mig_once'))).toEqual(expected);
 
     const second = await createStore(cfg, { logger: silentLogger });
     await second.migrate();
     await second.close();
     // Plain SELECT (no FINAL): a re-applied migration would show up as a second row.
-    expect(await readApplied('mig_once')).toEqual(expected);
+    expect(await readApplied(testDatabase('mig_once'))).toEqual(expected);
   });
 
   it('create exactly the tables the store uses, with the configured retention in the TTL', async () => {
     const store = await createStore({ ...storeConfig(dataDir, 'mig_tables'), retentionDays: 7 }, { logger: silentLogger });
     await store.close();
-    const tables = await raw.query<{ name: string }>(
-      "SELECT name FROM system.tables WHERE database = 'mig_tables' ORDER BY name",
-    );
+    const database = testDatabase('mig_tables');
+    const tables = await raw.query<{ name: string }>('SELECT name FROM system.tables WHERE database = {database:String} ORDER BY name', {
+      database,
+    });
     expect(tables.map((t) => t.name)).toEqual([
       'alerts', 'api_key_usage', 'api_keys', 'api_specs', 'audit_log', 'baseline_positions', 'baselines', 'dead_letters',
       'deliveries', 'destinations', 'events', 'inventory_routes', 'schema_migrations', 'suppressions',
     ]);
     const [events] = await raw.query<{ engine_full: string }>(
-      "SELECT engine_full FROM system.tables WHERE database = 'mig_tables' AND name = 'events'",
+      "SELECT engine_full FROM system.tables WHERE database = {database:String} AND name = 'events'",
+      { database },
     );
     expect(events?.engine_full).toContain('ReplacingMergeTree');
     expect(events?.engine_full).toContain('TTL toDateTime(ts) + toIntervalDay(7)');

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Alert, NormalizedEvent } from '../../contracts/index.js';
 import { createLogger, type Logger } from '../../log/index.js';
 import type { StoreConfig } from '../index.js';
+import { testClickHouseUrl, testDatabase, testEngine } from './engine.js';
 
 export const silentLogger: Logger = createLogger({ level: 'silent' });
 
@@ -16,8 +17,16 @@ export async function removeDataDir(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
 }
 
+/**
+ * The store config of a test: embedded chDB in `dataDir`, or, in the "clickhouse-server" vitest
+ * project, the test ClickHouse server (CLICKHOUSE_URL mode) with a database of this file's own.
+ */
 export function storeConfig(dataDir: string, database: string): StoreConfig {
-  return { clickhouse: { user: 'default', password: '', database }, dataDir, retentionDays: 30 };
+  const clickhouse =
+    testEngine() === 'server'
+      ? { url: testClickHouseUrl(), user: 'default', password: '', database: testDatabase(database) }
+      : { user: 'default', password: '', database };
+  return { clickhouse, dataDir, retentionDays: 30 };
 }
 
 /**
