@@ -56,7 +56,11 @@ export async function openDb(cfg: DbConfig, logger: Logger): Promise<Db> {
         };
   const db = wrapClient(opened.client, database, url === undefined ? 'embedded' : 'server', opened.drain);
   try {
-    await db.command('CREATE DATABASE IF NOT EXISTS {db}');
+    // Least privilege: a writer without DDL rights (docs/security-access.md) opens a database the
+    // owner created. ClickHouse checks the CREATE grant even when IF NOT EXISTS would do nothing,
+    // so look first and only create what is missing.
+    const found = await db.query<{ n: number | string }>('SELECT count() AS n FROM system.databases WHERE name = {name:String}', { name: database });
+    if (Number(found[0]?.n) === 0) await db.command('CREATE DATABASE IF NOT EXISTS {db}');
   } catch (err) {
     await db.close();
     throw err;

@@ -36,6 +36,15 @@ export function isTransient(err: unknown): boolean {
   return false;
 }
 
+/** ClickHouse's error type (e.g. `ACCESS_DENIED`) anywhere in the cause chain, if the server sent one. */
+export function clickhouseErrorType(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const { type } = e as Error & { type?: unknown };
+    if (typeof type === 'string' && type !== '') return type;
+  }
+  return undefined;
+}
+
 /** Wraps anything a client call threw; VigilErrors (e.g. from our own checks) pass through. */
 export function wrapStoreError(err: unknown, what: string): VigilError {
   if (err instanceof VigilError) return err;

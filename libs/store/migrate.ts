@@ -2,7 +2,9 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../log/index.js';
+import { VigilError } from '../errors/index.js';
 import type { Db } from './db.js';
+import { clickhouseErrorType } from './errors.js';
 import { splitSql, toChTime } from './sql.js';
 
 export interface Migration {
@@ -60,16 +62,43 @@ const BOOKKEEPING_SQL = `CREATE TABLE IF NOT EXISTS {db}.schema_migrations (
  * its statements succeeded. Statements use IF NOT EXISTS, so a crash mid-file re-runs safely.
  */
 export async function applyMigrations(db: Db, migrations: Migration[], logger: Logger): Promise<number[]> {
-  await db.command(BOOKKEEPING_SQL);
+  // NOTE: ClickHouse checks CREATE grants even when IF NOT EXISTS would do nothing, so DDL runs
+  // only when something is missing: a writer without DDL rights starts on a migrated database.
+  const bookkept = await db.query<{ n: number | string }>(
+    "SELECT count() AS n FROM system.tables WHERE database = {database:String} AND name = 'schema_migrations'",
+    { database: db.database },
+  );
+  if (Number(bookkept[0]?.n) === 0) await db.command(BOOKKEEPING_SQL);
   const rows = await db.query<{ version: number | string }>('SELECT version FROM {db}.schema_migrations FINAL');
   const done = new Set(rows.map((r) => Number(r.version)));
   const applied: number[] = [];
   for (const m of migrations) {
     if (done.has(m.version)) continue;
-    for (const sql of m.statements) await db.command(sql);
+    try {
+      for (const sql of m.statements) await db.command(sql);
+    } catch (err) {
+      throw migrationFailed(m, err);
+    }
     await db.insert('schema_migrations', [{ version: m.version, name: m.name, applied_at: toChTime(Date.now()) }]);
     logger.info({ event: 'store_migration_applied', version: m.version, name: m.name }, 'store_migration_applied');
     applied.push(m.version);
   }
   return applied;
+}
+
+/**
+ * Names the migration, and for a missing grant says who may run it: with least-privilege users
+ * the writer has no DDL rights, so an upgrade's first start must run as the owner.
+ */
+function migrationFailed(m: Migration, err: unknown): VigilError {
+  const message = err instanceof Error ? err.message : String(err);
+  const hint =
+    clickhouseErrorType(err) === 'ACCESS_DENIED'
+      ? '; this user may not change the schema: run one start as the schema owner (docs/security-access.md, "Grants (server)")'
+      : '';
+  const retriable = err instanceof VigilError && err.retriable;
+  return new VigilError(retriable ? 'store_unavailable' : 'store_failed', `migration ${String(m.version).padStart(4, '0')}_${m.name} failed: ${message}${hint}`, {
+    cause: err,
+    publicMessage: retriable ? 'store unavailable' : 'store error',
+  });
 }
