@@ -16,8 +16,8 @@ import { createRandom, jwt, kongRecord } from './traffic.js';
  * `npm run bench:kafka`: against a real broker (KAFKA_BROKERS, else scripts/kafka.sh up on
  * 127.0.0.1:9092), produce >= 1,000,000 Kong http-log lines, then measure in one run
  *   (a) a bare kafkajs consumer that only JSON-parses each value,
- *   (b) Vigil (all roles, one process, embedded chDB): consume -> parse -> normalize -> detect ->
- *       stored and committed,
+ *   (b) Vigil (all roles, one process, embedded chDB, or the server CLICKHOUSE_URL names):
+ *       consume -> parse -> normalize -> detect -> stored and committed,
  *   (c) p50/p99 event-to-alert latency at a paced 10,000 events/s: from sending the line that
  *       completes a sequential walk to its alert arriving on vigil.alerts.
  * Prints figures; asserts nothing. BENCH_EVENTS, BENCH_PARTITIONS, BENCH_LATENCY_RATE tune the run.
@@ -141,8 +141,19 @@ const config = loadConfig({
     // false: parse and normalize on the main thread, to compare with the default worker.
     VIGIL_INGEST_PARSE_WORKER: process.env.VIGIL_INGEST_PARSE_WORKER ?? 'true',
     VIGIL_ROLES: 'ingest,detect',
+    // CLICKHOUSE_URL (+ _USER, _PASSWORD): store on that server instead of embedded chDB, in a
+    // database of this run, so the process's CPU per event shows what storing costs it.
+    ...(process.env.CLICKHOUSE_URL
+      ? {
+          CLICKHOUSE_URL: process.env.CLICKHOUSE_URL,
+          CLICKHOUSE_USER: process.env.CLICKHOUSE_USER ?? 'default',
+          CLICKHOUSE_PASSWORD: process.env.CLICKHOUSE_PASSWORD ?? '',
+          CLICKHOUSE_DATABASE: `bench_${run.replace(/\W/g, '_')}`,
+        }
+      : {}),
   },
 });
+const storeName = config.clickhouse.url ? `the ClickHouse server ${config.clickhouse.url}` : 'embedded ClickHouse';
 
 try {
   await ensureTopics(kafka, Object.values(topics).map((topic) => ({ topic, partitions: PARTITIONS })));
@@ -176,12 +187,12 @@ try {
   const byDetector: Record<string, string[]> = {};
   for (const a of (await core.store.listAlerts({ limit: 1000 })).alerts) (byDetector[a.detector] ??= []).push(a.principal);
   console.log(
-    `(b) Vigil end to end (consume -> normalize -> detect -> stored in embedded ClickHouse -> committed; parsing ${config.ingest.parseWorker ? 'on a worker thread' : 'on the main thread'}): ${Math.round(e2e).toLocaleString('en-US')} events/s ` +
+    `(b) Vigil end to end (consume -> normalize -> detect -> stored in ${storeName} -> committed; parsing ${config.ingest.parseWorker ? 'on a worker thread' : 'on the main thread'}): ${Math.round(e2e).toLocaleString('en-US')} events/s ` +
       `(${stored.toLocaleString('en-US')} events stored, ${core.alerts.stats().active} alerts, ${seconds.toFixed(1)} s including the group join)`,
   );
   console.log(`    alerts stored, principals by detector (simulated names): ${JSON.stringify(byDetector)}`);
   console.log(
-    `    process CPU (all threads, chDB's too) per event: ${((cpuUsed.user + cpuUsed.system) / produced.count).toFixed(1)} µs; ` +
+    `    process CPU (all threads${config.clickhouse.url ? '; the server is another process' : ", chDB's too"}) per event: ${((cpuUsed.user + cpuUsed.system) / produced.count).toFixed(1)} µs; ` +
       `load average after (b): ${load()}`,
   );
   console.log(`ratio (b)/(a): ${(e2e / bare).toFixed(2)}`);
