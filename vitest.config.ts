@@ -4,6 +4,8 @@ import { defineConfig } from 'vitest/config';
 // through CLICKHOUSE_URL (project "clickhouse-server"). All of them build their store with
 // libs/store/test-support's storeConfig(), which picks the engine from VIGIL_TEST_STORE.
 // NOTE: lock.integration.test.ts is about chDB's data directory lock, which a server has not.
+// NOTE: projects leave files out with `!` include patterns, not `exclude`: a project's own
+// `exclude` replaces the command line's, and `npm run test:unit` relies on `--exclude`.
 const ON_BOTH_ENGINES = [
   'libs/store/*.integration.test.ts',
   'services/api/*.integration.test.ts',
@@ -23,8 +25,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'vigil',
-          include: ['services/**/*.test.ts', 'libs/**/*.test.ts', 'detectors/**/*.test.ts', 'scripts/**/*.test.ts'],
-          exclude: ['**/node_modules/**', '**/*.server.integration.test.ts'],
+          include: ['services/**/*.test.ts', 'libs/**/*.test.ts', 'detectors/**/*.test.ts', 'scripts/**/*.test.ts', '!**/*.server.integration.test.ts'],
           // Starts (or finds) the real Kafka broker the Kafka tests use and exports VIGIL_TEST_KAFKA.
           // `npm run kafka:up` keeps one running between runs, so repeated runs skip the start-up.
           globalSetup: ['./services/test-support/kafka-global-setup.ts'],
@@ -34,8 +35,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'clickhouse-server',
-          include: [...ON_BOTH_ENGINES, '**/*.server.integration.test.ts'],
-          exclude: ['**/node_modules/**', 'libs/store/lock.integration.test.ts'],
+          include: [...ON_BOTH_ENGINES, '**/*.server.integration.test.ts', '!libs/store/lock.integration.test.ts'],
           env: { VIGIL_TEST_STORE: 'server' },
           // Starts a ClickHouse HTTP server (ClickHouse 26.x from chdb's libchdb.so) and exports
           // VIGIL_TEST_CLICKHOUSE_URL; see services/test-support/clickhouse-global-setup.ts.
