@@ -1,8 +1,9 @@
 import { defineConfig } from 'vitest/config';
+import type {} from './libs/store/test-support/provided.js';
 
 // Store-backed tests that run twice: on embedded chDB (project "vigil") and on a ClickHouse server
 // through CLICKHOUSE_URL (project "clickhouse-server"). All of them build their store with
-// libs/store/test-support's storeConfig(), which picks the engine from VIGIL_TEST_STORE.
+// libs/store/test-support's storeConfig(), which picks the engine the project provides.
 // NOTE: lock.integration.test.ts is about chDB's data directory lock, which a server has not.
 // NOTE: projects leave files out with `!` include patterns, not `exclude`: a project's own
 // `exclude` replaces the command line's, and `npm run test:unit` relies on `--exclude`.
@@ -36,9 +37,10 @@ export default defineConfig({
         test: {
           name: 'clickhouse-server',
           include: [...ON_BOTH_ENGINES, '**/*.server.integration.test.ts', '!libs/store/lock.integration.test.ts'],
-          env: { VIGIL_TEST_STORE: 'server' },
-          // Starts a ClickHouse HTTP server (ClickHouse 26.x from chdb's libchdb.so) and exports
-          // VIGIL_TEST_CLICKHOUSE_URL; see services/test-support/clickhouse-global-setup.ts.
+          // Read by libs/store/test-support/engine.ts: storeConfig() then points at the server.
+          provide: { storeEngine: 'server' },
+          // Starts a ClickHouse HTTP server (ClickHouse 26.x from chdb's libchdb.so) and provides
+          // its URL; see services/test-support/clickhouse-global-setup.ts.
           // The Kafka tests among them need the broker too (its setup is idempotent across projects).
           globalSetup: ['./services/test-support/kafka-global-setup.ts', './services/test-support/clickhouse-global-setup.ts'],
         },

@@ -4,7 +4,7 @@ import type { AuditRecord } from '../contracts/index.js';
 import { docUserPassword } from '../../services/test-support/clickhouse-server.js';
 import { clickhouseErrorType } from './errors.js';
 import { createStore, type StoreConfig } from './index.js';
-import { BASE_MS, makeAlert, makeEvent, removeDataDir, silentLogger, tempDataDir } from './test-support/fixtures.js';
+import { BASE_MS, makeAlert, makeEvent, removeDataDir, silentLogger, storeConfig, tempDataDir } from './test-support/fixtures.js';
 import { testClickHouseUrl } from './test-support/engine.js';
 
 /**
@@ -85,6 +85,15 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(clients.map((c) => c.close()));
   await removeDataDir(dataDir);
+});
+
+describe('the clickhouse-server test project', () => {
+  it('points every storeConfig() of its suites at the server, in a database of the file', () => {
+    // Guards the wiring of vitest.config.ts: without it the suites would silently rerun on chDB.
+    const cfg = storeConfig(dataDir, 'events_test');
+    expect(cfg.clickhouse.url).toBe(testClickHouseUrl());
+    expect(cfg.clickhouse.database).toMatch(/^events_test_[0-9a-f]{8}$/);
+  });
 });
 
 describe("the docs' least-privilege users on a ClickHouse server", () => {

@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +7,7 @@ import type { Alert } from '../../libs/contracts/index.js';
 import { createLogger } from '../../libs/log/index.js';
 import { createStore } from '../../libs/store/index.js';
 import { testClickHouseUrl, testDatabase } from '../../libs/store/test-support/engine.js';
+import { startVigilProcess, type VigilProcess } from '../test-support/privacy/vigil-process.js';
 import { byPrincipal, EXPECTED_MALLORY, EXPECTED_PROBE, FIXTURE, FIXTURE_EVENTS, FIXTURE_LINES } from '../kafka/test-support/scenario.js';
 
 /**
@@ -79,28 +80,14 @@ describe('vigil CLI on a ClickHouse server (CLICKHOUSE_URL)', () => {
   });
 
   describe('with vigil start running on the same server', () => {
-    let server: ChildProcess;
-    let url = '';
+    let server: VigilProcess;
 
     beforeAll(async () => {
-      server = spawn(process.execPath, [bin, 'start', '--port', '0'], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
-      url = await new Promise<string>((resolve, reject) => {
-        let out = '';
-        server.stdout?.on('data', (b: Buffer) => {
-          out += b.toString();
-          const m = /Vigil listening on (http:\/\/[^\s]+)/.exec(out);
-          if (m) resolve(m[1] as string);
-        });
-        server.once('exit', (code) => reject(new Error(`vigil start exited ${code}`)));
-      });
+      server = await startVigilProcess([], env());
     });
 
     afterAll(async () => {
-      if (server.exitCode === null) {
-        const exited = new Promise((r) => server.once('exit', r));
-        server.kill('SIGTERM');
-        await exited;
-      }
+      await server.stop();
     });
 
     it('creates keys and lists alerts straight on the server, and those keys open the running API', async () => {
@@ -111,7 +98,7 @@ describe('vigil CLI on a ClickHouse server (CLICKHOUSE_URL)', () => {
       const listed = vigil('alerts', '--json');
       expect([listed.code, listed.stderr]).toEqual([0, '']);
       expect((JSON.parse(listed.stdout) as Alert[]).map((a) => a.id).sort()).toEqual(alerts.map((a) => a.id).sort());
-      const res = await fetch(`${url}/v1/alerts/${byPrincipal(alerts, EXPECTED_MALLORY.principal).id}`, { headers: { authorization: `Bearer ${key}` } });
+      const res = await fetch(`${server.url}/v1/alerts/${byPrincipal(alerts, EXPECTED_MALLORY.principal).id}`, { headers: { authorization: `Bearer ${key}` } });
       expect(res.status).toBe(200);
       expect(((await res.json()) as { alert: Alert }).alert).toMatchObject(EXPECTED_MALLORY);
     });
@@ -120,7 +107,7 @@ describe('vigil CLI on a ClickHouse server (CLICKHOUSE_URL)', () => {
       const created = vigil('keys', 'create', '--role', 'analyst');
       const key = created.stdout.trim().split('\n').pop() as string;
       const batch = readFileSync(FIXTURE, 'utf8').split('\n').slice(0, 3).map((l) => JSON.parse(l) as unknown);
-      const r = await fetch(`${url}/v1/ingest`, {
+      const r = await fetch(`${server.url}/v1/ingest`, {
         method: 'POST',
         body: JSON.stringify(batch),
         headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },

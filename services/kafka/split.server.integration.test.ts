@@ -9,7 +9,8 @@ import { committedTotal } from '../../libs/kafka/index.js';
 import { createLogger } from '../../libs/log/index.js';
 import { testClickHouseUrl, testDatabase } from '../../libs/store/test-support/engine.js';
 import { openStore } from '../core.js';
-import { createTopics, kafkaTestConfig, onePerTopic, produce, TEST_BROKERS, testKafka, testTopics, unique, waitFor } from './test-support/kafka.js';
+import { createTopics, kafkaTestConfig, kafkaTestEnv, onePerTopic, produce, TEST_BROKERS, testKafka, testTopics, unique, waitFor } from './test-support/kafka.js';
+import { startVigilProcess, type VigilProcess } from '../test-support/privacy/vigil-process.js';
 import { byPrincipal, EXPECTED_MALLORY, EXPECTED_PROBE, FIXTURE_BAD_LINES, FIXTURE_EVENTS, FIXTURE_LINES } from './test-support/scenario.js';
 
 /**
@@ -26,30 +27,26 @@ const group = unique('split');
 const database = testDatabase('split');
 const roles = ['ingest', 'detect1', 'detect2', 'api'] as const;
 type Role = (typeof roles)[number];
+/** The processes without an API; `api` is started with startVigilProcess. */
+type Worker = Exclude<Role, 'api'>;
 const dirs = Object.fromEntries(roles.map((r) => [r, mkdtempSync(join(tmpdir(), `vigil-split-${r}-`))])) as Record<Role, string>;
-const procs: Partial<Record<Role, ChildProcess>> = {};
+const procs: Partial<Record<Worker, ChildProcess>> = {};
 const exits: Partial<Record<Role, number | null>> = {};
 // Before 08:30: normal work and the partner key's probing; after: mallory's walk.
 const split = FIXTURE_LINES.findIndex((l) => Number(/"started_at":(\d+)/.exec(l)?.[1]) >= Date.UTC(2026, 10, 2, 8, 30));
 const firstHalf = split - FIXTURE_BAD_LINES.filter((i) => i < split).length;
 const env = (dataDir: string) => ({
   ...process.env,
-  VIGIL_DATA_DIR: dataDir,
-  VIGIL_TOKENIZATION_KEY: 'a1'.repeat(32),
-  VIGIL_LOG_LEVEL: 'warn',
-  CLICKHOUSE_URL: testClickHouseUrl(),
-  CLICKHOUSE_DATABASE: database,
-  KAFKA_GROUP_ID: `${group}.ingest`,
-  KAFKA_DETECT_GROUP_ID: `${group}.detect`,
-  KAFKA_TOPIC_RAW: topics.raw,
-  KAFKA_TOPIC_EVENTS: topics.events,
-  KAFKA_TOPIC_ALERTS: topics.alerts,
-  KAFKA_TOPIC_DEADLETTER: topics.deadLetter,
-  // Snapshots only at handoffs and stops, so what moves is what the handoff saved.
-  VIGIL_SNAPSHOT_INTERVAL_SECONDS: '0',
+  ...kafkaTestEnv({
+    dataDir,
+    topics,
+    group,
+    // Snapshots only at handoffs and stops, so what moves is what the handoff saved.
+    env: { CLICKHOUSE_URL: testClickHouseUrl(), CLICKHOUSE_DATABASE: database, VIGIL_SNAPSHOT_INTERVAL_SECONDS: '0' },
+  }),
 });
 
-function start(role: Role, vigilRoles: string): ChildProcess {
+function start(role: Worker, vigilRoles: string): ChildProcess {
   const p = spawn(process.execPath, [bin, 'start', '--kafka-brokers', TEST_BROKERS.join(','), '--roles', vigilRoles, '--port', '0'], {
     env: env(dirs[role]),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -59,23 +56,12 @@ function start(role: Role, vigilRoles: string): ChildProcess {
 }
 
 function stop(role: Role): Promise<void> {
+  if (role === 'api') return api ? api.stop().then((code) => void (exits.api = code)) : Promise.resolve();
   const p = procs[role];
   if (!p || p.exitCode !== null) return Promise.resolve();
   const done = new Promise<void>((r) => p.once('exit', (code) => r(void (exits[role] = code))));
   p.kill('SIGTERM');
   return done;
-}
-
-function listening(p: ChildProcess): Promise<string> {
-  return new Promise<string>((resolve, reject) => {
-    let out = '';
-    p.stdout?.on('data', (b: Buffer) => {
-      out += b.toString();
-      const m = /Vigil listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1] as string);
-    });
-    p.once('exit', (code) => reject(new Error(`vigil start exited ${code}`)));
-  });
 }
 
 /** The partitions of vigil.events each live member of the detect group holds. */
@@ -97,7 +83,7 @@ const detectCommitted = () => committedTotal(kafka, `${group}.detect`, topics.ev
 const cli = (...args: string[]) =>
   spawnSync(process.execPath, [bin, ...args], { env: env(mkdtempSync(join(tmpdir(), 'vigil-split-cli-'))), encoding: 'utf8', timeout: 60_000 });
 let cliKey = '';
-let apiUrl = '';
+let api: VigilProcess | undefined;
 let alertsFromApi: Alert[] = [];
 let assignedWhileBoth: number[][] = [];
 
@@ -107,7 +93,7 @@ beforeAll(async () => {
   // A detect-only process serves no API; it is up once it holds the partitions.
   start('detect1', 'detect');
   await waitFor('detect1 holds every partition', async () => JSON.stringify(await detectAssignments()) === '[[0,1,2,3]]');
-  apiUrl = await listening(start('api', 'api'));
+  api = await startVigilProcess(['--kafka-brokers', TEST_BROKERS.join(','), '--roles', 'api'], env(dirs.api));
   await produce(kafka, topics.raw, FIXTURE_LINES.slice(0, split));
   await waitFor('detect1 committed the first half', async () => (await detectCommitted()) === firstHalf, 120_000);
   start('detect2', 'detect');
@@ -122,7 +108,7 @@ beforeAll(async () => {
   const created = cli('keys', 'create', '--role', 'viewer');
   expect([created.status, created.stderr]).toEqual([0, '']);
   cliKey = created.stdout.trim().split('\n').pop() as string;
-  const res = await fetch(`${apiUrl}/v1/alerts`, { headers: { authorization: `Bearer ${cliKey}` } });
+  const res = await fetch(`${api.url}/v1/alerts`, { headers: { authorization: `Bearer ${cliKey}` } });
   alertsFromApi = ((await res.json()) as { alerts: Alert[] }).alerts;
 }, 300_000);
 

@@ -1,24 +1,20 @@
 // Which ClickHouse the store tests run against. The default vitest project runs them on embedded
-// chDB; the "clickhouse-server" project (vitest.config.ts) sets VIGIL_TEST_STORE=server and runs
-// the same files against a ClickHouse HTTP server (CLICKHOUSE_URL mode), started by
-// services/test-support/clickhouse-global-setup.ts, which exports its URL in VIGIL_TEST_CLICKHOUSE_URL.
+// chDB; the "clickhouse-server" project (vitest.config.ts) provides `storeEngine: 'server'` and
+// runs the same files against a ClickHouse HTTP server (CLICKHOUSE_URL mode), whose URL its global
+// setup (services/test-support/clickhouse-global-setup.ts) provides as `clickhouseUrl`.
 import { randomBytes } from 'node:crypto';
-
-export const TEST_CLICKHOUSE_ENV = 'VIGIL_TEST_CLICKHOUSE_URL';
-
-export type TestEngine = 'embedded' | 'server';
+import { inject } from 'vitest';
+import type { TestEngine } from './provided.js';
 
 export function testEngine(): TestEngine {
-  return process.env.VIGIL_TEST_STORE === 'server' ? 'server' : 'embedded';
+  return inject('storeEngine') === 'server' ? 'server' : 'embedded';
 }
 
 /** The server's URL; throws (never skips) when the global setup did not run. */
 export function testClickHouseUrl(): string {
-  const url = process.env[TEST_CLICKHOUSE_ENV];
+  const url = inject('clickhouseUrl');
   if (!url) {
-    throw new Error(
-      `${TEST_CLICKHOUSE_ENV} is not set: run server-mode tests through vitest's "clickhouse-server" project (vitest.config.ts starts the server)`,
-    );
+    throw new Error(`no ClickHouse server: run server-mode tests through vitest's "clickhouse-server" project (vitest.config.ts starts the server)`);
   }
   return url;
 }

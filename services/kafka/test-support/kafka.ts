@@ -105,23 +105,34 @@ export async function waitFor(what: string, check: () => Promise<boolean> | bool
   }
 }
 
+interface KafkaTestSetup {
+  dataDir: string;
+  topics: TestTopics;
+  group: string;
+  roles?: string;
+  env?: Record<string, string>;
+}
+
 /** Vigil's config for a test: its own data dir, topics and groups, the test broker. */
-export function kafkaTestConfig(o: { dataDir: string; topics: TestTopics; group: string; roles?: string; env?: Record<string, string> }): Config {
-  return loadConfig({
-    env: {
-      VIGIL_DATA_DIR: o.dataDir,
-      VIGIL_TOKENIZATION_KEY: 'a1'.repeat(32),
-      VIGIL_LOG_LEVEL: 'warn',
-      KAFKA_BROKERS: TEST_BROKERS.join(','),
-      KAFKA_CLIENT_ID: 'vigil-test',
-      KAFKA_GROUP_ID: `${o.group}.ingest`,
-      KAFKA_DETECT_GROUP_ID: `${o.group}.detect`,
-      KAFKA_TOPIC_RAW: o.topics.raw,
-      KAFKA_TOPIC_EVENTS: o.topics.events,
-      KAFKA_TOPIC_ALERTS: o.topics.alerts,
-      KAFKA_TOPIC_DEADLETTER: o.topics.deadLetter,
-      ...(o.roles ? { VIGIL_ROLES: o.roles } : {}),
-      ...o.env,
-    },
-  });
+export function kafkaTestConfig(o: KafkaTestSetup): Config {
+  return loadConfig({ env: kafkaTestEnv(o) });
+}
+
+/** The same as environment variables, for a `vigil` process a test spawns. */
+export function kafkaTestEnv(o: KafkaTestSetup): Record<string, string> {
+  return {
+    VIGIL_DATA_DIR: o.dataDir,
+    VIGIL_TOKENIZATION_KEY: 'a1'.repeat(32),
+    VIGIL_LOG_LEVEL: 'warn',
+    KAFKA_BROKERS: TEST_BROKERS.join(','),
+    KAFKA_CLIENT_ID: 'vigil-test',
+    KAFKA_GROUP_ID: `${o.group}.ingest`,
+    KAFKA_DETECT_GROUP_ID: `${o.group}.detect`,
+    KAFKA_TOPIC_RAW: o.topics.raw,
+    KAFKA_TOPIC_EVENTS: o.topics.events,
+    KAFKA_TOPIC_ALERTS: o.topics.alerts,
+    KAFKA_TOPIC_DEADLETTER: o.topics.deadLetter,
+    ...(o.roles ? { VIGIL_ROLES: o.roles } : {}),
+    ...o.env,
+  };
 }
