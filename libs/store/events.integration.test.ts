@@ -36,8 +36,10 @@ describe('events', () => {
 
   it('never store the in-memory seq of an object reference', async () => {
     const columns = await raw.query<{ name: string }>(
-      "SELECT name FROM system.columns WHERE database = 'events_test' AND table = 'events' ORDER BY position",
+      "SELECT name FROM system.columns WHERE database = {database:String} AND table = 'events' ORDER BY position",
+      { database: raw.database },
     );
+    expect(columns.map((c) => c.name)).toContain('object_ids');
     expect(columns.map((c) => c.name).filter((n) => n.includes('seq'))).toEqual([]);
     const rows = await raw.query<Record<string, unknown>>("SELECT * FROM {db}.events FINAL WHERE event_id = 'ev-0003'");
     expect(rows).toHaveLength(1);
