@@ -38,7 +38,9 @@ export default defineConfig({
           name: 'clickhouse-server',
           include: [...ON_BOTH_ENGINES, '**/*.server.integration.test.ts', '!libs/store/lock.integration.test.ts'],
           // Read by libs/store/test-support/engine.ts: storeConfig() then points at the server.
-          provide: { storeEngine: 'server' },
+          // VIGIL_TEST_CLICKHOUSE_URL: run them on that server instead of starting one (a scratch
+          // server: see README, Storage).
+          provide: { storeEngine: 'server', clickhouseUrl: process.env.VIGIL_TEST_CLICKHOUSE_URL ?? '' },
           // Starts a ClickHouse HTTP server (ClickHouse 26.x from chdb's libchdb.so) and provides
           // its URL; see services/test-support/clickhouse-global-setup.ts.
           // The Kafka tests among them need the broker too (its setup is idempotent across projects).

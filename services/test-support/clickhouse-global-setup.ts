@@ -2,7 +2,7 @@
 // HTTP server for the run (./clickhouse-server.ts) and provides its URL to the tests as
 // `clickhouseUrl` (read with testClickHouseUrl() from libs/store/test-support/engine.ts).
 //
-// - VIGIL_TEST_CLICKHOUSE_URL set: that server is used as is (e.g. a real clickhouse-server with
+// - VIGIL_TEST_CLICKHOUSE_URL set (vitest.config.ts provides it): that server is used as is (e.g. a real clickhouse-server with
 //   the users of docs/security-access.md's recipe, passwords `<name>-test-pw`); it must answer.
 // - Otherwise a server from chdb's libchdb.so is started in a temporary folder and stopped at teardown.
 //
@@ -15,13 +15,13 @@ import { startTestClickHouse } from './clickhouse-server.js';
 import type {} from '../../libs/store/test-support/provided.js';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const preset = process.env.VIGIL_TEST_CLICKHOUSE_URL;
+  // Set from VIGIL_TEST_CLICKHOUSE_URL by vitest.config.ts; empty: start our own.
+  const preset = project.getProvidedContext().clickhouseUrl;
   if (preset) {
     const res = await fetch(`${preset}/ping`, { signal: AbortSignal.timeout(10_000) }).catch((cause: unknown) => {
       throw new Error(`VIGIL_TEST_CLICKHOUSE_URL=${preset}: no ClickHouse answered`, { cause });
     });
     if (!res.ok) throw new Error(`VIGIL_TEST_CLICKHOUSE_URL=${preset}: /ping answered ${res.status}`);
-    project.provide('clickhouseUrl', preset);
     return () => Promise.resolve();
   }
   const server = await startTestClickHouse(await mkdtemp(join(tmpdir(), 'vigil-clickhouse-http-')));
