@@ -1,7 +1,8 @@
 // vitest globalSetup: makes sure a real Kafka broker answers before any test file runs, and tells
-// the tests where it is through VIGIL_TEST_KAFKA (read with testKafkaBrokers() from ./kafka.ts).
+// the tests where it is by providing `kafkaBrokers` (read with testKafkaBrokers() from ./kafka.ts).
 //
-// - VIGIL_TEST_KAFKA already set: that broker is used as is; it must answer, or the run fails.
+// - VIGIL_TEST_KAFKA set (vitest.config.ts provides it): that broker is used as is; it must answer,
+//   or the run fails.
 // - Otherwise `scripts/kafka.sh up --lease <pid>` (a no-op when a broker already answers on
 //   127.0.0.1:${KAFKA_PORT:-9092}) and `release <pid>` at teardown, which stops the broker only if
 //   this run started it and no other test run in the checkout still holds a lease.
@@ -10,11 +11,12 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import type { TestProject } from 'vitest/node';
 import { brokerAnswers } from './kafka.js';
+import type {} from './provided.js';
 
 const run = promisify(execFile);
 const KAFKA_SH = fileURLToPath(new URL('../../scripts/kafka.sh', import.meta.url));
-export const TEST_KAFKA_ENV = 'VIGIL_TEST_KAFKA';
 
 /** Runs scripts/kafka.sh, echoing its progress lines; the error carries all it printed. */
 async function kafkaSh(args: string[]): Promise<void> {
@@ -29,18 +31,17 @@ async function kafkaSh(args: string[]): Promise<void> {
   }
 }
 
-export default async function setup(): Promise<() => Promise<void>> {
-  const preset = process.env[TEST_KAFKA_ENV];
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const { kafkaBrokers: preset, kafkaPort } = project.getProvidedContext();
   if (preset) {
     if (!(await brokerAnswers(preset.split(','), 30_000))) {
-      throw new Error(`${TEST_KAFKA_ENV}=${preset}: no Kafka broker answered there within 30 s`);
+      throw new Error(`VIGIL_TEST_KAFKA=${preset}: no Kafka broker answered there within 30 s`);
     }
     return () => Promise.resolve();
   }
   const lease = String(process.pid);
   await kafkaSh(['up', '--lease', lease]);
-  // Test files run in forked workers, which inherit this process's environment.
-  process.env[TEST_KAFKA_ENV] = `127.0.0.1:${process.env.KAFKA_PORT ?? '9092'}`;
+  project.provide('kafkaBrokers', `127.0.0.1:${kafkaPort}`);
   return async () => {
     await kafkaSh(['release', lease]);
   };

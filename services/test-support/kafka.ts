@@ -3,14 +3,14 @@
 // re-runs never read each other's messages.
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel, type Admin, type IHeaders } from 'kafkajs';
+import { inject } from 'vitest';
+import type {} from './provided.js';
 
-/** The broker list the global setup exported; throws (never skips) when it is missing. */
+/** The broker list the global setup provided; throws (never skips) when it is missing. */
 export function testKafkaBrokers(): string[] {
-  const value = process.env.VIGIL_TEST_KAFKA;
+  const value = inject('kafkaBrokers');
   if (!value) {
-    throw new Error(
-      'VIGIL_TEST_KAFKA is not set: run tests through vitest (vitest.config.ts globalSetup starts the broker) or set it to host:port',
-    );
+    throw new Error('no Kafka broker: run tests through vitest (vitest.config.ts globalSetup starts the broker) or set VIGIL_TEST_KAFKA to host:port');
   }
   return value.split(',');
 }
