@@ -4,7 +4,7 @@ import type { AuditRecord } from '../contracts/index.js';
 import { docUserPassword } from '../../services/test-support/clickhouse-server.js';
 import { clickhouseErrorType } from './errors.js';
 import { createStore, type StoreConfig } from './index.js';
-import { BASE_MS, makeAlert, makeEvent, removeDataDir, silentLogger, storeConfig, tempDataDir } from './test-support/fixtures.js';
+import { BASE_MS, failureOf, makeAlert, makeEvent, removeDataDir, silentLogger, storeConfig, tempDataDir } from './test-support/fixtures.js';
 import { testClickHouseUrl } from './test-support/engine.js';
 
 /**
@@ -44,14 +44,7 @@ function sqlAs(user: string): ClickHouseClient {
 }
 
 /** ClickHouse's error type of a statement that must fail. */
-async function refusal(p: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await p;
-  } catch (err) {
-    return clickhouseErrorType(err);
-  }
-  throw new Error('expected the statement to be refused');
-}
+const refusal = async (p: Promise<unknown>): Promise<string | undefined> => clickhouseErrorType(await failureOf(p));
 
 async function count(client: ClickHouseClient, table: string): Promise<number> {
   const rs = await client.query({ query: `SELECT count() AS n FROM vigil.${table}`, format: 'JSONEachRow' });

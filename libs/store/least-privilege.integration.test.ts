@@ -4,7 +4,7 @@ import { openDbReader, type DbReaderHandle } from './db-reader.js';
 import { openDb, type Db } from './db.js';
 import { assembleStore, createStore, type StoreOperations } from './index.js';
 import { applyMigrations, loadMigrations, migrationsDir } from './migrate.js';
-import { BASE_MS, makeAlert, makeEvent, removeDataDir, silentLogger, storeConfig, tempDataDir } from './test-support/fixtures.js';
+import { BASE_MS, failureOf, makeAlert, makeEvent, removeDataDir, silentLogger, storeConfig, tempDataDir } from './test-support/fixtures.js';
 import { testEngine } from './test-support/engine.js';
 
 let dataDir: string;
@@ -44,15 +44,6 @@ function clickhouseError(err: unknown): { code: string; type: string } | undefin
     if (typeof code === 'string' && typeof type === 'string') return { code, type };
   }
   return undefined;
-}
-
-async function failureOf(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected the statement to fail');
 }
 
 beforeAll(async () => {

@@ -88,3 +88,13 @@ export function makeAlert(id: string, over: Partial<Alert> = {}): Alert {
     ...over,
   };
 }
+
+/** The error a statement that must fail was rejected with; throws if it succeeded. */
+export async function failureOf(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p;
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected the statement to fail');
+}
