@@ -23,6 +23,29 @@ function variants(value: string): string[] {
   return [...forms].map((f) => f.toLowerCase());
 }
 
+const ALNUM = /[a-z0-9]/;
+const PERCENT_ESCAPE = /%[0-9a-f]{2}$/;
+
+/**
+ * A match is a leak only when the value stands alone: a short numeric id also turns up by chance
+ * inside longer digit runs (a float in /metrics, a hex hash, a UUID), which carry no identifier.
+ * A `%2F` before the value (an encoded path) counts as a separator, not as part of a longer run.
+ */
+function standsAlone(lower: string, at: number, length: number): boolean {
+  const before = lower.slice(Math.max(0, at - 3), at);
+  const after = lower.charAt(at + length);
+  const boundedBefore = before === '' || !ALNUM.test(before.charAt(before.length - 1)) || PERCENT_ESCAPE.test(before);
+  return boundedBefore && (after === '' || !ALNUM.test(after));
+}
+
+/** Where a form first stands alone in the text, or -1. */
+function firstStandingAlone(lower: string, form: string): number {
+  for (let i = lower.indexOf(form); i >= 0; i = lower.indexOf(form, i + 1)) {
+    if (standsAlone(lower, i, form.length)) return i;
+  }
+  return -1;
+}
+
 /** Every occurrence of every raw value in every haystack (the first per value and haystack). */
 export function findRawValues(raws: readonly { label: string; value: string }[], haystacks: readonly Haystack[]): Hit[] {
   const hits: Hit[] = [];
@@ -31,7 +54,7 @@ export function findRawValues(raws: readonly { label: string; value: string }[],
     const lower = h.text.toLowerCase();
     for (const n of needles) {
       for (const form of n.forms) {
-        const i = lower.indexOf(form);
+        const i = firstStandingAlone(lower, form);
         if (i < 0) continue;
         hits.push({ label: n.label, value: n.value, where: h.where, excerpt: h.text.slice(Math.max(0, i - 80), i + form.length + 80) });
         break;
