@@ -25,6 +25,13 @@ export const TokenMisuseConfigSchema = z.object({
   /** One token alternating between far-apart networks (/16, /48) this often within `switchSeconds` is used from two places at once. */
   minSwitches: z.number().int().positive().default(3),
   switchSeconds: z.number().int().positive().default(60),
+  /**
+   * A bearer JWT served more than its own lifetime (`exp - iat`) after its `exp` was replayed
+   * (expiry.ts). Never less than this grace (clock differences between issuer and gateway).
+   */
+  expiredGraceSeconds: z.number().int().nonnegative().default(300),
+  /** The lifetime of a JWT without `iat`: one hour, the common access-token default (Okta, Auth0, Entra ID). */
+  assumedTokenLifetimeSeconds: z.number().int().positive().default(3600),
 });
 
 export type TokenMisuseConfig = z.infer<typeof TokenMisuseConfigSchema>;

@@ -7,6 +7,7 @@ import { makeFinding, round2 } from '../credential-stuffing/finding.js';
 import { addToPopulation } from '../credential-stuffing/stats.js';
 import { DEFAULTS, type TokenMisuseConfig } from './config.js';
 import { add, countSince, learnWindow, limitOf, sizeOf, thresholdOf, type Limit } from './distinct.js';
+import { checkExpiry, newExpiryState } from './expiry.js';
 import { networksOf } from './network.js';
 import { forgetPrincipals, restoreRows, snapshotRows } from './persist.js';
 import { newCohortPops, newKeyState, newTokenState, type CohortPops, type KeyState, type NetworkHashes, type TokenMisuseState, type TokenState } from './state.js';
@@ -17,7 +18,7 @@ export type { TokenMisuseState } from './state.js';
 export const NAME = 'token-misuse';
 export const OWASP = 'API2:2023';
 
-export type Pattern = 'many_networks' | 'many_user_agents' | 'concurrent_networks';
+export type Pattern = 'many_networks' | 'many_user_agents' | 'concurrent_networks' | 'expired_token_accepted';
 
 const KEY_CAP = 200_000;
 /** Cohort (app + scope set) x scope (principal, token) entries, each with two populations. */
@@ -29,13 +30,15 @@ const SKIPPED_KINDS = new Set(['ip', 'consumer']);
 /**
  * Token misuse (OWASP API2:2023): one principal or one bearer token used from many networks or user
  * agents within a short window, far beyond its own history and its cohort's; or one token
- * alternating between far-apart networks within seconds, i.e. used from two places at once.
+ * alternating between far-apart networks within seconds, i.e. used from two places at once; or a
+ * bearer JWT served long after its expiry (expiry.ts).
  */
 export function createTokenMisuseDetector(cfg: TokenMisuseConfig = DEFAULTS, deps: TraitsDeps = {}): Detector<TokenMisuseState> & Required<Persistent<TokenMisuseState>> & CappedSets<TokenMisuseState> {
   // The cohort key, from the memo services/registry.ts shares between detectors (one lookup per event).
   const traitsOf = deps.traits ?? createTraitsMemo();
   const windowMs = cfg.windowSeconds * 1000;
   const switchMs = cfg.switchSeconds * 1000;
+  const detector = { name: NAME, owasp: OWASP };
   return {
     name: NAME,
     owasp: OWASP,
@@ -45,10 +48,13 @@ export function createTokenMisuseDetector(cfg: TokenMisuseConfig = DEFAULTS, dep
       networks: createBoundedCache<NetworkHashes>(KEY_CAP),
       userAgents: createBoundedCache<number>(UA_CAP),
       cohorts: createBoundedCache<CohortPops>(COHORT_CAP),
+      expiry: newExpiryState(),
     }),
     detect(event, state) {
       const p = event.principal;
-      if (SKIPPED_KINDS.has(p.kind)) return [];
+      // Before the kind check: anonymous requests teach which routes are public.
+      const expired = checkExpiry(detector, event, state.expiry, cfg);
+      if (SKIPPED_KINDS.has(p.kind)) return expired === undefined ? [] : [expired];
       const nets = networkHashes(state.networks, event.clientIp);
       let ua = state.userAgents.get(event.userAgent);
       if (ua === undefined) {
@@ -56,7 +62,7 @@ export function createTokenMisuseDetector(cfg: TokenMisuseConfig = DEFAULTS, dep
         state.userAgents.set(event.userAgent, ua);
       }
       const cohort = traitsOf(p).cohort;
-      const out: Finding[] = [];
+      const out: Finding[] = expired === undefined ? [] : [expired];
       check(event, state, state.principals.getOrCreate(p.id, newKeyState), 'principal', cohort, nets.net, ua, out);
       const fp = p.credentialFingerprint;
       // A token is tracked apart from its principal: a stolen token replayed elsewhere while its owner keeps working.

@@ -1,3 +1,4 @@
+import type { ExpiryState } from './expiry.js';
 import { isEwma, newRing, type Ewma } from '../../libs/baseline/index.js';
 import type { BoundedCache } from '../../libs/cache/index.js';
 import { newPopulation, type Population } from '../credential-stuffing/stats.js';
@@ -14,6 +15,8 @@ export interface TokenMisuseState {
   userAgents: BoundedCache<number>;
   /** By `${scope}|${cohort}`. */
   cohorts: BoundedCache<CohortPops>;
+  /** Expired tokens served (expiry.ts): memos, not saved. */
+  expiry: ExpiryState;
 }
 
 /** Hashes of an IP's networks, int32 so V8 keeps them unboxed (small integers) in the memo and the windows. */

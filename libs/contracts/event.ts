@@ -184,6 +184,13 @@ export const NormalizedEventSchema = z.object({
    * NOTE: in-memory only (detectors); the store has no column for it.
    */
   grant: TokenGrantSchema.optional(),
+  /**
+   * When the bearer JWT sent with the request expires (its `exp`, epoch ms), for token-misuse.
+   * NOTE: in-memory only (detectors); the store has no column for it.
+   */
+  credentialExpiresAt: z.number().int().optional(),
+  /** When that JWT was issued (`iat`, epoch ms), when it says. In memory only, like the expiry. */
+  credentialIssuedAt: z.number().int().optional(),
 });
 export type NormalizedEvent = z.infer<typeof NormalizedEventSchema>;
 

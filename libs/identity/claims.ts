@@ -10,6 +10,10 @@ export interface JwtIdentity {
   scopes: string[];
   patient?: string;
   fhirUser?: string;
+  /** `exp` as epoch milliseconds: when the issuer meant the token to stop working. */
+  expiresAt?: number;
+  /** `iat` as epoch milliseconds. */
+  issuedAt?: number;
 }
 
 /**
@@ -42,5 +46,15 @@ export function jwtIdentity(claims: Claims, tokenizer: Tokenizer): JwtIdentity {
   const fhirUser = stringClaim(claims, 'fhirUser');
   const userRef = fhirUser === undefined ? undefined : parseReference(fhirUser);
   if (userRef?.type !== undefined) out.fhirUser = `${userRef.type}/${tokenizer.token(userRef.type, userRef.id)}`;
+
+  // RFC 7519 NumericDate: seconds since the epoch. Anything else is no time we can trust.
+  const expiresAt = numericDate(claims.exp);
+  if (expiresAt !== undefined) out.expiresAt = expiresAt;
+  const issuedAt = numericDate(claims.iat);
+  if (issuedAt !== undefined) out.issuedAt = issuedAt;
   return out;
+}
+
+function numericDate(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.round(v * 1000) : undefined;
 }

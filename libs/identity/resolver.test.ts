@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ApiEvent, Config } from '../contracts/index.js';
+import type { ApiEvent, Config, Principal } from '../contracts/index.js';
 import { createTokenizer, textKey } from '../privacy/index.js';
 import { bearerCacheKey, createPrincipalResolver, isUserNamed } from './resolver.js';
 
@@ -9,7 +9,8 @@ const identity: Config['identity'] = {
   apiKeyHeaders: ['apikey', 'x-api-key'],
   userFields: ['user_id', 'remote_user'],
 };
-const resolve = createPrincipalResolver(identity, { tokenizer });
+const resolveIdentity = createPrincipalResolver(identity, { tokenizer });
+const resolve = (e: ApiEvent): Principal => resolveIdentity(e).principal;
 
 function jwt(payload: Record<string, unknown>, opts: { pad?: boolean } = {}): string {
   const enc = (o: unknown): string => {
@@ -178,9 +179,28 @@ describe('createPrincipalResolver: repeated tokens', () => {
     const bob = `${head}.${enc({ sub: 'bobby' })}${tail}`;
     expect(bearerCacheKey(alice)).toBe(bearerCacheKey(bob));
     const fresh = createPrincipalResolver(identity, { tokenizer });
-    const ids = [alice, bob, alice, alice, bob].map((t) => fresh(ev(bearer(t))).id);
+    const ids = [alice, bob, alice, alice, bob].map((t) => fresh(ev(bearer(t))).principal.id);
     expect(ids).toEqual(['user:alice', 'user:bobby', 'user:alice', 'user:alice', 'user:bobby']);
-    expect(fresh(ev(bearer(bob))).credentialFingerprint).toBe(tokenizer.fingerprint(bob));
+    expect(fresh(ev(bearer(bob))).principal.credentialFingerprint).toBe(tokenizer.fingerprint(bob));
+  });
+});
+
+describe('createPrincipalResolver: credential expiry', () => {
+  it('gives the bearer JWT exp and iat in epoch ms beside the principal, which stays without them', () => {
+    const token = jwt({ sub: 'alice', iat: 1_794_996_400, exp: 1_795_000_000 });
+    expect(resolveIdentity(ev(bearer(token)))).toEqual({
+      principal: { id: 'user:alice', kind: 'user', scopes: [], credentialFingerprint: tokenizer.fingerprint(token), authScheme: 'bearer' },
+      credentialExpiresAt: 1_795_000_000_000,
+      credentialIssuedAt: 1_794_996_400_000,
+    });
+  });
+
+  it('keeps it for a JWT whose user a header names, and has none for opaque tokens, API keys or an exp that is not a number', () => {
+    expect(resolveIdentity(ev({ requestHeaders: { authorization: `Bearer ${jwt({ iss: 'x', exp: 1_700_000_000 })}`, 'x-user-id': 'bob' } })).credentialExpiresAt).toBe(1_700_000_000_000);
+    expect(resolveIdentity(ev(bearer('opaque-token-abcdef'))).credentialExpiresAt).toBeUndefined();
+    expect(resolveIdentity(ev({ requestHeaders: { apikey: 'k-123456' } })).credentialExpiresAt).toBeUndefined();
+    expect(resolveIdentity(ev(bearer(jwt({ sub: 'carol', exp: '1700000000' })))).credentialExpiresAt).toBeUndefined();
+    expect(resolveIdentity(ev(bearer(jwt({ sub: 'dave' })))).credentialExpiresAt).toBeUndefined();
   });
 });
 

@@ -5,7 +5,19 @@ import { jwtIdentity, type JwtIdentity } from './claims.js';
 import { findApiKey, identityValue, parseAuthorization } from './credentials.js';
 import { decodeJwtPayload } from './jwt.js';
 
-export type PrincipalResolver = (ev: ApiEvent) => Principal;
+/** Who made a request, and what the credential itself says beyond naming them. */
+export interface Identity {
+  principal: Principal;
+  /**
+   * Epoch ms at which the bearer JWT expires (`exp`), when it has one. In memory only: the
+   * principal is stored, and an expiry would split one principal's rows by token.
+   */
+  credentialExpiresAt?: number;
+  /** Epoch ms at which it was issued (`iat`), when it says. In memory only, like the expiry. */
+  credentialIssuedAt?: number;
+}
+
+export type PrincipalResolver = (ev: ApiEvent) => Identity;
 
 /**
  * Names who made a request, preferring the most specific identity, because BOLA is judged per
@@ -59,10 +71,19 @@ export function createPrincipalResolver(cfg: Config['identity'], deps: { tokeniz
     return info;
   }
 
-  return function resolvePrincipal(ev: ApiEvent): Principal {
-    const headers = ev.requestHeaders;
-    const auth = parseAuthorization(headers.authorization);
+  return function resolveIdentity(ev: ApiEvent): Identity {
+    const auth = parseAuthorization(ev.requestHeaders.authorization);
     const bearer = auth?.scheme === 'bearer' ? bearerInfo(auth.token) : undefined;
+    const principal = resolvePrincipal(ev, auth, bearer);
+    // The expiry belongs to the credential that named the principal: a JWT behind a user header
+    // (oauth2-proxy) still is that user's credential, so it counts whenever a bearer JWT was sent.
+    const jwt = bearer?.jwt;
+    if (jwt?.expiresAt === undefined) return { principal };
+    return jwt.issuedAt === undefined ? { principal, credentialExpiresAt: jwt.expiresAt } : { principal, credentialExpiresAt: jwt.expiresAt, credentialIssuedAt: jwt.issuedAt };
+  };
+
+  function resolvePrincipal(ev: ApiEvent, auth: ReturnType<typeof parseAuthorization>, bearer: BearerInfo | undefined): Principal {
+    const headers = ev.requestHeaders;
     const bearerFp = bearer?.fingerprint;
     const jwt = bearer?.jwt;
     const apiKey = findApiKey(headers, apiKeyHeaders, ev.query);
@@ -81,7 +102,7 @@ export function createPrincipalResolver(cfg: Config['identity'], deps: { tokeniz
     if (apiKeyFp !== undefined) return principalOf(`key:${apiKeyFp}`, 'apikey', jwt, cfp, 'apikey', gatewayApp);
     if (gatewayApp !== undefined) return principalOf(`consumer:${gatewayApp}`, 'consumer', jwt, cfp, 'gateway', undefined);
     return principalOf(`ip:${ev.clientIp}`, 'ip', jwt, cfp, 'none', undefined);
-  };
+  }
 }
 
 /** The tail of a JWT is its signature and of an opaque token random: distinct between tokens in practice. */

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { NormalizedEventSchema, type ApiEvent, type Config } from '../../libs/contracts/index.js';
 import { createTokenizer } from '../../libs/privacy/index.js';
 import { createRouteTemplater } from '../../libs/routes/index.js';
+import { toEventRow } from '../../libs/store/events.js';
 import { createNormalizer, eventIdFor } from './normalize.js';
 
 const identity: Config['identity'] = {
@@ -85,9 +86,20 @@ describe('createNormalizer', () => {
     const n = createNormalizer({ identity }, {
       tokenizer,
       templater: createRouteTemplater(),
-      resolvePrincipal: () => ({ id: 'user:fixed', kind: 'user', scopes: [], authScheme: 'none' }),
+      resolvePrincipal: () => ({ principal: { id: 'user:fixed', kind: 'user', scopes: [], authScheme: 'none' } }),
     })(event(), { eventId: 'e3', source: 'vigil' });
     expect(n.principal.id).toBe('user:fixed');
+  });
+
+  it("carries the bearer JWT's exp and iat beside the principal, and the stored row has neither", () => {
+    const payload = Buffer.from(JSON.stringify({ sub: 'alice', iat: 1_761_990_000, exp: 1_761_993_600 })).toString('base64url');
+    const n = normalize()(event({ requestHeaders: { authorization: `Bearer eyJhbGciOiJSUzI1NiJ9.${payload}.c2ln` } }), { eventId: 'e4', source: 'kong' });
+    expect(NormalizedEventSchema.parse(n)).toEqual(n);
+    expect([n.credentialExpiresAt, n.credentialIssuedAt]).toEqual([1_761_993_600_000, 1_761_990_000_000]);
+    expect(n.principal).toEqual({ id: 'user:alice', kind: 'user', scopes: [], credentialFingerprint: n.principal.credentialFingerprint, authScheme: 'bearer' });
+    const row = toEventRow(n);
+    expect(Object.keys(row).filter((k) => /expire|issued/i.test(k))).toEqual([]);
+    expect(JSON.stringify(row)).not.toContain('1761993600');
   });
 });
 

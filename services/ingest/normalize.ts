@@ -36,6 +36,7 @@ export function createNormalizer(
     // the returned event is built field by field, so ev.requestBody / ev.responseBody cannot leak.
     const phi = classifyPhi(ev);
     const grant = readTokenGrant(ev, tokenizer);
+    const identity = resolvePrincipal(ev);
     const out: NormalizedEvent = {
       eventId: meta.eventId,
       // NOTE: ev.time was validated as ISO 8601 by ApiEventSchema, so this is never NaN.
@@ -53,7 +54,7 @@ export function createNormalizer(
       latencyMs: ev.latencyMs ?? 0,
       clientIp: ev.clientIp,
       userAgent: ev.requestHeaders['user-agent'] ?? '',
-      principal: resolvePrincipal(ev),
+      principal: identity.principal,
       objects,
     };
     // Optional parts are appended in this order (stored and hashed JSON keeps key order); assigning
@@ -61,6 +62,8 @@ export function createNormalizer(
     if (paging !== undefined) out.paging = paging;
     if (phi !== undefined) out.phi = phi;
     if (grant !== undefined) out.grant = grant;
+    if (identity.credentialExpiresAt !== undefined) out.credentialExpiresAt = identity.credentialExpiresAt;
+    if (identity.credentialIssuedAt !== undefined) out.credentialIssuedAt = identity.credentialIssuedAt;
     return out;
   };
 }
