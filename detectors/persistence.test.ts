@@ -28,6 +28,15 @@ const STATELESS: Record<string, string> = {
   'scope-violation': 'per-request check',
 };
 
+/**
+ * Detectors the simulated traffic gives no finding to, and why. Equality after each cut still
+ * proves a restore adds none; their own persistence tests cut traffic that has findings.
+ */
+const NO_SIMULATED_FINDINGS: Record<string, string> = {
+  // The simulated APIs are FHIR, where Patient is the subject (bola/patient-context's); no member-style API.
+  'bola/subject-context': 'detectors/bola/subject-context/persistence.test.ts',
+};
+
 const events: NormalizedEvent[] = [];
 const tokenizer = createTokenizer(Buffer.alloc(32, 9));
 /** As services/core.ts builds them: with the events' tokenizer (bola/enumeration's walks need it). */
@@ -86,7 +95,8 @@ describe('snapshot and restore reproduce detection exactly', () => {
         after += resumed.flat().length;
       }
       // The cuts must leave findings to compare, or equality would prove nothing.
-      expect(after).toBeGreaterThan(0);
+      if (d.name in NO_SIMULATED_FINDINGS) expect(after).toBe(0);
+      else expect(after).toBeGreaterThan(0);
     }, 120_000);
   }
 

@@ -4,6 +4,7 @@ import type { Detector } from '../detectors/framework.js';
 import { createEnumerationDetector } from '../detectors/bola/enumeration/index.js';
 import { createForeignObjectDetector } from '../detectors/bola/foreign-object/index.js';
 import { createPatientContextDetector } from '../detectors/bola/patient-context/index.js';
+import { createSubjectContextDetector } from '../detectors/bola/subject-context/index.js';
 import { createBflaDetector } from '../detectors/bfla/index.js';
 import { createCredentialStuffingDetector } from '../detectors/credential-stuffing/index.js';
 import { createFlowAbuseDetector } from '../detectors/flow-abuse/index.js';
@@ -52,6 +53,8 @@ export function createDetectors(config: Config, deps: DetectorDeps = {}): Detect
     createEnumerationDetector(config.detection.enumeration, { tokenizer: deps.tokenizer }),
     // API1 BOLA: a patient-bound token reading another patient's compartment.
     createPatientContextDetector(),
+    // API1 BOLA: a principal that keeps to one record of a type its cohort has one each of (a member, an account) using another.
+    createSubjectContextDetector(undefined, shared),
     // API1 BOLA: objects owned by another principal (authored via 201, bound by a patient claim, or learned).
     createForeignObjectDetector(undefined, shared),
     // API1/API5: requests the principal's SMART scopes do not cover, answered 2xx anyway.
