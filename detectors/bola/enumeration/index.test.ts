@@ -80,6 +80,46 @@ describe('bola/enumeration', () => {
     expect(run(slow)).toEqual([]);
   });
 
+  /** `windows` windows from `start`, each reading `perWindow` ids 30 s apart; `idOf(window, i)` names them. */
+  function paced(start: number, windows: number, perWindow: number, idOf: (w: number, i: number) => number): NormalizedEvent[] {
+    const out: NormalizedEvent[] = [];
+    for (let w = 0; w < windows; w++) {
+      for (let i = 0; i < perWindow; i++) out.push(event({ ts: start + w * W + i * 30_000, objects: [patient(idOf(w, i), { seq: undefined })] }));
+    }
+    return out;
+  }
+
+  it('raises sustained_distinct_ids on a slow enumeration no single window shows', () => {
+    // Baseline 2 ids per window: allowance max(2 x 2, 2 + 3 x 0) = 4. Then 10 new ids per window
+    // (half distinct_ids' floor of 20): the run adds 6, 6, 6, and alerts at the 6th id of its 4th window.
+    const slow = paced(T0 + 6 * W, 8, 10, (w, i) => 50_000 + w * 100 + i * 7);
+    const findings = run([...normalUse(6, 2), ...slow]);
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatchObject({ severity: 'high', ts: T0 + 9 * W + 5 * 30_000 });
+    expect(findings[0]?.evidence).toMatchObject({
+      pattern: 'sustained_distinct_ids',
+      distinctIds: 36,
+      windows: 4,
+      allowancePerWindow: 4,
+      excessIds: 20,
+      threshold: 20,
+      baselineDistinct: 5.9,
+      learnedWindows: 9,
+    });
+    expect(findings[0]?.summary).toBe(
+      'user:alice read 36 distinct Patient objects over 4 consecutive 300s windows, 20 more than the 4 new ones per window its baseline allowed when they began',
+    );
+  });
+
+  it('does not count ids re-read in later windows, a run broken by an idle window, or a principal still learning', () => {
+    const sameList = paced(T0 + 6 * W, 8, 10, (_w, i) => 50_000 + i * 7);
+    expect(run([...normalUse(6, 2), ...sameList])).toEqual([]);
+    const broken = [...paced(T0 + 6 * W, 3, 10, (w, i) => 50_000 + w * 100 + i * 7), ...paced(T0 + 10 * W, 3, 10, (w, i) => 60_000 + w * 100 + i * 7)];
+    expect(run([...normalUse(6, 2), ...broken])).toEqual([]);
+    // A newcomer whose normal is 10 per window learns it: no run ever starts.
+    expect(run(paced(T0, 8, 10, (w, i) => 50_000 + w * 100 + i * 7))).toEqual([]);
+  });
+
   it('raises sequential_walk on consecutive integer ids in request order, tolerating small gaps', () => {
     const ids = [1000, 1001, 1002, 1004, 1005, 1006, 1007, 1008, 1009, 1010, 1011];
     const walk = ids.map((id, i) => event({ ts: T0 + i * 1000, objects: [patient(id)] }));

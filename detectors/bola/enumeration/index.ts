@@ -5,13 +5,13 @@ import type { Tokenizer } from '../../../libs/privacy/index.js';
 import type { Detector } from '../../framework.js';
 import { findingAbout } from '../../framework.js';
 import { clearCappedWindows, createTypesCodec, type Types } from './profile.js';
-import { advance, newTypeWindow, record, stepSequence, threshold, unseal, type TypeWindow } from './window.js';
+import { advance, endDrift, liveDrift, newTypeWindow, record, stepSequence, threshold, unseal, type TypeWindow } from './window.js';
 
 export const NAME = 'bola/enumeration';
 export const OWASP = 'API1:2023';
 
 export type EnumerationConfig = Config['detection']['enumeration'];
-export type Pattern = 'distinct_ids' | 'sequential_walk' | 'failure_probing';
+export type Pattern = 'distinct_ids' | 'sustained_distinct_ids' | 'sequential_walk' | 'failure_probing';
 
 export interface EnumerationState {
   /** Bounded: principals idle for a whole generation are forgotten first (see libs/baseline/profiles.ts). */
@@ -62,7 +62,7 @@ export function createEnumerationDetector(
         // Created objects are the principal's own (201 Location): never evidence of enumeration.
         if (obj.created) continue;
         const w = windowOf(p, obj.type);
-        advance(w, event.ts, windowMs);
+        advance(w, event.ts, windowMs, cfg.learningWindows);
         // A walk restored from a snapshot learns its previous id back from this one (see unseal).
         if (w.walk?.seal !== undefined && obj.seq !== undefined) unseal(w.walk, w.type, obj.seq, event.ts, windowMs, token);
         trackPhi(w, event, ok);
@@ -157,6 +157,32 @@ function check(
           { ...baseOf(obj, w, cfg), pattern: 'distinct_ids', distinctIds: distinct, threshold: round(limit), lastObjectId: obj.id },
         ),
       );
+    } else if (!w.bucketAlerted) {
+      // Slow enumeration: no single window is far above the baseline, but window after window is
+      // above twice it, adding up to as many extra ids as one window needs to alert.
+      const live = liveDrift(w);
+      if (live !== undefined && live.excess >= cfg.minDistinct) {
+        const windows = w.bucket - live.since + 1;
+        endDrift(w);
+        (out ??= []).push(
+          raise(
+            event,
+            'sustained_distinct_ids',
+            'high',
+            `${who} read ${live.distinct} distinct ${obj.type} objects over ${windows} consecutive ${cfg.windowSeconds}s windows, ${live.excess} more than the ${live.allowance} new ones per window its baseline allowed when they began`,
+            {
+              ...baseOf(obj, w, cfg),
+              pattern: 'sustained_distinct_ids',
+              distinctIds: live.distinct,
+              windows,
+              allowancePerWindow: live.allowance,
+              excessIds: live.excess,
+              threshold: cfg.minDistinct,
+              lastObjectId: obj.id,
+            },
+          ),
+        );
+      }
     }
   }
   if (!ok && isNew) {

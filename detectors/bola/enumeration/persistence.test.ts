@@ -85,6 +85,21 @@ describe('bola/enumeration persistence', () => {
     expect(resumed).toEqual(whole);
   });
 
+  it('continues a slow enumeration cut by a snapshot mid-run, with the ids the run has seen', () => {
+    const slow: NormalizedEvent[] = [];
+    for (let w = 0; w < 6; w++) {
+      for (let i = 0; i < 10; i++) slow.push(event({ ts: T0 + (6 + w) * W + i * 30_000, objects: [patient(50_000 + w * 100 + i * 7, { seq: undefined })] }));
+    }
+    // Windows 2 and 3 re-read window 1's ids too: new ids only count once restored as well.
+    const reread = [T0 + 7 * W + 200_000, T0 + 8 * W + 200_000].map((ts) => event({ ts, objects: [patient(50_000, { seq: undefined })] }));
+    const events = [...normalUse(6, 2), ...slow, ...reread].sort((a, b) => a.ts - b.ts);
+    const cut = events.findIndex((e) => e.ts >= T0 + 8 * W + 100_000);
+    const { whole, resumed, rows } = splitRun(events, cut);
+    expect(JSON.parse(rows[0]?.state ?? '[]')[0].drift).toMatchObject({ start: Math.floor(T0 / W) + 6, allowance: 4, sum: 12, fresh: 4 });
+    expect(whole.map((f) => [f.evidence.pattern, f.evidence.distinctIds])).toEqual([['sustained_distinct_ids', 36]]);
+    expect(resumed).toEqual(whole);
+  });
+
   it('continues 403/404 probing cut by a snapshot', () => {
     const probes = Array.from({ length: 16 }, (_, i) => event({ ts: T0 + i * 1000, status: i % 2 ? 404 : 403, objects: [patient(i * 97, { seq: undefined })] }));
     const { whole, resumed } = splitRun(probes, 8);

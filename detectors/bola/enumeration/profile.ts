@@ -18,7 +18,9 @@ export type Types = TypeWindow[];
  * - `ref`: per entry, the index of its id in `ids`, or `-1 - index` for an access answered 403/404;
  * - `bucket`: the current tumbling window (`floor(ts / windowMs)`), `bucketIds`: indexes of its ids
  *   (its distinct-id count when it closes);
- * - `walk`: the sequential run, with the previous integer id as its token (`seal`), never raw.
+ * - `walk`: the sequential run, with the previous integer id as its token (`seal`), never raw;
+ * - `drift`: the slow-enumeration run while one is on: its first bucket, frozen allowance, sum,
+ *   the ids it has seen (`ids`: indexes) and how many of them the current bucket added (`fresh`).
  * The occurrence maps and totals are not stored: they are rebuilt from the entries.
  */
 interface EncodedWindow {
@@ -33,6 +35,7 @@ interface EncodedWindow {
   variance: number;
   learnedWindows: number;
   walk?: { seal: string; ts: number; run: number; direction: number };
+  drift?: { start: number; allowance: number; sum: number; ids: number[]; fresh: number };
   phi?: PhiEvidence;
   phiBucket?: number;
 }
@@ -61,7 +64,7 @@ export function createTypesCodec(token: TokenOf | undefined): ProfileCodec<Types
       let n = 16 + 4 * p.length;
       for (const w of p) {
         n += 200 + (w.walk === undefined ? 0 : 80) + 90 * (w.entries.length - w.head);
-        n += 40 * ((w.okIds?.size ?? 0) + (w.failedIds?.size ?? 0) + (w.bucketIds?.size ?? 0));
+        n += 40 * ((w.okIds?.size ?? 0) + (w.failedIds?.size ?? 0) + (w.bucketIds?.size ?? 0) + (w.driftIds?.size ?? 0));
       }
       return n;
     },
@@ -92,6 +95,8 @@ function encodeWindow(w: TypeWindow, token: TokenOf | undefined): EncodedWindow 
   }
   const bucketIds: number[] = [];
   for (const id of w.bucketIds ?? []) bucketIds.push(indexOf(id));
+  const driftIds: number[] = [];
+  for (const id of w.driftIds ?? []) driftIds.push(indexOf(id));
   const k = w.walk;
   const seal = k === undefined ? undefined : sealOf(k, w.type, token);
   return {
@@ -106,6 +111,7 @@ function encodeWindow(w: TypeWindow, token: TokenOf | undefined): EncodedWindow 
     variance: w.variance,
     learnedWindows: w.learnedWindows,
     ...(k === undefined || seal === undefined ? {} : { walk: { seal, ts: k.ts, run: k.run, direction: k.direction } }),
+    ...(w.driftStart < 0 ? {} : { drift: { start: w.driftStart, allowance: w.driftAllowance, sum: w.drift, ids: driftIds, fresh: w.driftNew } }),
     ...(w.phi === undefined ? {} : { phi: w.phi }),
     ...(w.phiBucket === undefined ? {} : { phiBucket: w.phiBucket }),
   };
@@ -156,6 +162,23 @@ function decodeWindow(v: unknown): TypeWindow | undefined {
     if (direction !== -1 && direction !== 0 && direction !== 1) return undefined;
     w.walk = { lastSeq: Number.NaN, ts: seqTs, run, direction, seal };
   }
+  if (o.drift !== undefined) {
+    if (typeof o.drift !== 'object' || o.drift === null) return undefined;
+    const { start, allowance, sum, ids: runIds, fresh } = o.drift as Record<string, unknown>;
+    if (!isCount(start) || !isCount(allowance) || allowance < 1 || !Number.isSafeInteger(sum) || (sum as number) <= 0 || !isNums(runIds) || !isCount(fresh)) return undefined;
+    if (runIds.length > BUCKET_ID_CAP || fresh > runIds.length) return undefined;
+    const run = new Set<string>();
+    for (const k of runIds) {
+      const id = ids[k];
+      if (!Number.isInteger(k) || id === undefined) return undefined;
+      run.add(id);
+    }
+    w.driftStart = start;
+    w.driftAllowance = allowance;
+    w.drift = sum as number;
+    w.driftIds = run;
+    w.driftNew = fresh;
+  }
   if (o.phi !== undefined) {
     const phi = decodePhiEvidence(o.phi);
     if (phi === undefined || !isNum(o.phiBucket)) return undefined;
@@ -180,5 +203,6 @@ export function clearCappedWindows(p: Types): void {
     w.okIds = undefined;
     w.failedIds = undefined;
     w.bucketIds = undefined;
+    w.driftIds = undefined;
   }
 }

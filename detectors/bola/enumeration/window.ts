@@ -36,6 +36,20 @@ export interface TypeWindow {
   mean: number;
   variance: number;
   learnedWindows: number;
+  /**
+   * Slow enumeration (a CUSUM over closed windows, `closeDrift`): ids new to the run beyond
+   * `driftAllowance` per window, summed over consecutive windows since `driftStart` (a bucket index;
+   * -1: no run). Integers, so V8 keeps them unboxed.
+   */
+  drift: number;
+  driftAllowance: number;
+  driftStart: number;
+  /**
+   * The run's distinct successful ids, only during a run: an id re-read in a later window is not new
+   * (a clinician going back over the same list is no walk). `driftNew`: how many the current window added.
+   */
+  driftIds: Set<string> | undefined;
+  driftNew: number;
   /** The sequential run, from the first integer id of this type on (most types never see one). */
   walk: Walk | undefined;
   /** PHI in this type's successful responses during the bucket `phiBucket` (libs/phi); set only when seen. */
@@ -71,6 +85,11 @@ export function newTypeWindow(type: string): TypeWindow {
     mean: 0,
     variance: 0,
     learnedWindows: 0,
+    drift: 0,
+    driftAllowance: 0,
+    driftStart: -1,
+    driftIds: undefined,
+    driftNew: 0,
     walk: undefined,
   };
 }
@@ -104,7 +123,7 @@ function dropOldest(w: TypeWindow): void {
 }
 
 /** Expires entries older than the window and rolls the tumbling baseline forward to `ts`. */
-export function advance(w: TypeWindow, ts: number, windowMs: number): void {
+export function advance(w: TypeWindow, ts: number, windowMs: number, learningWindows: number): void {
   while (w.head < w.entries.length && (w.entries[w.head] as Access).ts <= ts - windowMs) dropOldest(w);
   if (w.head > 0 && w.head === w.entries.length) {
     // The window emptied: let the expired accesses go now rather than hold up to 1024 of them.
@@ -116,11 +135,61 @@ export function advance(w: TypeWindow, ts: number, windowMs: number): void {
   }
   const bucket = Math.floor(ts / windowMs);
   if (bucket !== w.bucket) {
+    if (w.bucket >= 0) closeDrift(w, w.bucketIds?.size ?? 0, bucket, learningWindows);
     if (w.bucket >= 0 && w.bucketIds !== undefined && !w.bucketAlerted) learn(w, w.bucketIds.size);
     w.bucket = bucket;
     w.bucketIds = undefined;
     w.bucketAlerted = false;
   }
+}
+
+/**
+ * Twice the baseline, or 3 sd above it: what a window may show before it counts toward a slow
+ * enumeration. An integer, so the sum stays one.
+ */
+export function driftAllowance(w: TypeWindow): number {
+  return Math.max(1, Math.ceil(Math.max(2 * w.mean, w.mean + 3 * Math.sqrt(w.variance))));
+}
+
+/**
+ * The CUSUM step of a closed window with `distinct` successful ids. A run starts at a window above
+ * the allowance of a learned baseline, with that allowance frozen for the run (the baseline goes on
+ * learning meanwhile, so a lasting change becomes the new normal after one alert), adds each
+ * window's ids new to the run minus the allowance, and ends when the sum falls to 0, when an idle
+ * window breaks the sequence, or when the window alerted.
+ */
+function closeDrift(w: TypeWindow, distinct: number, next: number, learningWindows: number): void {
+  if (w.driftStart >= 0 && !w.bucketAlerted) {
+    w.drift += w.driftNew - w.driftAllowance;
+  } else if (!w.bucketAlerted && w.learnedWindows >= learningWindows) {
+    const allowance = driftAllowance(w);
+    if (distinct > allowance) {
+      w.driftStart = w.bucket;
+      w.driftAllowance = allowance;
+      w.drift = distinct - allowance;
+      w.driftIds = new Set(w.bucketIds);
+    }
+  }
+  w.driftNew = 0;
+  if (w.drift <= 0 || next !== w.bucket + 1 || w.bucketAlerted) endDrift(w);
+}
+
+export function endDrift(w: TypeWindow): void {
+  w.drift = 0;
+  w.driftAllowance = 0;
+  w.driftStart = -1;
+  w.driftIds = undefined;
+  w.driftNew = 0;
+}
+
+/**
+ * The run so far, counting the current window (it alerts before its window closes): its distinct
+ * ids and their excess over the allowance. Undefined without a run: one window alone is
+ * distinct_ids' to judge (`threshold`), a run starts only when a window above the allowance closes.
+ */
+export function liveDrift(w: TypeWindow): { distinct: number; excess: number; allowance: number; since: number } | undefined {
+  if (w.driftStart < 0) return undefined;
+  return { distinct: w.driftIds?.size ?? 0, excess: w.drift + w.driftNew - w.driftAllowance, allowance: w.driftAllowance, since: w.driftStart };
 }
 
 function learn(w: TypeWindow, distinct: number): void {
@@ -147,6 +216,11 @@ export function record(w: TypeWindow, access: Access): boolean {
   if (access.ok) {
     const bucketIds = (w.bucketIds ??= new Set());
     if (bucketIds.size < BUCKET_ID_CAP) bucketIds.add(access.id);
+    const run = w.driftIds;
+    if (run !== undefined && run.size < BUCKET_ID_CAP && !run.has(access.id)) {
+      run.add(access.id);
+      w.driftNew++;
+    }
   } else {
     w.failedTotal++;
   }
