@@ -95,7 +95,8 @@ describe('bola/enumeration persistence', () => {
     const events = [...normalUse(6, 2), ...slow, ...reread].sort((a, b) => a.ts - b.ts);
     const cut = events.findIndex((e) => e.ts >= T0 + 8 * W + 100_000);
     const { whole, resumed, rows } = splitRun(events, cut);
-    expect(JSON.parse(rows[0]?.state ?? '[]')[0].drift).toMatchObject({ start: Math.floor(T0 / W) + 6, allowance: 4, sum: 12, fresh: 4 });
+    const saved = JSON.parse(rows[0]?.state ?? '[]') as { drift?: unknown }[];
+    expect(saved[0]?.drift).toMatchObject({ start: Math.floor(T0 / W) + 6, allowance: 4, sum: 12, fresh: 4 });
     expect(whole.map((f) => [f.evidence.pattern, f.evidence.distinctIds])).toEqual([['sustained_distinct_ids', 36]]);
     expect(resumed).toEqual(whole);
   });
