@@ -7,6 +7,12 @@ import { z } from 'zod';
 export const CredentialStuffingConfigSchema = z.object({
   /** Sliding window over which failures are counted. */
   windowSeconds: z.number().int().positive().default(300),
+  /**
+   * A failure run (run.ts) lasts while failures come within this long of each other, with no 2xx
+   * between: a guesser pacing itself under the rate floors waits minutes between tries; a person
+   * who mistyped tries again within a minute or two and then succeeds or gives up.
+   */
+  runGapSeconds: z.number().int().positive().default(1800),
   /** Floor: failures from one IP within the window before anything alerts. */
   minFailures: z.number().int().positive().default(10),
   /** Floor: failures from one /24 (IPv4) or /64 (IPv6) within the window, from at least 2 IPs. */

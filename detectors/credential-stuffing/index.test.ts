@@ -167,8 +167,8 @@ describe('credential-stuffing', () => {
     expect(found).toHaveLength(1);
     expect(found[0]).toMatchObject({ principal: 'user:victim5', severity: 'high', confidence: 0.9 });
     expect(found[0]?.evidence).toMatchObject({ pattern: 'account_takeover', accountAmongFailures: true });
-    // The same success after the lookback has passed is an ordinary login.
-    const late = { ...hit, ts: start + 40_000 + DEFAULTS.takeoverLookbackSeconds * 1000 };
+    // The same success once the lookback and the run's gap have passed is an ordinary login.
+    const late = { ...hit, ts: start + 40_000 + Math.max(DEFAULTS.takeoverLookbackSeconds, DEFAULTS.runGapSeconds) * 1000 };
     expect(run([...ordinaryLogins(), ...stuffing(ATTACKER, start, 12), late]).slice(3)).toEqual([]);
   });
 
@@ -219,14 +219,30 @@ describe('credential-stuffing', () => {
     expect(run([...ordinaryLogins(), ...retries, relogin])).toEqual([]);
   });
 
-  it('restarts a failure run after a pause longer than the window, or after any success to the IP', () => {
+  it('keeps a run going across pauses longer than the burst window: a guesser trying every 4-7 minutes', () => {
     const start = T0 + 3 * W;
+    const pauses = [240, 420, 300, 360, 410, 250, 390, 330, 280, 400, 350, 310];
+    const times = pauses.map((_, i) => start + pauses.slice(0, i).reduce((a, b) => a + b, 0) * 1000);
+    const slow = times.map((ts) => login(ts, ATTACKER, 401));
+    const hit = login((times.at(-1) as number) + 300_000, ATTACKER, 200);
+    const found = run([...ordinaryLogins(), ...slow, hit]);
+    expect(found.map((f) => [f.evidence.pattern, f.evidence.evidenceKind, f.evidence.failuresBefore, f.evidence.runSeconds])).toEqual([
+      ['account_takeover', 'failure_run', 12, 3_730 + 300],
+    ]);
+  });
+
+  it('restarts a failure run after a pause longer than runGapSeconds, or after any success to the IP', () => {
+    const start = T0 + 3 * W;
+    const gap = DEFAULTS.runGapSeconds * 1000 + 1000;
     const apart = [
       ...Array.from({ length: 6 }, (_, i) => login(start + i * 45_000, ATTACKER, 401)),
-      ...Array.from({ length: 6 }, (_, i) => login(start + 6 * 45_000 + W + i * 45_000, ATTACKER, 401)),
+      ...Array.from({ length: 6 }, (_, i) => login(start + 5 * 45_000 + gap + i * 45_000, ATTACKER, 401)),
     ];
-    const hit = login(start + 12 * 45_000 + W, ATTACKER, 200);
+    const hit = login(start + 11 * 45_000 + gap, ATTACKER, 200);
     expect(run([...ordinaryLogins(), ...apart, hit])).toEqual([]);
+    // The same two halves under the gap are one run of 12.
+    const near = apart.map((e, i) => (i < 6 ? e : { ...e, ts: e.ts - 2000 }));
+    expect(run([...ordinaryLogins(), ...near, { ...hit, ts: hit.ts - 2000 }]).map((f) => [f.evidence.pattern, f.evidence.evidenceKind, f.evidence.failuresBefore])).toEqual([['account_takeover', 'failure_run', 12]]);
     // A NAT: another user's successful request between the guesses ends the run each time.
     const mixed = Array.from({ length: 12 }, (_, i) => [
       login(start + i * 45_000, ATTACKER, 401),

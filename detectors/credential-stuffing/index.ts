@@ -26,6 +26,7 @@ export function createCredentialStuffingDetector(
   cfg: CredentialStuffingConfig = DEFAULTS,
 ): Detector<CredentialStuffingState> & Persistent<CredentialStuffingState> & CappedSets<CredentialStuffingState> {
   const windowMs = cfg.windowSeconds * 1000;
+  const runGapMs = cfg.runGapSeconds * 1000;
   const lookbackMs = cfg.takeoverLookbackSeconds * 1000;
   const followMs = cfg.followSeconds * 1000;
   return {
@@ -58,7 +59,7 @@ export function createCredentialStuffingDetector(
         const p = event.principal;
         const input = { ts: event.ts, ip, route: event.route, account: p.kind === 'ip' ? undefined : p.id, credential: p.credentialFingerprint };
         recordFailure(ipState, input, windowMs);
-        extendRun(ipState.run, event.ts, windowMs, input.credential);
+        extendRun(ipState.run, event.ts, runGapMs, input.credential);
         recordFailure(netState, input, windowMs);
         const byIp = burst(event, ipState, `ip:${ip}`, limitOf(ipState, state.ipPopulation, cfg.minFailures, cfg), false);
         const found = byIp ?? burst(event, netState, `net:${net}`, limitOf(netState, state.subnetPopulation, cfg.minSubnetFailures, cfg), true);
@@ -69,7 +70,7 @@ export function createCredentialStuffingDetector(
       if (ipState) recordSuccess(ipState);
       if (netState) recordSuccess(netState);
       // Any 2xx to the IP ends its failure run: a NAT whose other users succeed never builds one.
-      const ended = ipState ? endRun(ipState.run, event.ts, windowMs) : undefined;
+      const ended = ipState ? endRun(ipState.run, event.ts, runGapMs) : undefined;
       const flagged = ipState && ipState.flaggedUntil >= event.ts ? { src: ipState, key: `ip:${ip}` } : netState && netState.flaggedUntil >= event.ts ? { src: netState, key: `net:${net}` } : undefined;
       const limit = runLimit(state.runPopulation, cfg);
       const longRun = ended !== undefined && guessed(ended) && ended.failures >= limit.threshold ? ended : undefined;
