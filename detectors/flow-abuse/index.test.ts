@@ -135,6 +135,7 @@ describe('flow-abuse', () => {
       thresholdBasis: 'floor',
       populationQuantile: 1,
       populationSamples: 360,
+      ongoingPeerRuns: 0,
       objectType: 'collection',
       windowSeconds: 3600,
     });

@@ -8,7 +8,7 @@ import { makeFinding, round2 } from '../credential-stuffing/finding.js';
 import { DEFAULTS, type FlowAbuseConfig } from './config.js';
 import { judgeStep } from './judge.js';
 import { pushClose, takeDue } from './close-queue.js';
-import { closeWindow, newRepeatPopulation, recordRepeat, REPEAT_CAP, repeatLimit, type Repeat, type RepeatPopulation, type TargetKind } from './repeats.js';
+import { closeWindow, newRepeatPopulation, noteOngoing, ongoingKey, peersThreshold, recordRepeat, REPEAT_CAP, repeatLimit, type Repeat, type RepeatPopulation, type TargetKind } from './repeats.js';
 import { rememberCreated, undoneBy } from './undo.js';
 import { countSession, newCohortDays, newFlow, resetSession, sessionsPerDay, VISITED_CAP, type PrincipalFlow, type Session } from './session.js';
 import { clearCappedState, forgetPrincipals, newFlowAbuseState, restoreState, snapshotState, type FlowAbuseState } from './state.js';
@@ -168,13 +168,24 @@ export function createFlowAbuseDetector(cfg: FlowAbuseConfig = DEFAULTS, deps: T
       repeats.set(key, r);
     }
     const n = recordRepeat(r, event.ts, repeatMs);
-    const [cohort, everyone, cohortAll, everyoneAll] = pops(state, r) as [RepeatPopulation, RepeatPopulation, RepeatPopulation, RepeatPopulation];
-    const limit = repeatLimit(cohort, everyone, cohortAll, everyoneAll, cfg);
+    const all = pops(state, r);
+    const [cohort, everyone, cohortAll, everyoneAll] = all as [RepeatPopulation, RepeatPopulation, RepeatPopulation, RepeatPopulation];
+    const own = kind === 'collection' ? ongoingKey(event.principal.id, key) : undefined;
+    if (own !== undefined) for (const pop of all) noteOngoing(pop, own, r.peak, event.ts, repeatMs);
+    let limit = repeatLimit(cohort, everyone, cohortAll, everyoneAll, cfg);
     // Creating records one after another (POST to a collection) is how clinical data is written;
     // only a learned population can say how many is too many. Repeats on one existing object, and
     // creations undone again, need no such proof, so only they are judged against the bare learning floor.
     if (kind === 'collection' && limit.basis === 'learning_floor') return undefined;
     if (n < limit.threshold) return undefined;
+    let peers = 0;
+    if (own !== undefined && limit.from !== undefined) {
+      // Peers' runs still going count too: ended runs alone are the short ones while long ones go on.
+      const p = peersThreshold(limit.from, limit, own, event.ts, repeatMs, cfg);
+      peers = p.peers;
+      limit = { ...limit, threshold: p.threshold };
+      if (n < limit.threshold) return undefined;
+    }
     r.alerted = true;
     const twice = n >= 2 * limit.threshold;
     const isUndo = step.startsWith('undo ');
@@ -192,6 +203,7 @@ export function createFlowAbuseDetector(cfg: FlowAbuseConfig = DEFAULTS, deps: T
         thresholdBasis: limit.basis,
         populationQuantile: limit.quantile,
         populationSamples: limit.samples,
+        ...(own === undefined ? {} : { ongoingPeerRuns: peers }),
         objectType: target.type,
         ...(target.id === undefined ? {} : { objectId: target.id }),
         windowSeconds: cfg.repeatWindowSeconds,

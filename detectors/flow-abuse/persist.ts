@@ -1,5 +1,5 @@
 import { decodePopulation, encodePopulation } from '../credential-stuffing/stats.js';
-import { POP_PRINCIPALS_CAP, POP_RING, REPEAT_CAP, TIMES_CAP, type Repeat, type RepeatPopulation } from './repeats.js';
+import { ONGOING_CAP, POP_PRINCIPALS_CAP, POP_RING, REPEAT_CAP, TIMES_CAP, type Repeat, type RepeatPopulation } from './repeats.js';
 import { ANOMALY_CAP, VISITED_CAP, type Anomaly, type CohortDays, type PrincipalFlow } from './session.js';
 import { PRECEDED_CAP, PRINCIPALS_CAP, TO_CAP, type FromStats, type TargetStats } from './transitions.js';
 import { CREATED_CAP, type Created } from './undo.js';
@@ -106,12 +106,26 @@ export function decodeDays(v: unknown): CohortDays | undefined {
   return { day, cur, prev };
 }
 
-export const encodeRepeatPop = (p: RepeatPopulation): unknown => ({ values: encodePopulation(p.values), principals: [...p.principals] });
+/** `ongoing`: `[key, peak, last]` of the creation runs still going (omitted when none, as in rows saved before it existed). */
+export const encodeRepeatPop = (p: RepeatPopulation): unknown => ({
+  values: encodePopulation(p.values),
+  principals: [...p.principals],
+  ...(p.ongoing.size === 0 ? {} : { ongoing: [...p.ongoing].map(([k, o]) => [k, o.peak, o.last]) }),
+});
 
 export function decodeRepeatPop(v: unknown): RepeatPopulation | undefined {
   if (!isObject(v) || !isStrings(v.principals, POP_PRINCIPALS_CAP)) return undefined;
   const values = decodePopulation(v.values, POP_RING);
-  return values === undefined ? undefined : { values, principals: new Set(v.principals) };
+  if (values === undefined) return undefined;
+  const ongoing = new Map<string, { peak: number; last: number }>();
+  if (v.ongoing !== undefined) {
+    if (!Array.isArray(v.ongoing) || v.ongoing.length > ONGOING_CAP) return undefined;
+    for (const e of v.ongoing as unknown[]) {
+      if (!Array.isArray(e) || e.length !== 3 || !isString(e[0]) || !isInt(e[1]) || !isInt(e[2]) || ongoing.has(e[0])) return undefined;
+      ongoing.set(e[0], { peak: e[1], last: e[2] });
+    }
+  }
+  return { values, principals: new Set(v.principals), ongoing };
 }
 
 function countsOf(v: unknown, cap: number): Map<string, number> | undefined {

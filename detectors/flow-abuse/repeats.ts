@@ -1,4 +1,4 @@
-import { addToPopulation, newPopulation, populationQuantile, populationSize, type Population } from '../credential-stuffing/stats.js';
+import { addToPopulation, newPopulation, populationQuantile, populationSize, sortedQuantile, type Population } from '../credential-stuffing/stats.js';
 import type { FlowAbuseConfig } from './config.js';
 
 /** One principal's repeats of one operation (method + route) on one object, on event time. */
@@ -26,6 +26,49 @@ export type TargetKind = 'object' | 'collection';
 export interface RepeatPopulation {
   values: Population;
   principals: Set<string>;
+  /**
+   * Runs of creations (collection targets) still going, by `ongoingKey`: their peak so far and
+   * their last repeat. A run teaches `values` only when it ends, so while long runs go on (a
+   * monitoring device uploading all day) `values` holds only the short ones that ended; peers'
+   * ongoing peaks correct that (`peersThreshold`), never a principal's own.
+   */
+  ongoing: Map<string, { peak: number; last: number }>;
+}
+
+/** Ongoing runs remembered per population: a sample of what peers are doing now. */
+export const ONGOING_CAP = 64;
+
+export function ongoingKey(principal: string, repeatKey: string): string {
+  return `${principal}\n${repeatKey}`;
+}
+
+/** Notes a creation run's peak; entries quiet for a whole window are over (their principal was evicted or moved). */
+export function noteOngoing(pop: RepeatPopulation, key: string, peak: number, ts: number, windowMs: number): void {
+  const o = pop.ongoing.get(key);
+  if (o !== undefined) {
+    o.peak = peak;
+    o.last = Math.max(o.last, ts);
+    return;
+  }
+  if (pop.ongoing.size >= ONGOING_CAP) for (const [k, v] of pop.ongoing) if (v.last <= ts - windowMs) pop.ongoing.delete(k);
+  if (pop.ongoing.size < ONGOING_CAP) pop.ongoing.set(key, { peak, last: ts });
+}
+
+/**
+ * The threshold `limit` would be if the population also held its peers' ongoing runs (live within
+ * the window, `own` excluded): never below `limit.threshold`, so peers can only show that more is
+ * normal, and a run never raises its own threshold.
+ */
+export function peersThreshold(pop: RepeatPopulation, limit: RepeatLimit, own: string, ts: number, windowMs: number, cfg: FlowAbuseConfig): { threshold: number; peers: number } {
+  const peaks: number[] = [];
+  for (const [k, v] of pop.ongoing) if (k !== own && v.last > ts - windowMs) peaks.push(v.peak);
+  if (peaks.length === 0) return { threshold: limit.threshold, peers: 0 };
+  const n = Math.min(pop.values.ring.count, pop.values.ring.values.length);
+  const all = new Float64Array(n + peaks.length);
+  all.set(pop.values.ring.values.subarray(0, n));
+  all.set(peaks, n);
+  const q = sortedQuantile(all.sort(), cfg.repeatQuantile);
+  return { threshold: Math.max(limit.threshold, Math.ceil(q * cfg.repeatMultiplier)), peers: peaks.length };
 }
 
 /** Repeats tracked per principal, and times kept per repeat: past them counts saturate, far above alerting. */
@@ -35,7 +78,7 @@ export const POP_PRINCIPALS_CAP = 64;
 export const POP_RING = 512;
 
 export function newRepeatPopulation(): RepeatPopulation {
-  return { values: newPopulation(POP_RING), principals: new Set() };
+  return { values: newPopulation(POP_RING), principals: new Set(), ongoing: new Map() };
 }
 
 /** Adds one occurrence at `ts`; returns the count within the window ending at `ts`. */
@@ -64,8 +107,10 @@ export function closeWindow(
   for (const [key, r] of repeats) {
     while (r.times.length > 0 && (r.times[0] as number) <= ts - windowMs) r.times.shift();
     if (r.times.length > 0) continue;
-    if (r.peak > 0 && !r.alerted) {
-      for (const pop of populationOf(r)) {
+    const ended = r.kind === 'collection' ? ongoingKey(principal, key) : undefined;
+    for (const pop of populationOf(r)) {
+      if (ended !== undefined) pop.ongoing.delete(ended);
+      if (r.peak > 0 && !r.alerted) {
         addToPopulation(pop.values, r.peak);
         if (pop.principals.size < POP_PRINCIPALS_CAP) pop.principals.add(principal);
       }
@@ -76,6 +121,8 @@ export function closeWindow(
 
 export interface RepeatLimit {
   threshold: number;
+  /** The population that set it; undefined for the learning floor. */
+  from?: RepeatPopulation;
   basis: 'floor' | 'learning_floor' | 'cohort' | 'population' | 'cohort_any_route' | 'population_any_route';
   quantile: number;
   samples: number;
@@ -105,7 +152,7 @@ export function repeatLimit(
     if (samples < cfg.repeatLearningSamples || pop.principals.size < cfg.minPrincipals) continue;
     const q = populationQuantile(pop.values, cfg.repeatQuantile);
     const learned = Math.ceil(q * cfg.repeatMultiplier);
-    return learned > cfg.minRepeats ? { threshold: learned, basis, quantile: q, samples } : { threshold: cfg.minRepeats, basis: 'floor', quantile: q, samples };
+    return learned > cfg.minRepeats ? { threshold: learned, from: pop, basis, quantile: q, samples } : { threshold: cfg.minRepeats, from: pop, basis: 'floor', quantile: q, samples };
   }
   return { threshold: Math.ceil(cfg.minRepeats * cfg.learningFloorMultiplier), basis: 'learning_floor', quantile: 0, samples: populationSize(everyone.values) };
 }

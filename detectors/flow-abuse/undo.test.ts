@@ -106,6 +106,7 @@ describe('flow-abuse: a cohort that rarely writes', () => {
       thresholdBasis: 'population_any_route',
       populationQuantile: 3,
       populationSamples: 360,
+      ongoingPeerRuns: 0,
       objectType: 'collection',
       windowSeconds: 3600,
     });
