@@ -75,7 +75,7 @@ describe('flow-abuse', () => {
       objectId: 'tok_m7',
       windowSeconds: 3600,
     });
-    expect(found[0]?.summary).toBe(`user:p0 repeated POST ${REFILL} on one MedicationRequest 5 times within 3600s (threshold 5)`);
+    expect(found[0]?.summary).toBe(`user:p0 repeated POST ${REFILL} on one MedicationRequest 5 times in a row, each within 3600s of the previous (threshold 5)`);
   });
 
   it('scales the repeat threshold with a cohort whose work updates one object many times', () => {
@@ -107,6 +107,14 @@ describe('flow-abuse', () => {
     const found = run([...once, ...attack]);
     expect(found).toHaveLength(1);
     expect(found[0]?.evidence).toMatchObject({ repeats: 5, threshold: 5, thresholdBasis: 'floor', populationSamples: 30 });
+  });
+
+  it('counts a paced run on one object whole: refills 40 minutes apart, never more than two in an hour', () => {
+    const paced = (n: number, gap: number) => Array.from({ length: n }, (_, i) => event({ ts: AFTER + i * gap, principal: patientUser(0), route: REFILL, method: 'POST', objects: [med(7)] }));
+    const found = run([...population(), ...paced(5, 40 * 60_000)]);
+    expect(found.map((f) => [f.ts, f.evidence.repeats, f.evidence.threshold])).toEqual([[AFTER + 4 * 40 * 60_000, 5, 5]]);
+    // A pause longer than the window ends the run: once a day for a week is five separate refills.
+    expect(run([...population(), ...paced(7, 25 * H)])).toEqual([]);
   });
 
   it('treats bookings on a collection as one operation repeated, judged by how the cohort repeats any write while the route is new', () => {

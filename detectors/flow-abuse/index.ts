@@ -192,9 +192,11 @@ export function createFlowAbuseDetector(cfg: FlowAbuseConfig = DEFAULTS, deps: T
     const what = isUndo
       ? `created and deleted again ${n} ${target.type} (${step.slice(5)})`
       : `repeated ${step}${target.id === undefined ? '' : ` on one ${target.type}`} ${n} times`;
+    // One object (and undone creations): the run's total; a collection: the sliding count (repeats.ts).
+    const span = kind === 'object' ? `in a row, each within ${cfg.repeatWindowSeconds}s of the previous` : `within ${cfg.repeatWindowSeconds}s`;
     return makeFinding(NAME, OWASP, event, {
       severity: twice ? 'high' : 'medium',
-      summary: `${event.principal.id} ${what} within ${cfg.repeatWindowSeconds}s (threshold ${limit.threshold})`,
+      summary: `${event.principal.id} ${what} ${span} (threshold ${limit.threshold})`,
       evidence: {
         pattern: isUndo ? 'repeated_undo' : 'repeated_operation',
         confidence: round2((limit.basis === 'learning_floor' ? 0.6 : 0.7) + (twice ? 0.15 : 0)),

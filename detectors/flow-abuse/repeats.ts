@@ -14,7 +14,12 @@ export interface Repeat {
   kind: TargetKind;
   /** Event times within the sliding window, oldest first (capped). */
   times: number[];
-  /** Largest sliding count reached in the current run: what the population learns when the run ends. */
+  /**
+   * What the population learns when the run ends, and what is judged: for one object, the run's
+   * total (every repeat within the window of the previous one: a refill every 40 minutes, five
+   * times, is five refills of one prescription, though never more than two fall in one hour); for a
+   * collection, the largest sliding count (creating records all day is work, its rate is what tells).
+   */
   peak: number;
   /** Alerted during the current run: not learned from. */
   alerted: boolean;
@@ -86,6 +91,7 @@ export function recordRepeat(r: Repeat, ts: number, windowMs: number): number {
   while (r.times.length > 0 && (r.times[0] as number) <= ts - windowMs) r.times.shift();
   if (r.times.length >= TIMES_CAP) r.times.shift();
   r.times.push(ts);
+  if (r.kind === 'object') return ++r.peak;
   r.peak = Math.max(r.peak, r.times.length);
   return r.times.length;
 }

@@ -59,7 +59,7 @@ describe('flow-abuse: undone creations', () => {
       objectType: 'appointments',
       windowSeconds: 3600,
     });
-    expect(found[0]?.summary).toBe(`user:p1 created and deleted again 10 appointments (POST ${APPTS}) within 3600s (threshold 10)`);
+    expect(found[0]?.summary).toBe(`user:p1 created and deleted again 10 appointments (POST ${APPTS}) in a row, each within 3600s of the previous (threshold 10)`);
   });
 
   it('does not let a loop that crosses a window boundary teach its own partial count before it is judged', () => {
