@@ -45,8 +45,9 @@ function lifetimeMs(event: NormalizedEvent, expiresAt: number, cfg: ExpiryConfig
 
 export function checkExpiry(detector: { name: string; owasp: string }, event: NormalizedEvent, state: ExpiryState, cfg: ExpiryConfig): Finding | undefined {
   if (!served(event.status)) return undefined;
-  const routeKey = `${event.method} ${event.service} ${event.route}`;
+  // NOTE: the route key is built only for anonymous requests and expired tokens, not for every event.
   if (event.principal.authScheme === 'none') {
+    const routeKey = routeKeyOf(event);
     if (state.publicRoutes.get(routeKey) === undefined) state.publicRoutes.set(routeKey, true);
     return undefined;
   }
@@ -56,7 +57,7 @@ export function checkExpiry(detector: { name: string; owasp: string }, event: No
   const lifetime = lifetimeMs(event, expiresAt, cfg);
   const allowedMs = Math.max(cfg.expiredGraceSeconds * 1000, lifetime);
   if (event.ts <= expiresAt + allowedMs) return undefined;
-  if (state.publicRoutes.get(routeKey) !== undefined) return undefined;
+  if (state.publicRoutes.get(routeKeyOf(event)) !== undefined) return undefined;
   const token = event.principal.credentialFingerprint ?? event.principal.id;
   if (state.reported.get(token) !== undefined) return undefined;
   state.reported.set(token, true);
@@ -77,6 +78,10 @@ export function checkExpiry(detector: { name: string; owasp: string }, event: No
       status: event.status,
     },
   });
+}
+
+function routeKeyOf(event: NormalizedEvent): string {
+  return `${event.method} ${event.service} ${event.route}`;
 }
 
 function describeAge(seconds: number): string {
