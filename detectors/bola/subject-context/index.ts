@@ -96,7 +96,10 @@ export function createSubjectContextDetector(
       const { cohort, system, level } = traitsOf(p);
       // Staff and backend services work on everyone's records; a carer acts for several people.
       if (system || level === 'staff' || p.fhirUser?.startsWith('RelatedPerson/') === true) return [];
-      const ctx = p.patient === undefined ? (p.app ?? '') : `${p.app ?? ''}|${p.patient}`;
+      // The context a slot belongs to: the SMART patient claim when the token has one (a parent's
+      // token for a child is the child's context, whichever app), else the app. NOTE: no string is
+      // built per event; a claim is a token (tok_...), which no app is named.
+      const ctx = p.patient ?? p.app ?? '';
       let out: Finding[] | undefined;
       for (let i = 0; i < event.objects.length; i++) {
         const obj = event.objects[i] as ObjectRef;

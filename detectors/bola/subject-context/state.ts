@@ -14,7 +14,7 @@ export type Phase = 'learning' | 'single' | 'flagged' | 'multi';
 
 /** One principal's use of one type, in one context (app and patient claim). Chained per principal. */
 export interface Slot {
-  /** `app` and the SMART patient claim: a parent's token for a child is another context. */
+  /** The SMART patient claim (a token) when there is one, else the app: a parent's token for a child is another context. */
   ctx: string;
   type: string;
   /** Token of the first id used (the events' tokens, never a raw id). */
