@@ -38,6 +38,11 @@ export interface RepeatPopulation {
    * ongoing peaks correct that (`peersThreshold`), never a principal's own.
    */
   ongoing: Map<string, { peak: number; last: number }>;
+  /**
+   * `values`' ring sorted, as of `at` (its count): rebuilt only after a run ended, not on every
+   * judged repeat (derived from the ring, so never saved).
+   */
+  sorted?: { at: number; values: Float64Array };
 }
 
 /** Ongoing runs remembered per population: a sample of what peers are doing now. */
@@ -68,12 +73,25 @@ export function peersThreshold(pop: RepeatPopulation, limit: RepeatLimit, own: s
   const peaks: number[] = [];
   for (const [k, v] of pop.ongoing) if (k !== own && v.last > ts - windowMs) peaks.push(v.peak);
   if (peaks.length === 0) return { threshold: limit.threshold, peers: 0 };
-  const n = Math.min(pop.values.ring.count, pop.values.ring.values.length);
-  const all = new Float64Array(n + peaks.length);
-  all.set(pop.values.ring.values.subarray(0, n));
-  all.set(peaks, n);
-  const q = sortedQuantile(all.sort(), cfg.repeatQuantile);
+  // NOTE: a busy cohort reaches here on every repeat; the ring (up to 512 values) is sorted once per
+  // ended run (sortedValues) and merged with the few peaks, instead of sorted again each time.
+  const q = sortedQuantile(mergeSorted(sortedValues(pop), peaks.sort((a, b) => a - b)), cfg.repeatQuantile);
   return { threshold: Math.max(limit.threshold, Math.ceil(q * cfg.repeatMultiplier)), peers: peaks.length };
+}
+
+function sortedValues(pop: RepeatPopulation): Float64Array {
+  const ring = pop.values.ring;
+  if (pop.sorted?.at !== ring.count) pop.sorted = { at: ring.count, values: ring.values.slice(0, Math.min(ring.count, ring.values.length)).sort() };
+  return pop.sorted.values;
+}
+
+/** Both ascending arrays as one ascending array. */
+function mergeSorted(a: Float64Array, b: readonly number[]): Float64Array {
+  const out = new Float64Array(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  for (let k = 0; k < out.length; k++) out[k] = j >= b.length || (i < a.length && (a[i] as number) <= (b[j] as number)) ? (a[i++] as number) : (b[j++] as number);
+  return out;
 }
 
 /** Repeats tracked per principal, and times kept per repeat: past them counts saturate, far above alerting. */

@@ -147,7 +147,7 @@ export function advance(w: TypeWindow, ts: number, windowMs: number, learningWin
  * Twice the baseline, or 3 sd above it: what a window may show before it counts toward a slow
  * enumeration. An integer, so the sum stays one.
  */
-export function driftAllowance(w: TypeWindow): number {
+function driftAllowance(w: TypeWindow): number {
   return Math.max(1, Math.ceil(Math.max(2 * w.mean, w.mean + 3 * Math.sqrt(w.variance))));
 }
 
