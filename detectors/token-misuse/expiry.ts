@@ -1,6 +1,7 @@
 import type { Finding, NormalizedEvent } from '../../libs/contracts/index.js';
 import { createBoundedCache, type BoundedCache } from '../../libs/cache/index.js';
 import { makeFinding } from '../credential-stuffing/finding.js';
+import { describeDuration } from '../duration.js';
 
 /**
  * Bearer JWTs an API still answers long after their `exp`. An API that does not enforce `exp` lets
@@ -64,7 +65,7 @@ export function checkExpiry(detector: { name: string; owasp: string }, event: No
   const expiredSeconds = Math.round((event.ts - expiresAt) / 1000);
   return makeFinding(detector.name, detector.owasp, event, {
     severity: 'high',
-    summary: `${event.principal.id} was served ${event.method} ${event.route} (${event.status}) with a bearer token that had expired ${describeAge(expiredSeconds)} earlier, more than its lifetime of ${describeAge(Math.round(lifetime / 1000))}`,
+    summary: `${event.principal.id} was served ${event.method} ${event.route} (${event.status}) with a bearer token that had expired ${describeDuration(expiredSeconds)} earlier, more than its lifetime of ${describeDuration(Math.round(lifetime / 1000))}`,
     evidence: {
       pattern: 'expired_token_accepted',
       confidence: 0.9,
@@ -82,11 +83,4 @@ export function checkExpiry(detector: { name: string; owasp: string }, event: No
 
 function routeKeyOf(event: NormalizedEvent): string {
   return `${event.method} ${event.service} ${event.route}`;
-}
-
-function describeAge(seconds: number): string {
-  if (seconds >= 2 * 86_400) return `${Math.round(seconds / 86_400)} days`;
-  if (seconds >= 2 * 3_600) return `${Math.round(seconds / 3_600)} hours`;
-  if (seconds >= 120) return `${Math.round(seconds / 60)} minutes`;
-  return `${seconds} seconds`;
 }

@@ -2,6 +2,7 @@ import type { Finding, NormalizedEvent, ObjectRef, Severity } from '../../../lib
 import type { CappedSets, Persistent } from '../../../libs/baseline/index.js';
 import type { Detector } from '../../framework.js';
 import { findingAbout } from '../../framework.js';
+import { describeDuration } from '../../duration.js';
 import { createTraitsMemo, type TraitsDeps } from '../../principal-traits.js';
 import { SHARED_TYPES } from '../foreign-object/index.js';
 import { findSlot, newState, restoreRows, snapshotRows, tallyKey, type Slot, type SubjectContextState, type Tally } from './state.js';
@@ -182,7 +183,7 @@ function finding(event: NormalizedEvent, obj: ObjectRef, slot: Slot, tally: Tall
     owasp: OWASP,
     severity,
     ...findingAbout(event, who),
-    summary: `${who} has used only ${obj.type} ${slot.id} (${slot.uses} requests over ${describeSpan(slot.lastTs - slot.firstTs)}), as ${tally.singles} of the ${total} principals of its cohort keep to one ${obj.type} each, then ${verb} ${obj.type} ${obj.id} and the API answered ${event.status}`,
+    summary: `${who} has used only ${obj.type} ${slot.id} (${slot.uses} requests over ${describeDuration((slot.lastTs - slot.firstTs) / 1000)}), as ${tally.singles} of the ${total} principals of its cohort keep to one ${obj.type} each, then ${verb} ${obj.type} ${obj.id} and the API answered ${event.status}`,
     confidence,
     evidence: {
       pattern: 'other_subject_access' satisfies Pattern,
@@ -197,12 +198,4 @@ function finding(event: NormalizedEvent, obj: ObjectRef, slot: Slot, tally: Tall
       },
     },
   };
-}
-
-function describeSpan(ms: number): string {
-  const minutes = Math.round(ms / 60_000);
-  if (minutes < 120) return `${minutes} minute${minutes === 1 ? '' : 's'}`;
-  const hours = Math.round(minutes / 60);
-  if (hours < 48) return `${hours} hours`;
-  return `${Math.round(hours / 24)} days`;
 }
