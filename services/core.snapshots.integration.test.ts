@@ -85,14 +85,14 @@ describe('periodic baseline snapshots', () => {
     // Alice (reads without object ids) has a principal row in each of rate, scraping,
     // data-exfiltration, token-misuse and flow-abuse (5), and her cohort a row in rate, scraping,
     // data-exfiltration, token-misuse and bfla (5); population rows: flow-abuse 4, credential-
-    // stuffing 3 (7). 17 in all; bob and his cohort add 5 + 5 more.
-    expect(saved).toEqual([17, 27]);
-    // The second snapshot wrote bob's 5 principal rows and all 17 cohort rows, not alice's 5 again.
-    expect(metricRows).toContain('vigil_baseline_snapshot_rows 22');
+    // stuffing 4 (8). 18 in all; bob and his cohort add 5 + 5 more.
+    expect(saved).toEqual([18, 28]);
+    // The second snapshot wrote bob's 5 principal rows and all 18 cohort rows, not alice's 5 again.
+    expect(metricRows).toContain('vigil_baseline_snapshot_rows 23');
   });
 
   it('restore after a crash exactly what the last interval saved, and nothing after it', () => {
-    expect(second.baselinesRestored).toBe(27);
+    expect(second.baselinesRestored).toBe(28);
     const keys = new Set(second.detectors.snapshot(Date.now()).filter((r) => r.scope === 'principal').map((r) => r.key));
     expect([...keys].sort()).toEqual(['user:alice', 'user:bob']);
   });

@@ -34,6 +34,18 @@ export const CredentialStuffingConfigSchema = z.object({
   takeoverLookbackSeconds: z.number().int().positive().default(900),
   /** After a takeover, the session's principal is followed (one finding per route) for this long. */
   followSeconds: z.number().int().positive().default(1800),
+  /**
+   * Failure surges (surge.ts): a login route's failures beyond what its successes and learned
+   * failure odds explain, summed over consecutive windows, that alert. Failures of addresses
+   * already reported by the per-address rules are not counted.
+   */
+  surgeMinFailures: z.number().int().positive().default(30),
+  /** Distinct addresses among a surge's failures: fewer is one source's business (the rules above). */
+  surgeMinIps: z.number().int().min(2).default(5),
+  /** Login attempts a route's baseline must have learned from (decayed) before its surges are judged. */
+  surgeLearningAttempts: z.number().int().positive().default(100),
+  /** Half-life of a route's learned failure odds: it follows the deployment. */
+  surgeHalfLifeHours: z.number().positive().default(168),
 });
 
 export type CredentialStuffingConfig = z.infer<typeof CredentialStuffingConfigSchema>;

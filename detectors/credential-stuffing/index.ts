@@ -3,10 +3,12 @@ import type { CappedSets, Persistent } from '../../libs/baseline/index.js';
 import type { Detector } from '../framework.js';
 import { networksOf } from '../token-misuse/network.js';
 import { DEFAULTS, type CredentialStuffingConfig } from './config.js';
+import { describeDuration } from '../duration.js';
 import { makeFinding, round2 } from './finding.js';
 import { BIND_CAP, FOLLOW_ROUTE_CAP, type Followed, type Session } from './persist.js';
 import { endRun, extendRun, guessed, learnRun, runLimit, type EndedRun } from './run.js';
 import { advance, counts, limitOf, newSource, recordFailure, recordSuccess, type Counts, type Limit, type SourceState } from './source.js';
+import { advanceSurge, expectedFailures, learnedAttempts, liveExcess, newSurge, recordSurgeFailure, recordSurgeSuccess, SURGE_SET_CAP, topAddressFailures, type SurgeState } from './surge.js';
 import { clearCappedState, forgetSources, newCredentialStuffingState, restoreState, snapshotState, type CredentialStuffingState } from './state.js';
 
 export { DEFAULTS, CredentialStuffingConfigSchema, type CredentialStuffingConfig } from './config.js';
@@ -15,12 +17,21 @@ export { FIXED_ROWS, type CredentialStuffingState } from './state.js';
 export const NAME = 'credential-stuffing';
 export const OWASP = 'API2:2023';
 
-export type Pattern = 'credential_stuffing' | 'password_guessing' | 'auth_failure_burst' | 'subnet_failure_burst' | 'account_takeover' | 'post_takeover_activity';
+export type Pattern =
+  | 'credential_stuffing'
+  | 'password_guessing'
+  | 'auth_failure_burst'
+  | 'subnet_failure_burst'
+  | 'login_failure_surge'
+  | 'account_takeover'
+  | 'post_takeover_activity';
 
 /**
  * Credential stuffing and account takeover (OWASP API2:2023): bursts of authentication failures
  * from one IP or subnet (401 anywhere, 400 on login/token routes), spread over many accounts when
- * they are visible; a success from such a source shortly after; then what that session does.
+ * they are visible; a login route failing far beyond what its successes explain, spread over
+ * addresses none of which bursts (surge.ts); a success from such a source shortly after; then what
+ * that session does.
  */
 export function createCredentialStuffingDetector(
   cfg: CredentialStuffingConfig = DEFAULTS,
@@ -29,6 +40,7 @@ export function createCredentialStuffingDetector(
   const runGapMs = cfg.runGapSeconds * 1000;
   const lookbackMs = cfg.takeoverLookbackSeconds * 1000;
   const followMs = cfg.followSeconds * 1000;
+  const surgeParams = { windowMs, decay: 0.5 ** (windowMs / (cfg.surgeHalfLifeHours * 3_600_000)) };
   return {
     name: NAME,
     owasp: OWASP,
@@ -64,8 +76,13 @@ export function createCredentialStuffingDetector(
         const byIp = burst(event, ipState, `ip:${ip}`, limitOf(ipState, state.ipPopulation, cfg.minFailures, cfg), false);
         const found = byIp ?? burst(event, netState, `net:${net}`, limitOf(netState, state.subnetPopulation, cfg.minSubnetFailures, cfg), true);
         if (found) out.push(found);
+        // A source already reported explains its own failures; the surge is what no source shows.
+        const reported = ipState.flaggedUntil >= event.ts || netState.flaggedUntil >= event.ts;
+        const surge = authRoute ? surgeOf(event, state, reported ? 'skip' : 'failure') : undefined;
+        if (surge) out.push(surge);
         return out;
       }
+      if (authRoute) surgeOf(event, state, 'success');
 
       if (ipState) recordSuccess(ipState);
       if (netState) recordSuccess(netState);
@@ -124,6 +141,63 @@ export function createCredentialStuffingDetector(
         baselineFailures: round2(src.own.mean),
         learnedWindows: src.own.n,
         populationQuantile: limit.populationQuantile,
+      },
+    });
+  }
+
+  /** Counts an outcome on the route's surge view; a finding when its surge is judged one. */
+  function surgeOf(event: NormalizedEvent, state: CredentialStuffingState, outcome: 'failure' | 'success' | 'skip'): Finding | undefined {
+    const key = `${event.method} ${event.route}`;
+    let s = state.surges.get(key);
+    if (s === undefined) state.surges.set(key, (s = newSurge(event.ts, windowMs)));
+    if (!advanceSurge(s, event.ts, surgeParams) || outcome === 'skip') return undefined;
+    if (outcome === 'success') {
+      recordSurgeSuccess(s);
+      return undefined;
+    }
+    const p = event.principal;
+    if (!recordSurgeFailure(s, event.ts, event.clientIp, p.kind === 'ip' ? undefined : p.id, p.credentialFingerprint)) return undefined;
+    const r = s.run;
+    if (r.alerted || r.ips.size < cfg.surgeMinIps || learnedAttempts(s) < cfg.surgeLearningAttempts) return undefined;
+    // Not one address's doing: a single source is the per-address rules' business, and a slow
+    // guesser earlier in the run must not carry the sum (nor hide a pool behind it).
+    const excess = liveExcess(s);
+    if (excess < cfg.surgeMinFailures || 2 * topAddressFailures(r) >= r.failures) return undefined;
+    r.alerted = true;
+    return surgeFinding(event, key, s, excess);
+  }
+
+  function surgeFinding(event: NormalizedEvent, key: string, s: SurgeState, excess: number): Finding {
+    const r = s.run;
+    const expected = r.expected + expectedFailures(s, s.successes);
+    const share = (s.baseFailures + 1) / (s.baseFailures + s.baseSuccesses + 2);
+    const seconds = Math.round((event.ts - r.first) / 1000);
+    const ips = r.ips.size >= SURGE_SET_CAP ? `${SURGE_SET_CAP}+` : String(r.ips.size);
+    let confidence = 0.6;
+    if (r.accounts.size >= 10) confidence += 0.1;
+    if (excess >= 2 * cfg.surgeMinFailures) confidence += 0.1;
+    return makeFinding(NAME, OWASP, event, {
+      severity: r.accounts.size >= 10 ? 'high' : 'medium',
+      principal: `route:${key}`,
+      summary:
+        `${key} failed ${r.failures} logins from ${ips} addresses over ${describeDuration(seconds)} against ${r.successes} successes, ` +
+        `${Math.round(excess)} more than the route's usual failure share (${Math.round(share * 100)}%) allows; no single address accounts for half of it ` +
+        `(its busiest failed ${topAddressFailures(r)} times)`,
+      evidence: {
+        pattern: 'login_failure_surge',
+        confidence: round2(confidence),
+        failures: r.failures,
+        successes: r.successes,
+        expectedFailures: round2(expected),
+        excessFailures: round2(excess),
+        threshold: cfg.surgeMinFailures,
+        baselineFailureShare: round2(share),
+        distinctIps: r.ips.size,
+        busiestIpFailures: topAddressFailures(r),
+        sampleIps: [...r.ips.keys()].slice(0, 20),
+        distinctAccounts: r.accounts.size,
+        runSeconds: seconds,
+        windowSeconds: cfg.windowSeconds,
       },
     });
   }

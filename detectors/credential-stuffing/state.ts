@@ -4,6 +4,7 @@ import type { Networks } from '../token-misuse/network.js';
 import { createAuthRoutes, type AuthRoutes } from './auth-routes.js';
 import { decodeFollowed, decodeSession, decodeSource, encodeFollowed, encodeSession, encodeSource, lastActivity, type Followed, type Session } from './persist.js';
 import type { SourceState } from './source.js';
+import { decodeSurge, encodeSurge, type SurgeState } from './surge.js';
 import { decodePopulation, encodePopulation, newPopulation, type Population } from './stats.js';
 
 export interface CredentialStuffingState {
@@ -17,6 +18,8 @@ export interface CredentialStuffingState {
   /** Failures from the IP before each successful login (0 mostly, a typo or two): what "many tries" means here. */
   runPopulation: Population;
   authRoutes: AuthRoutes;
+  /** The global view of each login route (`METHOD route`), for surges no single source shows. */
+  surges: BoundedCache<SurgeState>;
   sessions: BoundedCache<Session>;
   followed: BoundedCache<Followed>;
   /** Event time of the latest takeover, so the follow-up lookups are skipped when none is recent. */
@@ -28,6 +31,8 @@ const SOURCE_CAP = 200_000;
 const SESSION_CAP = 10_000;
 /** Recent source-windows the population quantile is taken over: it follows the deployment. */
 const POPULATION_SIZE = 1024;
+/** Login routes watched for surges (a deployment has a handful; learned ones come and go). */
+const SURGE_ROUTE_CAP = 256;
 
 export function newCredentialStuffingState(): CredentialStuffingState {
   return {
@@ -38,6 +43,7 @@ export function newCredentialStuffingState(): CredentialStuffingState {
     subnetPopulation: newPopulation(POPULATION_SIZE),
     runPopulation: newPopulation(POPULATION_SIZE),
     authRoutes: createAuthRoutes(),
+    surges: createBoundedCache<SurgeState>(SURGE_ROUTE_CAP),
     sessions: createBoundedCache<Session>(SESSION_CAP),
     followed: createBoundedCache<Followed>(SESSION_CAP),
     lastTakeover: Number.NEGATIVE_INFINITY,
@@ -49,13 +55,15 @@ export const FIXED_ROWS = {
   populations: 'population:failures',
   authRoutes: 'auth-routes',
   takeovers: 'takeovers',
+  surges: 'surges',
 } as const;
 
 /**
  * Rows: each IP as a principal row keyed `ip:<address>` (the principal id of the IP's anonymous
  * failures, so it moves with that principal's partition); each subnet as a cohort row keyed
  * `net:<subnet>` (no event's principal: each instance keeps its own view); the populations, the
- * learned login routes and the takeovers being followed as three cohort rows under fixed keys.
+ * learned login routes, the takeovers being followed and the login routes' surge views as four
+ * cohort rows under fixed keys.
  */
 export function snapshotState(detector: string, s: CredentialStuffingState, version: number, select?: SnapshotSelect): BaselineSnapshot[] {
   const rows: BaselineSnapshot[] = [];
@@ -78,6 +86,7 @@ export function snapshotState(detector: string, s: CredentialStuffingState, vers
   fixed(FIXED_ROWS.authRoutes, s.authRoutes.encode(), 0);
   const last = Number.isFinite(s.lastTakeover) ? s.lastTakeover : null;
   fixed(FIXED_ROWS.takeovers, { lastTakeover: last, sessions: encodeCache(s.sessions, encodeSession), followed: encodeCache(s.followed, encodeFollowed) }, last ?? 0);
+  fixed(FIXED_ROWS.surges, encodeCache(s.surges, encodeSurge), 0);
   return rows;
 }
 
@@ -120,6 +129,7 @@ function restoreFixed(s: CredentialStuffingState, key: string, v: unknown): bool
     return true;
   }
   if (key === FIXED_ROWS.authRoutes) return s.authRoutes.load(v);
+  if (key === FIXED_ROWS.surges) return decodeCache(v, SURGE_ROUTE_CAP, decodeSurge, s.surges) !== undefined;
   if (key !== FIXED_ROWS.takeovers) return false;
   const last = o.lastTakeover;
   if (last !== null && !Number.isSafeInteger(last)) return false;
@@ -142,7 +152,8 @@ export function forgetSources(s: CredentialStuffingState, principals: ReadonlySe
 /**
  * Memory budget only: empties the capped collections (sources' account, credential, IP and route
  * sets, the populations' rings, the takeovers' bound principals and routes) and the address memo
- * (a cache of `networksOf`, bounded by SOURCE_CAP whatever the number of principals).
+ * (a cache of `networksOf`, bounded by SOURCE_CAP whatever the number of principals), and the
+ * surge runs' address and account sets.
  */
 export function clearCappedState(s: CredentialStuffingState): void {
   for (const cache of [s.ips, s.subnets]) {
@@ -158,4 +169,9 @@ export function clearCappedState(s: CredentialStuffingState): void {
   for (const p of [s.ipPopulation, s.subnetPopulation, s.runPopulation]) p.ring.values = new Float64Array(0);
   for (const [, x] of s.sessions.entries()) x.bound.clear();
   for (const [, f] of s.followed.entries()) f.routes.clear();
+  for (const [, x] of s.surges.entries()) {
+    x.run.ips.clear();
+    x.run.accounts.clear();
+    x.run.credentials.clear();
+  }
 }
