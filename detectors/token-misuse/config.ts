@@ -26,6 +26,14 @@ export const TokenMisuseConfigSchema = z.object({
   minSwitches: z.number().int().positive().default(3),
   switchSeconds: z.number().int().positive().default(60),
   /**
+   * One token used from this many far-apart networks (/16, /48) within `spreadSeconds`, one of
+   * them coming back after two others were used in between, is held in several places (spread.ts).
+   * A phone (wifi, carrier) or a commute (office, carrier, home) uses two or three, one after the other.
+   */
+  minSpreadNetworks: z.number().int().min(2).default(4),
+  /** The span of a token's life its networks are counted over: the common one-hour access token. */
+  spreadSeconds: z.number().int().positive().default(3600),
+  /**
    * A bearer JWT served more than its own lifetime (`exp - iat`) after its `exp` was replayed
    * (expiry.ts). Never less than this grace (clock differences between issuer and gateway).
    */

@@ -4,11 +4,13 @@ import { hash32, type CappedSets, type Persistent } from '../../libs/baseline/in
 import type { Detector } from '../framework.js';
 import { createTraitsMemo, type TraitsDeps } from '../principal-traits.js';
 import { makeFinding, round2 } from '../credential-stuffing/finding.js';
+import { describeDuration } from '../duration.js';
 import { addToPopulation } from '../credential-stuffing/stats.js';
 import { DEFAULTS, type TokenMisuseConfig } from './config.js';
 import { add, countSince, learnWindow, limitOf, sizeOf, thresholdOf, type Limit } from './distinct.js';
 import { checkExpiry, newExpiryState } from './expiry.js';
 import { networksOf } from './network.js';
+import { newSpread, recordSpread } from './spread.js';
 import { forgetPrincipals, restoreRows, snapshotRows } from './persist.js';
 import { newCohortPops, newKeyState, newTokenState, type CohortPops, type KeyState, type NetworkHashes, type TokenMisuseState, type TokenState } from './state.js';
 
@@ -18,7 +20,7 @@ export type { TokenMisuseState } from './state.js';
 export const NAME = 'token-misuse';
 export const OWASP = 'API2:2023';
 
-export type Pattern = 'many_networks' | 'many_user_agents' | 'concurrent_networks' | 'expired_token_accepted';
+export type Pattern = 'many_networks' | 'many_user_agents' | 'concurrent_networks' | 'scattered_token' | 'expired_token_accepted';
 
 const KEY_CAP = 200_000;
 /** Cohort (app + scope set) x scope (principal, token) entries, each with two populations. */
@@ -30,14 +32,16 @@ const SKIPPED_KINDS = new Set(['ip', 'consumer']);
 /**
  * Token misuse (OWASP API2:2023): one principal or one bearer token used from many networks or user
  * agents within a short window, far beyond its own history and its cohort's; or one token
- * alternating between far-apart networks within seconds, i.e. used from two places at once; or a
- * bearer JWT served long after its expiry (expiry.ts).
+ * alternating between far-apart networks within seconds, i.e. used from two places at once; or
+ * from more far-apart networks over its life than one client moves through, interleaved
+ * (spread.ts); or a bearer JWT served long after its expiry (expiry.ts).
  */
 export function createTokenMisuseDetector(cfg: TokenMisuseConfig = DEFAULTS, deps: TraitsDeps = {}): Detector<TokenMisuseState> & Required<Persistent<TokenMisuseState>> & CappedSets<TokenMisuseState> {
   // The cohort key, from the memo services/registry.ts shares between detectors (one lookup per event).
   const traitsOf = deps.traits ?? createTraitsMemo();
   const windowMs = cfg.windowSeconds * 1000;
   const switchMs = cfg.switchSeconds * 1000;
+  const spreadMs = cfg.spreadSeconds * 1000;
   const detector = { name: NAME, owasp: OWASP };
   return {
     name: NAME,
@@ -75,6 +79,8 @@ export function createTokenMisuseDetector(cfg: TokenMisuseConfig = DEFAULTS, dep
         check(event, state, token, 'token', cohort, nets.net, ua, out);
         const switched = concurrent(event, token, nets.wide);
         if (switched) out.push(switched);
+        const scattered = spread(event, token, nets.wide);
+        if (scattered) out.push(scattered);
       }
       return out;
     },
@@ -85,7 +91,10 @@ export function createTokenMisuseDetector(cfg: TokenMisuseConfig = DEFAULTS, dep
     forget: (state, principals) => forgetPrincipals(state, principals),
     clearCapped(state) {
       for (const [, k] of state.principals.entries()) clearSeen(k);
-      for (const [, t] of state.tokens.entries()) clearSeen(t);
+      for (const [, t] of state.tokens.entries()) {
+        clearSeen(t);
+        if (t.spread !== undefined) t.spread.wides.length = 0;
+      }
     },
   };
 
@@ -204,6 +213,30 @@ export function createTokenMisuseDetector(cfg: TokenMisuseConfig = DEFAULTS, dep
         minSwitches: cfg.minSwitches,
         chainSeconds: Math.round((event.ts - k.firstSwitchTs) / 1000),
         windowSeconds: cfg.switchSeconds,
+      },
+    });
+  }
+
+  /** A token used from more far-apart networks than one client could be, interleaved (spread.ts). */
+  function spread(event: NormalizedEvent, t: TokenState, wide: number): Finding | undefined {
+    t.spread ??= newSpread();
+    const r = recordSpread(t.spread, wide, event.ts, spreadMs, cfg.minSpreadNetworks);
+    if (r === undefined) return undefined;
+    const high = r.networks >= 2 * cfg.minSpreadNetworks;
+    return makeFinding(NAME, OWASP, event, {
+      severity: high ? 'high' : 'medium',
+      summary:
+        `one token of ${event.principal.id} was used from ${r.networks} far-apart networks within ${describeDuration(cfg.spreadSeconds)}, ` +
+        `and one of them came back after two others had been used in between: held in several places at once`,
+      evidence: {
+        pattern: 'scattered_token',
+        confidence: high ? 0.85 : 0.7,
+        scope: 'token',
+        credentialFingerprint: event.principal.credentialFingerprint,
+        networks: r.networks,
+        minNetworks: cfg.minSpreadNetworks,
+        secondsSinceReturn: Math.round((event.ts - r.returnTs) / 1000),
+        windowSeconds: cfg.spreadSeconds,
       },
     });
   }

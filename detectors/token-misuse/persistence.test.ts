@@ -110,7 +110,7 @@ describe('token-misuse snapshot and restore', () => {
     expect(d.snapshot(state, 1).filter((r) => r.scope === 'principal')).toHaveLength(9);
   });
 
-  it('clearCapped empties the windows and keeps the baselines and fixed fields', () => {
+  it('clearCapped empties the windows (and a token\'s far-apart networks) and keeps the baselines and fixed fields', () => {
     const state = d.createState();
     feed(d, state, [...mobileCohort(), ...replay]);
     const before = structuredClone({ ...state.principals.peek('user:u4'), pops: undefined });
@@ -118,6 +118,7 @@ describe('token-misuse snapshot and restore', () => {
     expect(before.nets).toHaveLength(4);
     d.clearCapped(state);
     expect({ ...state.principals.peek('user:u4'), pops: undefined }).toEqual({ ...before, nets: [], uas: [] });
-    expect({ ...state.tokens.peek('fp_bob1'), pops: undefined }).toEqual({ ...token, nets: [], uas: [] });
+    expect(token.spread?.wides.length).toBeGreaterThan(0);
+    expect({ ...state.tokens.peek('fp_bob1'), pops: undefined }).toEqual({ ...token, nets: [], uas: [], spread: { ...token.spread, wides: [] } });
   });
 });

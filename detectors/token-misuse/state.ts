@@ -3,6 +3,7 @@ import { isEwma, newRing, type Ewma } from '../../libs/baseline/index.js';
 import type { BoundedCache } from '../../libs/cache/index.js';
 import { newPopulation, type Population } from '../credential-stuffing/stats.js';
 import { CAP, type Seen } from './distinct.js';
+import { decodeSpread, encodeSpread, type SpreadState } from './spread.js';
 
 export interface TokenMisuseState {
   /** By principal id. */
@@ -55,6 +56,8 @@ export interface TokenState extends KeyState {
   /** Changes of wide block in the current chain of requests each within `switchSeconds` of the previous, since `firstSwitchTs`. */
   switches: number;
   firstSwitchTs: number;
+  /** Its far-apart networks over its life (spread.ts); undefined before its first request. */
+  spread: SpreadState | undefined;
 }
 
 /** Per cohort (app + scope set) and scope (principal or token): distinct values per principal-window. */
@@ -88,6 +91,7 @@ export function newTokenState(owner: string): TokenState {
     lastTs: -1,
     switches: 0,
     firstSwitchTs: -1,
+    spread: undefined,
   };
 }
 
@@ -107,7 +111,7 @@ export interface EncodedKey {
   uaAlerted: boolean;
 }
 
-export type EncodedToken = EncodedKey & { lastWide: number; lastTs: number; switches: number; firstSwitchTs: number };
+export type EncodedToken = EncodedKey & { lastWide: number; lastTs: number; switches: number; firstSwitchTs: number; spread: unknown };
 
 export function encodeKey(k: KeyState): EncodedKey {
   return {
@@ -122,7 +126,7 @@ export function encodeKey(k: KeyState): EncodedKey {
 }
 
 export function encodeToken(t: TokenState): EncodedToken {
-  return { ...encodeKey(t), lastWide: t.lastWide, lastTs: t.lastTs, switches: t.switches, firstSwitchTs: t.firstSwitchTs };
+  return { ...encodeKey(t), lastWide: t.lastWide, lastTs: t.lastTs, switches: t.switches, firstSwitchTs: t.firstSwitchTs, spread: t.spread === undefined ? null : encodeSpread(t.spread) };
 }
 
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
@@ -156,7 +160,10 @@ export function decodeToken(v: unknown, owner: string): TokenState | undefined {
   if (k === undefined) return undefined;
   const o = v as Record<string, unknown>;
   if (!isNum(o.lastWide) || !isNum(o.lastTs) || !isInt(o.switches) || o.switches < 0 || !isNum(o.firstSwitchTs)) return undefined;
-  return { ...k, owner, lastWide: o.lastWide, lastTs: o.lastTs, switches: o.switches, firstSwitchTs: o.firstSwitchTs };
+  // Rows saved before tokens kept their spread (2026-11-30) have none: it starts afresh.
+  const spread = o.spread === undefined || o.spread === null ? undefined : decodeSpread(o.spread);
+  if (spread === undefined && o.spread !== undefined && o.spread !== null) return undefined;
+  return { ...k, owner, lastWide: o.lastWide, lastTs: o.lastTs, switches: o.switches, firstSwitchTs: o.firstSwitchTs, spread };
 }
 
 interface EncodedPopulation {
