@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Alert } from '../libs/contracts/index.js';
+import { kongLine } from './test-support/kong-line.js';
 
 /**
  * Stuffing spread over a residential proxy pool, through the real `vigil` binary: Kong http-log
@@ -22,22 +23,8 @@ const T0 = Date.UTC(2026, 2, 4, 22, 0, 0);
 const ATTACK = T0 + 24 * W;
 
 function kong(t: number, ip: string, status: number): string {
-  return JSON.stringify({
-    request: {
-      method: 'POST',
-      uri: '/api/v2/auth/login',
-      url: 'https://api.payer.example/api/v2/auth/login',
-      size: 280,
-      querystring: {},
-      headers: { host: 'api.payer.example', 'content-type': 'application/json', 'user-agent': 'MyHealth/5.1 Android' },
-    },
-    response: { status, size: status === 200 ? 1400 : 340, headers: { 'content-type': 'application/json' } },
-    route: { name: 'auth' },
-    service: { name: 'member-api' },
-    latencies: { request: 90, kong: 1, proxy: 89 },
-    client_ip: ip,
-    started_at: t,
-  });
+  const headers = { 'content-type': 'application/json', 'user-agent': 'MyHealth/5.1 Android' };
+  return kongLine({ t, method: 'POST', uri: '/api/v2/auth/login', ip, status, host: 'api.payer.example', headers, route: 'auth', service: 'member-api' });
 }
 
 const lines: { t: number; line: string }[] = [];

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Alert } from '../libs/contracts/index.js';
+import { kongLine } from './test-support/kong-line.js';
 
 /**
  * A payer's member API (not FHIR) through the real `vigil` binary: Kong http-log lines of a member
@@ -36,15 +37,8 @@ function jwt(sub: string, iat: number): string {
 }
 
 function kong(t: number, uri: string, token: string, ip: string, status = 200): string {
-  return JSON.stringify({
-    request: { method: 'GET', uri, url: `https://api.payer.example${uri}`, size: 420, querystring: {}, headers: { host: 'api.payer.example', authorization: `Bearer ${token}`, 'user-agent': 'MyHealth/5.1 iOS' } },
-    response: { status, size: 2300, headers: { 'content-type': 'application/json' } },
-    route: { name: 'member-api' },
-    service: { name: 'member-api' },
-    latencies: { request: 31, kong: 1, proxy: 30 },
-    client_ip: ip,
-    started_at: t,
-  });
+  const headers = { authorization: `Bearer ${token}`, 'user-agent': 'MyHealth/5.1 iOS' };
+  return kongLine({ t, method: 'GET', uri, ip, status, host: 'api.payer.example', headers, route: 'member-api', service: 'member-api' });
 }
 
 const lines: { t: number; line: string }[] = [];
