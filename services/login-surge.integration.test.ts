@@ -1,10 +1,9 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Alert } from '../libs/contracts/index.js';
-import { kongLine } from './test-support/kong-line.js';
+import { kongLine, replayThroughVigil } from './test-support/vigil-replay.js';
 
 /**
  * Stuffing spread over a residential proxy pool, through the real `vigil` binary: Kong http-log
@@ -14,8 +13,6 @@ import { kongLine } from './test-support/kong-line.js';
  * address and no /24 comes near a floor; the login route as a whole fails far beyond what its
  * successes explain. Vigil must raise exactly one alert, on the route, and nothing on anyone.
  */
-const root = join(import.meta.dirname, '..');
-const bin = join(root, 'bin', 'vigil.js');
 const dir = mkdtempSync(join(tmpdir(), 'vigil-login-surge-'));
 const env = { ...process.env, VIGIL_TOKENIZATION_KEY: 'd4'.repeat(32), VIGIL_DATA_DIR: join(dir, 'data'), VIGIL_LOG_LEVEL: 'warn' };
 const W = 300_000;
@@ -42,23 +39,13 @@ for (let w = 0; w < 64; w++) {
 const proxy = (j: number) => `198.18.${j % 30}.10`;
 for (let j = 0; j < 90; j++) lines.push({ t: ATTACK + j * 100_000 + 7000, line: kong(ATTACK + j * 100_000 + 7000, proxy(j), 401) });
 
-const file = join(dir, 'login.log');
-writeFileSync(file, `${lines.sort((a, b) => a.t - b.t).map((l) => l.line).join('\n')}\n`);
-
-function vigil(...args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], { env, encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
 let alerts: Alert[] = [];
 
 beforeAll(() => {
-  const r = vigil('replay', '--format', 'kong', file);
-  expect(r.stderr).toBe('');
-  expect(r.code).toBe(0);
-  const out = vigil('alerts', '--json');
-  expect(out.code).toBe(0);
-  alerts = JSON.parse(out.stdout) as Alert[];
+  const r = replayThroughVigil(env, dir, 'login.log', lines);
+  expect(r.replay).toEqual({ code: 0, stderr: '' });
+  expect(r.list.code).toBe(0);
+  alerts = r.alerts;
 }, 180_000);
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

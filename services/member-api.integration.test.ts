@@ -1,11 +1,10 @@
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Alert } from '../libs/contracts/index.js';
-import { kongLine } from './test-support/kong-line.js';
+import { kongLine, replayThroughVigil } from './test-support/vigil-replay.js';
 
 /**
  * A payer's member API (not FHIR) through the real `vigil` binary: Kong http-log lines of a member
@@ -14,8 +13,6 @@ import { kongLine } from './test-support/kong-line.js';
  * two days after it expired to an API that still answers. Vigil must name both, and nothing else,
  * with the member UUIDs tokenized.
  */
-const root = join(import.meta.dirname, '..');
-const bin = join(root, 'bin', 'vigil.js');
 const dir = mkdtempSync(join(tmpdir(), 'vigil-member-api-'));
 const env = { ...process.env, VIGIL_TOKENIZATION_KEY: 'c3'.repeat(32), VIGIL_DATA_DIR: join(dir, 'data'), VIGIL_LOG_LEVEL: 'warn' };
 const T0 = Date.UTC(2026, 2, 2, 18, 0, 0);
@@ -69,25 +66,14 @@ const REPLAY = T0 + 7 * 60_000 + H + 49 * H;
 add(REPLAY, `/api/v2/members/${m7.id}/claims?year=2026`, staleToken, '203.0.113.99');
 add(REPLAY + 15_000, `/api/v2/members/${m7.id}/eob/880071`, staleToken, '203.0.113.99');
 
-const file = join(dir, 'member-api.log');
-writeFileSync(file, `${lines.sort((a, b) => a.t - b.t).map((l) => l.line).join('\n')}\n`);
-
-function vigil(...args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], { env, encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
 let alerts: Alert[] = [];
 let alertsJson = '';
 
 beforeAll(() => {
-  const r = vigil('replay', '--format', 'kong', file);
-  expect(r.stderr).toBe('');
-  expect(r.code).toBe(0);
-  const out = vigil('alerts', '--json');
-  expect(out.code).toBe(0);
-  alertsJson = out.stdout;
-  alerts = JSON.parse(out.stdout) as Alert[];
+  const r = replayThroughVigil(env, dir, 'member-api.log', lines);
+  expect(r.replay).toEqual({ code: 0, stderr: '' });
+  expect(r.list.code).toBe(0);
+  ({ alerts, alertsJson } = r);
 }, 180_000);
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

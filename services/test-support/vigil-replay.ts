@@ -1,0 +1,68 @@
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Alert } from '../../libs/contracts/index.js';
+
+/**
+ * End-to-end tests that replay a gateway's traffic through the real `vigil` binary: Kong lines
+ * built from what the test varies, written in time order, replayed, and the alerts read back with
+ * `vigil alerts --json`, as a user would.
+ */
+export interface KongLineSpec {
+  /** Event time, ms (Kong's `started_at`). */
+  t: number;
+  method: string;
+  uri: string;
+  ip: string;
+  status: number;
+  host: string;
+  /** Request headers besides `host`. */
+  headers: Record<string, string>;
+  /** Kong route and service names. */
+  route: string;
+  service: string;
+}
+
+/** One Kong http-log record as a JSON line; the rest is what Kong's plugin writes for an ordinary JSON API call. */
+export function kongLine(s: KongLineSpec): string {
+  return JSON.stringify({
+    request: { method: s.method, uri: s.uri, url: `https://${s.host}${s.uri}`, size: 420, querystring: {}, headers: { host: s.host, ...s.headers } },
+    response: { status: s.status, size: 2300, headers: { 'content-type': 'application/json' } },
+    route: { name: s.route },
+    service: { name: s.service },
+    latencies: { request: 31, kong: 1, proxy: 30 },
+    client_ip: s.ip,
+    started_at: s.t,
+  });
+}
+
+export interface TimedLine {
+  t: number;
+  line: string;
+}
+
+export interface ReplayOutcome {
+  replay: { code: number | null; stderr: string };
+  list: { code: number | null; stderr: string };
+  alerts: Alert[];
+  /** `vigil alerts --json` as printed. */
+  alertsJson: string;
+}
+
+const bin = join(import.meta.dirname, '..', '..', 'bin', 'vigil.js');
+
+/** Writes `lines` in time order to `dir/name`, runs `vigil replay --format kong` on it, then `vigil alerts --json`. */
+export function replayThroughVigil(env: NodeJS.ProcessEnv, dir: string, name: string, lines: readonly TimedLine[]): ReplayOutcome {
+  const file = join(dir, name);
+  writeFileSync(file, `${[...lines].sort((a, b) => a.t - b.t).map((l) => l.line).join('\n')}\n`);
+  const vigil = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { env, encoding: 'utf8', timeout: 120_000 });
+  const replay = vigil('replay', '--format', 'kong', file);
+  const list = vigil('alerts', '--json');
+  const alertsJson = list.status === 0 ? list.stdout : '[]';
+  return {
+    replay: { code: replay.status, stderr: replay.stderr },
+    list: { code: list.status, stderr: list.stderr },
+    alerts: JSON.parse(alertsJson) as Alert[],
+    alertsJson,
+  };
+}
