@@ -173,6 +173,7 @@ export function createCredentialStuffingDetector(
     const share = (s.baseFailures + 1) / (s.baseFailures + s.baseSuccesses + 2);
     const seconds = Math.round((event.ts - r.first) / 1000);
     const ips = r.ips.size >= SURGE_SET_CAP ? `${SURGE_SET_CAP}+` : String(r.ips.size);
+    const busiest = topAddressFailures(r);
     let confidence = 0.6;
     if (r.accounts.size >= 10) confidence += 0.1;
     if (excess >= 2 * cfg.surgeMinFailures) confidence += 0.1;
@@ -182,7 +183,7 @@ export function createCredentialStuffingDetector(
       summary:
         `${key} failed ${r.failures} logins from ${ips} addresses over ${describeDuration(seconds)} against ${r.successes} successes, ` +
         `${Math.round(excess)} more than the route's usual failure share (${Math.round(share * 100)}%) allows; no single address accounts for half of it ` +
-        `(its busiest failed ${topAddressFailures(r)} times)`,
+        `(its busiest failed ${busiest} times)`,
       evidence: {
         pattern: 'login_failure_surge',
         confidence: round2(confidence),
@@ -193,7 +194,7 @@ export function createCredentialStuffingDetector(
         threshold: cfg.surgeMinFailures,
         baselineFailureShare: round2(share),
         distinctIps: r.ips.size,
-        busiestIpFailures: topAddressFailures(r),
+        busiestIpFailures: busiest,
         sampleIps: [...r.ips.keys()].slice(0, 20),
         distinctAccounts: r.accounts.size,
         runSeconds: seconds,

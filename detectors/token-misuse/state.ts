@@ -161,8 +161,9 @@ export function decodeToken(v: unknown, owner: string): TokenState | undefined {
   const o = v as Record<string, unknown>;
   if (!isNum(o.lastWide) || !isNum(o.lastTs) || !isInt(o.switches) || o.switches < 0 || !isNum(o.firstSwitchTs)) return undefined;
   // Rows saved before tokens kept their spread (2026-11-30) have none: it starts afresh.
-  const spread = o.spread === undefined || o.spread === null ? undefined : decodeSpread(o.spread);
-  if (spread === undefined && o.spread !== undefined && o.spread !== null) return undefined;
+  const absent = o.spread === undefined || o.spread === null;
+  const spread = absent ? undefined : decodeSpread(o.spread);
+  if (!absent && spread === undefined) return undefined;
   return { ...k, owner, lastWide: o.lastWide, lastTs: o.lastTs, switches: o.switches, firstSwitchTs: o.firstSwitchTs, spread };
 }
 
