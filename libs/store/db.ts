@@ -22,6 +22,11 @@ export interface Db {
   query<T>(sql: string, params?: Params): Promise<T[]>;
   /** JSONEachRow insert into `{db}.<table>`. */
   insert(table: string, rows: readonly object[]): Promise<void>;
+  /**
+   * JSONCompactEachRow insert: each row holds the values of `columns`, in that order. For the one
+   * table written per event (events): no key per value to encode and to parse.
+   */
+  insertColumns(table: string, columns: readonly [string, ...string[]], rows: readonly (readonly unknown[])[]): Promise<void>;
   ping(): Promise<boolean>;
   /** Waits for running operations, then releases the engine (and chDB's data dir lock). */
   close(): Promise<void>;
@@ -158,6 +163,11 @@ function wrapClient(client: ClickHouseClient, database: string, mode: Db['mode']
       run(`insert into ${table}`, async () => {
         if (rows.length === 0) return;
         await client.insert({ table: `${database}.${table}`, values: rows, format: 'JSONEachRow' });
+      }),
+    insertColumns: (table, columns, rows) =>
+      run(`insert into ${table}`, async () => {
+        if (rows.length === 0) return;
+        await client.insert({ table: `${database}.${table}`, values: rows, format: 'JSONCompactEachRow', columns: [...columns] });
       }),
     ping: async () => {
       if (closed) return false;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb, type Db } from './db.js';
+import { EVENT_COLUMNS } from './events.js';
 import { createStore } from './index.js';
 import { BASE_MS, makeEvent, removeDataDir, silentLogger, storeConfig, tempDataDir } from './test-support/fixtures.js';
 import type { Store } from './types.js';
@@ -32,6 +33,15 @@ describe('events', () => {
     expect(Number(plain?.n)).toBe(10);
     expect(await store.countEvents()).toBe(5);
     await raw.command('SYSTEM START MERGES {db}.events');
+  });
+
+  it('name every column of the table for the positional rows the writer sends', async () => {
+    // A column added by a migration but not to EVENT_COLUMNS would be left at its default on every row.
+    const columns = await raw.query<{ name: string }>(
+      "SELECT name FROM system.columns WHERE database = {database:String} AND table = 'events' ORDER BY position",
+      { database: raw.database },
+    );
+    expect(columns.map((c) => c.name).sort()).toEqual([...EVENT_COLUMNS].sort());
   });
 
   it('never store the in-memory seq of an object reference', async () => {
