@@ -198,12 +198,21 @@ try {
   console.log(`ratio (b)/(a): ${(e2e / bare).toFixed(2)}`);
 
   // NOTE: async, so this process keeps consuming while the child produces.
+  // Vigil's CPU at a steady load, not a backlog: what an instance costs at the rate it runs at.
+  const pacedCpu0 = process.cpuUsage();
+  const pacedT0 = performance.now();
   const pacer = spawn(process.execPath, [process.argv[1] as string], { env: { ...process.env, BENCH_PACER: run, KAFKA_BROKERS: brokers.join(',') }, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   pacer.stdout.on('data', (b: Buffer) => (out += b.toString()));
   await new Promise((r) => pacer.once('exit', r));
   const { latencies, rate } = JSON.parse(out.trim().split('\n').pop() ?? '{}') as { latencies: number[]; rate: number };
-  console.log(`    paced load: ${Math.round(rate).toLocaleString('en-US')} events/s achieved over ${LATENCY_SECONDS} s`);
+  const pacedCpu = process.cpuUsage(pacedCpu0);
+  const pacedUs = pacedCpu.user + pacedCpu.system;
+  const pacedWallUs = (performance.now() - pacedT0) * 1000;
+  console.log(
+    `    paced load: ${Math.round(rate).toLocaleString('en-US')} events/s achieved over ${LATENCY_SECONDS} s; ` +
+      `Vigil's process CPU meanwhile: ${(pacedUs / (rate * LATENCY_SECONDS)).toFixed(1)} µs per event, ${((100 * pacedUs) / pacedWallUs).toFixed(0)} % of one core`,
+  );
   if (e2e < LATENCY_RATE) console.log(`    NOTE: (b) is below ${LATENCY_RATE.toLocaleString('en-US')} events/s, so at this load a backlog grows and (c) measures it`);
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN;
   console.log(`(c) event-to-alert latency at ${LATENCY_RATE.toLocaleString('en-US')} events/s: p50 ${pct(50).toFixed(0)} ms, p99 ${pct(99).toFixed(0)} ms (${latencies.length} alerts)`);

@@ -24,6 +24,14 @@ describe('loadConfig', () => {
     expect(cfg.trustProxy).toBe(true);
   });
 
+  it('batches Kafka fetches of the event topics by default, and lets them be tuned', () => {
+    expect(loadConfig({ env: {} }).kafka).toMatchObject({ fetchMinBytes: 1_048_576, fetchMaxWaitMs: 500 });
+    const tuned = loadConfig({ env: { KAFKA_FETCH_MIN_BYTES: '1', KAFKA_FETCH_MAX_WAIT_MS: '100' } });
+    expect(tuned.kafka).toMatchObject({ fetchMinBytes: 1, fetchMaxWaitMs: 100 });
+    expect(() => loadConfig({ env: { KAFKA_FETCH_MAX_WAIT_MS: '-1' } })).toThrow(/^invalid configuration: KAFKA_FETCH_MAX_WAIT_MS: /);
+    expect(() => loadConfig({ env: { KAFKA_FETCH_MIN_BYTES: '0' } })).toThrow(/^invalid configuration: KAFKA_FETCH_MIN_BYTES: /);
+  });
+
   it('names the environment variable in errors', () => {
     expect(() => loadConfig({ env: { VIGIL_PORT: '70000' } })).toThrow(/^invalid configuration: VIGIL_PORT: /);
     expect(() => loadConfig({ env: { CLICKHOUSE_URL: 'not a url' } })).toThrow(/CLICKHOUSE_URL: /);

@@ -45,6 +45,8 @@ export const ENV_KEYS: Record<string, string> = {
   KAFKA_FORMAT: 'kafka.format',
   KAFKA_FROM_BEGINNING: 'kafka.fromBeginning',
   KAFKA_MAX_MESSAGE_BYTES: 'kafka.maxMessageBytes',
+  KAFKA_FETCH_MIN_BYTES: 'kafka.fetchMinBytes',
+  KAFKA_FETCH_MAX_WAIT_MS: 'kafka.fetchMaxWaitMs',
   KAFKA_PARTITIONS: 'kafka.partitions',
   KAFKA_SSL: 'kafka.ssl',
   KAFKA_SSL_CA_FILE: 'kafka.sslCaFile',

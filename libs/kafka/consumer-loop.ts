@@ -78,6 +78,9 @@ export interface ConsumerLoopConfig {
   /** Bytes fetched per partition per request: the batch size, and with maxBytes the memory bound. */
   maxBytesPerPartition?: number;
   maxBytes?: number;
+  /** A fetch returns once this many bytes are ready or maxWaitMs has passed (kafkajs minBytes / maxWaitTimeInMs; defaults 1 and 5,000). */
+  minBytes?: number;
+  maxWaitMs?: number;
   sessionTimeoutMs?: number;
   /** Backoff while the store is unavailable: doubles from min to max. */
   retryMinMs?: number;
@@ -126,6 +129,8 @@ export function createConsumerLoop(
     heartbeatInterval: 3000,
     maxBytesPerPartition: cfg.maxBytesPerPartition ?? 8 * 1024 * 1024,
     maxBytes: cfg.maxBytes ?? 32 * 1024 * 1024,
+    minBytes: cfg.minBytes ?? 1,
+    maxWaitTimeInMs: cfg.maxWaitMs ?? 5000,
     // A crash is final: the process exits non-zero and a restart resumes from the last commit.
     retry: { retries: 5, restartOnFailure: () => Promise.resolve(false) },
   });

@@ -157,6 +157,9 @@ export function createKafkaRoles(config: Config, deps: { logger: Logger; handoff
           groupId: ingest ? k.groupId : k.detectGroupId,
           topics: [consumes],
           fromBeginning: k.fromBeginning,
+          // Event topics only: the notify role's alerts are few, and waiting for a fuller fetch would only delay them.
+          minBytes: k.fetchMinBytes,
+          maxWaitMs: k.fetchMaxWaitMs,
           ...(deps.tuning?.maxBytesPerPartition ? { maxBytesPerPartition: deps.tuning.maxBytesPerPartition } : {}),
           ...(deps.tuning?.sessionTimeoutMs ? { sessionTimeoutMs: deps.tuning.sessionTimeoutMs } : {}),
         },
