@@ -82,7 +82,8 @@ export const KafkaConfigSchema = z.object({
    * (README, Kafka, Sizing). A backlog fills fetches at once either way.
    */
   fetchMinBytes: z.coerce.number().int().min(1).max(64 * 1024 * 1024).default(KAFKA_DEFAULTS.fetchMinBytes),
-  fetchMaxWaitMs: z.coerce.number().int().min(0).max(30_000).default(KAFKA_DEFAULTS.fetchMaxWaitMs),
+  // NOTE: at most 10 s: a fetch held longer would starve the group's heartbeats (session timeout 30 s).
+  fetchMaxWaitMs: z.coerce.number().int().min(0).max(10_000).default(KAFKA_DEFAULTS.fetchMaxWaitMs),
   ssl: bool.default(false),
   /** PEM file with the CA that signed the brokers' certificates (implies ssl). */
   sslCaFile: z.string().min(1).optional(),

@@ -77,6 +77,32 @@ describe('consumer loop', () => {
     await loop.done;
   });
 
+  it('waits for a fuller fetch when asked: nothing is handled below minBytes, then everything in one batch', async () => {
+    const { topic, groupId } = await setup('fetch-min', 0);
+    const store = testStore();
+    const flushedSizes: number[] = [];
+    const handler: BatchHandler = {
+      handle: (m) => store.handler.handle(m),
+      flush: async () => {
+        flushedSizes.push(store.buffered.length);
+        await store.handler.flush();
+      },
+    };
+    // Three 1,000-byte values in one record batch are ~3,100 bytes on the broker, four ~4,200.
+    const loop = createConsumerLoop({ groupId, topics: [topic], fromBeginning: true, minBytes: 3600, maxWaitMs: 5000 }, { kafka, logger, handler });
+    loops.push(loop);
+    await loop.start();
+    const value = (i: number) => `fetch-min-${i}`.padEnd(1000, '.');
+    await produce(admin, topic, [value(0), value(1), value(2)]);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(store.buffered.length + store.stored.length).toBe(0);
+    await produce(admin, topic, [value(3)]);
+    await waitFor('the four values stored', () => store.stored.length === 4);
+    expect(store.stored).toEqual([0, 1, 2, 3].map(value));
+    expect(flushedSizes).toEqual([4]);
+    await loop.stop();
+  });
+
   it('stops on the first non-retriable failure without committing, and a restart resumes from the last commit', async () => {
     const { topic, groupId, values } = await setup('failure', 10);
     const store = testStore();
