@@ -124,6 +124,11 @@ async function bareConsume(topic: string, total: number): Promise<number> {
   return n / seconds;
 }
 
+/** The variables of `names` that are set in `env`. */
+function pick(env: NodeJS.ProcessEnv, names: readonly string[]): Record<string, string> {
+  return Object.fromEntries(names.flatMap((n) => (env[n] === undefined ? [] : [[n, env[n]]])));
+}
+
 const dataDir = mkdtempSync(join(tmpdir(), 'vigil-bench-kafka-'));
 const logger = createLogger({ level: 'warn' });
 const config = loadConfig({
@@ -138,6 +143,8 @@ const config = loadConfig({
     KAFKA_TOPIC_ALERTS: topics.alerts,
     KAFKA_TOPIC_DEADLETTER: topics.deadLetter,
     KAFKA_PARTITIONS: String(PARTITIONS),
+    // Fetch tuning passes through, so its effect can be measured (README, Kafka, Sizing).
+    ...pick(process.env, ['KAFKA_FETCH_MIN_BYTES', 'KAFKA_FETCH_MAX_WAIT_MS']),
     // false: parse and normalize on the main thread, to compare with the default worker.
     VIGIL_INGEST_PARSE_WORKER: process.env.VIGIL_INGEST_PARSE_WORKER ?? 'true',
     VIGIL_ROLES: 'ingest,detect',
