@@ -144,7 +144,7 @@ const config = loadConfig({
     KAFKA_TOPIC_DEADLETTER: topics.deadLetter,
     KAFKA_PARTITIONS: String(PARTITIONS),
     // Fetch tuning passes through, so its effect can be measured (README, Kafka, Sizing).
-    ...pick(process.env, ['KAFKA_FETCH_MIN_BYTES', 'KAFKA_FETCH_MAX_WAIT_MS']),
+    ...pick(process.env, ['KAFKA_FETCH_MIN_BYTES', 'KAFKA_FETCH_MAX_WAIT_MS', 'KAFKA_PARTITIONS_CONCURRENTLY']),
     // false: parse and normalize on the main thread, to compare with the default worker.
     VIGIL_INGEST_PARSE_WORKER: process.env.VIGIL_INGEST_PARSE_WORKER ?? 'true',
     VIGIL_ROLES: 'ingest,detect',

@@ -32,6 +32,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ env: { KAFKA_FETCH_MIN_BYTES: '0' } })).toThrow(/^invalid configuration: KAFKA_FETCH_MIN_BYTES: /);
   });
 
+  it('handles up to 12 partitions of a fetch at once by default, and lets that be tuned', () => {
+    expect(loadConfig({ env: {} }).kafka.partitionsConcurrently).toBe(12);
+    expect(loadConfig({ env: { KAFKA_PARTITIONS_CONCURRENTLY: '1' } }).kafka.partitionsConcurrently).toBe(1);
+    expect(() => loadConfig({ env: { KAFKA_PARTITIONS_CONCURRENTLY: '0' } })).toThrow(/^invalid configuration: KAFKA_PARTITIONS_CONCURRENTLY: /);
+    expect(() => loadConfig({ env: { KAFKA_PARTITIONS_CONCURRENTLY: '65' } })).toThrow(/^invalid configuration: KAFKA_PARTITIONS_CONCURRENTLY: /);
+  });
+
   it('names the environment variable in errors', () => {
     expect(() => loadConfig({ env: { VIGIL_PORT: '70000' } })).toThrow(/^invalid configuration: VIGIL_PORT: /);
     expect(() => loadConfig({ env: { CLICKHOUSE_URL: 'not a url' } })).toThrow(/CLICKHOUSE_URL: /);

@@ -47,6 +47,7 @@ export const ENV_KEYS: Record<string, string> = {
   KAFKA_MAX_MESSAGE_BYTES: 'kafka.maxMessageBytes',
   KAFKA_FETCH_MIN_BYTES: 'kafka.fetchMinBytes',
   KAFKA_FETCH_MAX_WAIT_MS: 'kafka.fetchMaxWaitMs',
+  KAFKA_PARTITIONS_CONCURRENTLY: 'kafka.partitionsConcurrently',
   KAFKA_PARTITIONS: 'kafka.partitions',
   KAFKA_SSL: 'kafka.ssl',
   KAFKA_SSL_CA_FILE: 'kafka.sslCaFile',

@@ -155,6 +155,33 @@ describe('consumer loop', () => {
     await loop.done;
   });
 
+  it('handles as many partitions of a fetch at once as configured, each committing only after its flush', async () => {
+    const topic = unique('concurrent');
+    await createTopics(admin, [{ topic, partitions: 6 }]);
+    // One value per partition, each keyed to its own partition.
+    const values = Array.from({ length: 6 }, (_, i) => `concurrent-${i}`);
+    await produce(admin, topic, values, undefined, (i) => i);
+    for (const concurrently of [2, 6]) {
+      const store = testStore();
+      let release: () => void = () => undefined;
+      store.flushGate = new Promise<void>((r) => (release = r));
+      const handler: BatchHandler = { overlapsFlush: true, handle: (m) => store.handler.handle(m), flush: () => store.handler.flush() };
+      const groupId = unique(`concurrent-${concurrently}-group`);
+      const loop = createConsumerLoop({ groupId, topics: [topic], fromBeginning: true, partitionsConsumedConcurrently: concurrently }, { kafka, logger, handler });
+      loops.push(loop);
+      await loop.start();
+      // Every batch ends in a flush the gate holds: only `concurrently` partitions get handled.
+      await waitFor(`${concurrently} partitions handled`, () => store.buffered.length === concurrently);
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(store.buffered.length).toBe(concurrently);
+      expect(await committedTotal(admin, groupId, topic)).toBe(0);
+      release();
+      await waitFor('everything committed once flushed', async () => (await committedTotal(admin, groupId, topic)) === 6);
+      expect([...store.stored].sort()).toEqual(values);
+      await loop.stop();
+    }
+  });
+
   it('stops gracefully: finishes the batch in hand, flushes, commits, hands partitions over, then leaves', async () => {
     const { topic, groupId, values } = await setup('graceful', 20);
     const store = testStore();

@@ -160,6 +160,7 @@ export function createKafkaRoles(config: Config, deps: { logger: Logger; handoff
           // Event topics only: the notify role's alerts are few, and waiting for a fuller fetch would only delay them.
           minBytes: k.fetchMinBytes,
           maxWaitMs: k.fetchMaxWaitMs,
+          partitionsConsumedConcurrently: k.partitionsConcurrently,
           ...(deps.tuning?.maxBytesPerPartition ? { maxBytesPerPartition: deps.tuning.maxBytesPerPartition } : {}),
           ...(deps.tuning?.sessionTimeoutMs ? { sessionTimeoutMs: deps.tuning.sessionTimeoutMs } : {}),
         },

@@ -47,13 +47,19 @@ export async function createTopics(kafka: Kafka, topics: { topic: string; partit
 }
 
 /** Produces values in order (one partition, or keyed), acks=all, in chunks. */
-export async function produce(kafka: Kafka, topic: string, values: (string | Buffer | null)[], key?: (i: number) => string | null): Promise<void> {
+export async function produce(
+  kafka: Kafka,
+  topic: string,
+  values: (string | Buffer | null)[],
+  key?: (i: number) => string | null,
+  partition?: (i: number) => number,
+): Promise<void> {
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect();
   try {
     // 300 lines of ~1.6 KB stay under the broker's 1 MiB record-batch limit.
     for (let i = 0; i < values.length; i += 300) {
-      const messages = values.slice(i, i + 300).map((value, j) => ({ key: key ? key(i + j) : null, value }));
+      const messages = values.slice(i, i + 300).map((value, j) => ({ key: key ? key(i + j) : null, value, ...(partition ? { partition: partition(i + j) } : {}) }));
       await producer.send({ topic, messages, acks: -1 });
     }
   } finally {
