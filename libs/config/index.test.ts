@@ -32,6 +32,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ env: { KAFKA_FETCH_MIN_BYTES: '0' } })).toThrow(/^invalid configuration: KAFKA_FETCH_MIN_BYTES: /);
   });
 
+  it('backs the idle delivery worker off to 5 s by default, and lets that be tuned', () => {
+    expect(loadConfig({ env: {} }).notify).toMatchObject({ pollIntervalMs: 500, idlePollMaxMs: 5000 });
+    expect(loadConfig({ env: { VIGIL_NOTIFY_IDLE_POLL_MS: '500' } }).notify.idlePollMaxMs).toBe(500);
+    expect(() => loadConfig({ env: { VIGIL_NOTIFY_IDLE_POLL_MS: '5' } })).toThrow(/^invalid configuration: VIGIL_NOTIFY_IDLE_POLL_MS: /);
+  });
+
   it('handles up to 12 partitions of a fetch at once by default, and lets that be tuned', () => {
     expect(loadConfig({ env: {} }).kafka.partitionsConcurrently).toBe(12);
     expect(loadConfig({ env: { KAFKA_PARTITIONS_CONCURRENTLY: '1' } }).kafka.partitionsConcurrently).toBe(1);

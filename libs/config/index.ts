@@ -84,6 +84,7 @@ export const ENV_KEYS: Record<string, string> = {
   VIGIL_NOTIFY_TIMEOUT_MS: 'notify.timeoutMs',
   VIGIL_NOTIFY_CONCURRENCY: 'notify.concurrency',
   VIGIL_NOTIFY_POLL_MS: 'notify.pollIntervalMs',
+  VIGIL_NOTIFY_IDLE_POLL_MS: 'notify.idlePollMaxMs',
   KAFKA_NOTIFY_GROUP_ID: 'notify.kafkaGroupId',
   VIGIL_PHI_MAX_SCAN_BYTES: 'phi.maxScanBytes',
   VIGIL_INVENTORY_STALE_DAYS: 'inventory.staleDays',

@@ -94,6 +94,8 @@ export function createDestinationService(deps: {
   createSender: CreateSender;
   senderDeps: SenderDeps;
   now?: () => number;
+  /** A failed delivery was reset for a retry (the worker polls at once instead of after its idle wait). */
+  onRetry?: () => void;
 }): DestinationService {
   const now = deps.now ?? Date.now;
 
@@ -183,6 +185,7 @@ export function createDestinationService(deps: {
       }
       const next = resetForRetry(d, now());
       await deps.store.saveDelivery(next);
+      deps.onRetry?.();
       const { rev: _rev, alert: _alert, ...pub } = next;
       return pub;
     },

@@ -58,7 +58,9 @@ export function createNotifier(cfg: NotifyConfig, deps: NotifierDeps): Notifier 
   const checkUrl = deps.checkUrl ?? checkDestinationUrl;
   const senderDeps: SenderDeps = { version: deps.version, hostname: hostname(), timeoutMs: cfg.timeoutMs };
   const clock = deps.now === undefined ? {} : { now: deps.now };
-  const outbox = createOutbox({}, { store: deps.store, logger: deps.logger, ...clock });
+  // NOTE: the outbox and the destination service wake the worker created below; they only call it after createNotifier returns.
+  const nudge = (): void => worker.nudge();
+  const outbox = createOutbox({}, { store: deps.store, logger: deps.logger, onEnqueued: nudge, ...clock });
   const metrics = createNotifyMetrics(deps.registry, { store: deps.store, ...clock });
   const worker = createDeliveryWorker(
     { ...cfg, ...(deps.reconcileIntervalMs === undefined ? {} : { reconcileIntervalMs: deps.reconcileIntervalMs }) },
@@ -72,7 +74,7 @@ export function createNotifier(cfg: NotifyConfig, deps: NotifierDeps): Notifier 
       ...(deps.random === undefined ? {} : { random: deps.random }),
     },
   );
-  const destinations = createDestinationService({ store: deps.store, checkUrl, createSender, senderDeps, ...clock });
+  const destinations = createDestinationService({ store: deps.store, checkUrl, createSender, senderDeps, onRetry: nudge, ...clock });
   let started = false;
 
   return {

@@ -35,7 +35,13 @@ const CHUNK = 1000;
  */
 export function createOutbox(
   cfg: { reconcileMarginMs?: number },
-  deps: { store: Store; logger: Logger; now?: () => number },
+  deps: {
+    store: Store;
+    logger: Logger;
+    now?: () => number;
+    /** Pending deliveries were written (the worker polls at once instead of after its idle wait). */
+    onEnqueued?: () => void;
+  },
 ): Outbox {
   const now = deps.now ?? Date.now;
   const margin = cfg.reconcileMarginMs ?? 5 * 60_000;
@@ -77,7 +83,10 @@ export function createOutbox(
       }
       written += await deps.store.enqueueDeliveries(rows, new Date(now()).toISOString());
     }
-    if (written > 0) log.info({ event: 'deliveries_enqueued', deliveries: written, alerts: all.length });
+    if (written > 0) {
+      log.info({ event: 'deliveries_enqueued', deliveries: written, alerts: all.length });
+      deps.onEnqueued?.();
+    }
     return written;
   }
 

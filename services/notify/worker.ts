@@ -10,13 +10,17 @@ import type { SendOutcome } from './types.js';
 export interface WorkerConfig extends RetryPolicy {
   concurrency: number;
   pollIntervalMs: number;
+  /** Longest wait between polls that find nothing (the wait doubles from pollIntervalMs); default pollIntervalMs. */
+  idlePollMaxMs?: number;
   /** How often stored alerts are re-checked for versions never enqueued (outbox.reconcile). */
   reconcileIntervalMs?: number;
 }
 
 export interface DeliveryWorker {
-  /** Polls every pollIntervalMs until stop(). */
+  /** Polls until stop(): every pollIntervalMs while there is work, backing off to idlePollMaxMs while idle. */
   start(): void;
+  /** Pending deliveries were just written in this process (enqueued, or reset for a retry): poll now. */
+  nudge(): void;
   /** Stops polling; attempts in flight finish and their outcome is stored; then senders close. */
   stop(): Promise<void>;
   /** One poll: starts attempts for due deliveries (up to the free slots); resolves when they are stored. */
@@ -55,6 +59,13 @@ export function createDeliveryWorker(
   let running: Promise<void> | undefined;
   let stopped = false;
   let lastReconcile = now();
+  const idleMax = Math.max(cfg.pollIntervalMs, cfg.idlePollMaxMs ?? cfg.pollIntervalMs);
+  /** The next wait while polls find nothing: doubles up to idleMax, back to pollIntervalMs on work or a nudge. */
+  let idleWait = cfg.pollIntervalMs;
+  /** A nudge that came while no wait was pending: the next wait is skipped. */
+  let nudged = false;
+  /** Due times (ms) of the retries this worker scheduled, so a backed-off wait never oversleeps them. */
+  let retriesDue: number[] = [];
 
   async function attempt(d: OutboxDelivery, dest: DestinationWithSecrets | undefined): Promise<void> {
     let outcome: SendOutcome;
@@ -76,6 +87,7 @@ export function createDeliveryWorker(
       log.error({ event: 'delivery_state_write_failed', delivery_id: d.id, err_message: errorMessage(err) }, 'delivery_state_write_failed');
       return;
     }
+    if (next.status === 'pending' && next.nextAttemptAt !== undefined) retriesDue.push(Date.parse(next.nextAttemptAt));
     const label = next.status === 'pending' ? 'retry' : next.status;
     deps.metrics?.deliveries.inc({ destination: d.destinationId, outcome: label });
     const fields = {
@@ -109,9 +121,24 @@ export function createDeliveryWorker(
     });
   }
 
+  /** How long to wait before the next poll, given how many attempts the last one started. */
+  function nextWait(started: number): number {
+    const t = now();
+    retriesDue = retriesDue.filter((due) => due > t);
+    const busy = started > 0 || inFlight.size > 0;
+    if (busy) idleWait = cfg.pollIntervalMs;
+    const wait = idleWait;
+    if (!busy) idleWait = Math.min(idleMax, idleWait * 2);
+    // A retry due sooner wakes the worker on time (not before pollIntervalMs: due rows are found by the query).
+    const firstDue = retriesDue.length === 0 ? Infinity : Math.min(...retriesDue);
+    return Math.max(Math.min(wait, firstDue - t), Math.min(wait, cfg.pollIntervalMs));
+  }
+
   /**
    * Polls until stopped. After starting attempts it polls again as soon as one finishes (a backlog
-   * drains at the receivers' pace, not one batch per interval), else every pollIntervalMs.
+   * drains at the receivers' pace, not one batch per interval), else after pollIntervalMs while
+   * attempts are in flight, and after a doubling wait (up to idlePollMaxMs) while polls find
+   * nothing, cut short by a nudge or by the due time of a retry this worker scheduled.
    */
   async function run(): Promise<void> {
     while (!stopped) {
@@ -129,9 +156,14 @@ export function createDeliveryWorker(
         log.error({ event: 'delivery_poll_failed', err_message: errorMessage(err) }, 'delivery_poll_failed');
       }
       if (stopped) break;
+      if (nudged) {
+        nudged = false;
+        continue;
+      }
+      const wait = nextWait(started);
       await new Promise<void>((resolve) => {
         wake = resolve;
-        timer = setTimeout(resolve, cfg.pollIntervalMs);
+        timer = setTimeout(resolve, wait);
         if (started > 0) void Promise.race(inFlight.values()).then(() => resolve());
       });
       clearTimeout(timer);
@@ -151,6 +183,11 @@ export function createDeliveryWorker(
       await running;
       await Promise.allSettled([...inFlight.values()]);
       await deps.senders.closeAll();
+    },
+    nudge() {
+      idleWait = cfg.pollIntervalMs;
+      if (wake) wake();
+      else nudged = true;
     },
     async runOnce() {
       const started = await poll();
