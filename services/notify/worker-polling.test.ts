@@ -101,6 +101,25 @@ describe('delivery worker polling', () => {
     await worker.stop();
   });
 
+  it('still reconciles every reconcileIntervalMs, however long the idle wait has grown', async () => {
+    const outbox = memoryOutbox();
+    const reconciled: number[] = [];
+    const reconcile = () => {
+      reconciled.push(Date.now() - START);
+      return Promise.resolve(0);
+    };
+    const worker = createDeliveryWorker(
+      { ...policy, idlePollMaxMs: 60_000, reconcileIntervalMs: 1000 },
+      { store: outbox.store, logger: silentLogger, senders: scriptedSenders([]).senders, reconcile },
+    );
+    worker.start();
+    await vi.advanceTimersByTimeAsync(4000);
+    expect(reconciled).toEqual([1000, 2000, 3000, 4000]);
+    // Each reconcile comes with a poll; between them the wait grows as before (100, 200, 400, then capped).
+    expect(outbox.polls).toEqual([0, 100, 300, 700, 1000, 2000, 3000, 4000]);
+    await worker.stop();
+  });
+
   it('wakes for a retry it scheduled at its due time, however long the idle wait has grown', async () => {
     const outbox = memoryOutbox();
     const { sentAt, senders } = scriptedSenders([{ kind: 'retry', error: 'busy', status: 503, retryAfterMs: 3000 }]);

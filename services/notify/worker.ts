@@ -59,6 +59,7 @@ export function createDeliveryWorker(
   let running: Promise<void> | undefined;
   let stopped = false;
   let lastReconcile = now();
+  const reconcileEvery = cfg.reconcileIntervalMs ?? 15_000;
   const idleMax = Math.max(cfg.pollIntervalMs, cfg.idlePollMaxMs ?? cfg.pollIntervalMs);
   /** The next wait while polls find nothing: doubles up to idleMax, back to pollIntervalMs on work or a nudge. */
   let idleWait = cfg.pollIntervalMs;
@@ -129,9 +130,11 @@ export function createDeliveryWorker(
     if (busy) idleWait = cfg.pollIntervalMs;
     const wait = idleWait;
     if (!busy) idleWait = Math.min(idleMax, idleWait * 2);
-    // A retry due sooner wakes the worker on time (not before pollIntervalMs: due rows are found by the query).
+    // A retry due sooner, or the periodic reconcile, wakes the worker on time (not before
+    // pollIntervalMs: due rows are found by the query).
     const firstDue = retriesDue.length === 0 ? Infinity : Math.min(...retriesDue);
-    return Math.max(Math.min(wait, firstDue - t), Math.min(wait, cfg.pollIntervalMs));
+    const reconcileAt = deps.reconcile ? lastReconcile + reconcileEvery : Infinity;
+    return Math.max(Math.min(wait, Math.min(firstDue, reconcileAt) - t), Math.min(wait, cfg.pollIntervalMs));
   }
 
   /**
@@ -144,7 +147,7 @@ export function createDeliveryWorker(
     while (!stopped) {
       let started = 0;
       try {
-        if (deps.reconcile && now() - lastReconcile >= (cfg.reconcileIntervalMs ?? 15_000)) {
+        if (deps.reconcile && now() - lastReconcile >= reconcileEvery) {
           lastReconcile = now();
           await deps.reconcile();
         }
