@@ -134,7 +134,7 @@ export function createDeliveryWorker(
     // pollIntervalMs: due rows are found by the query).
     const firstDue = retriesDue.length === 0 ? Infinity : Math.min(...retriesDue);
     const reconcileAt = deps.reconcile ? lastReconcile + reconcileEvery : Infinity;
-    return Math.max(Math.min(wait, Math.min(firstDue, reconcileAt) - t), Math.min(wait, cfg.pollIntervalMs));
+    return Math.min(wait, Math.max(Math.min(firstDue, reconcileAt) - t, cfg.pollIntervalMs));
   }
 
   /**
