@@ -46,7 +46,7 @@ export async function createTopics(kafka: Kafka, topics: { topic: string; partit
   }
 }
 
-/** Produces values in order (one partition, or keyed), acks=all, in chunks. */
+/** Produces values in order (one partition, keyed, or to the partition `partition(i)` names), acks=all, in chunks. */
 export async function produce(
   kafka: Kafka,
   topic: string,
