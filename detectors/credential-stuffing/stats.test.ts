@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { quantileOf } from '../../libs/baseline/index.js';
-import { addToPopulation, newPopulation, populationQuantile, sortedQuantile } from './stats.js';
+import { addToPopulation, newPopulation, populationQuantile, sortedPairQuantile, sortedQuantile } from './stats.js';
 
 describe('sortedQuantile', () => {
   it('interpolates between order statistics like quantileOf', () => {
@@ -21,6 +21,29 @@ describe('sortedQuantile', () => {
       for (const q of [0.5, 0.9, 0.95, 0.99, 0.999, 1]) {
         expect(sortedQuantile(Float64Array.from(values).sort(), q)).toBe(quantileOf(values, q));
       }
+    }
+  });
+});
+
+describe('sortedPairQuantile', () => {
+  it('is sortedQuantile of the two arrays merged', () => {
+    const a = Float64Array.from([1, 4, 8]);
+    expect([0, 0.5, 0.9, 0.99, 1].map((q) => sortedPairQuantile(a, [2], q))).toEqual([1, 3, 6.800000000000001, 7.879999999999999, 8]);
+    expect(sortedPairQuantile(new Float64Array(0), [5], 0.99)).toBe(5);
+    expect(sortedPairQuantile(Float64Array.from([5]), [], 0.5)).toBe(5);
+  });
+
+  it('gives exactly sortedQuantile of the merge for any sizes, ties and quantiles', () => {
+    let seed = 7;
+    const next = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed;
+    };
+    for (let round = 0; round < 300; round++) {
+      const a = Float64Array.from({ length: next() % 520 }, () => next() % 40).sort();
+      const b = Array.from({ length: (a.length === 0 ? 1 : 0) + (next() % 70) }, () => next() % 40).sort((x, y) => x - y);
+      const merged = Float64Array.from([...a, ...b]).sort();
+      for (const q of [0, 0.25, 0.5, 0.9, 0.95, 0.99, 0.999, 1]) expect(sortedPairQuantile(a, b, q)).toBe(sortedQuantile(merged, q));
     }
   });
 });

@@ -58,6 +58,28 @@ export function sortedQuantile(sorted: Float64Array, q: number): number {
 }
 
 /**
+ * sortedQuantile of `a` and `b` merged (both ascending, together not empty), without building the
+ * merge: the two order statistics it needs are found by walking both arrays down from their largest
+ * values, so a high quantile (flow-abuse's 0.99 of ~600 values) visits a handful. Same arithmetic,
+ * same result. NOTE: flow-abuse judged every repeat of a busy cohort against a fresh merged
+ * Float64Array of up to 576 values, ~1.3 KB of garbage per event on average.
+ */
+export function sortedPairQuantile(a: Float64Array, b: readonly number[], q: number): number {
+  const last = a.length + b.length - 1;
+  const idx = last * q;
+  const lower = Math.floor(idx);
+  const upper = Math.ceil(idx);
+  let i = a.length - 1;
+  let j = b.length - 1;
+  let high = 0;
+  for (let pos = last; ; pos--) {
+    const v = j < 0 || (i >= 0 && (a[i] as number) > (b[j] as number)) ? (a[i--] as number) : (b[j--] as number);
+    if (pos === upper) high = v;
+    if (pos === lower) return idx === lower ? v : v + (idx - lower) * (high - v);
+  }
+}
+
+/**
  * JSON form of a population, for snapshots: the ring's size, its filled slots in slot order, and
  * the cached quantile with the count it was taken at (when it is next refreshed decides findings,
  * so it is saved too rather than recomputed).

@@ -86,6 +86,66 @@ describe('peersThreshold', () => {
   });
 });
 
+describe('noteOngoing', () => {
+  /** The scan-every-time rule it must keep: a full map drops every run quiet for a window, then adds if it can. */
+  function reference(map: Map<string, { peak: number; last: number }>, key: string, peak: number, ts: number, windowMs: number): void {
+    const o = map.get(key);
+    if (o !== undefined) {
+      o.peak = peak;
+      o.last = Math.max(o.last, ts);
+      return;
+    }
+    if (map.size >= ONGOING_CAP) for (const [k, v] of [...map]) if (v.last <= ts - windowMs) map.delete(k);
+    if (map.size < ONGOING_CAP) map.set(key, { peak, last: ts });
+  }
+
+  const sameRuns = (a: Map<string, { peak: number; last: number }>, b: Map<string, { peak: number; last: number }>): boolean => {
+    if (a.size !== b.size) return false;
+    const bs = [...b];
+    return [...a].every(([k, v], i) => bs[i]?.[0] === k && bs[i]?.[1].peak === v.peak && bs[i]?.[1].last === v.last);
+  };
+
+  it('drops a late run once it is quiet, though every run seen before it was newer', () => {
+    const pop = newRepeatPopulation();
+    for (let i = 0; i < ONGOING_CAP - 2; i++) noteOngoing(pop, `a${i}`, 2, T0 + 100 * MIN, H);
+    noteOngoing(pop, 'old1', 2, T0, H);
+    noteOngoing(pop, 'old2', 2, T0, H);
+    // Full: the late run's event makes room by dropping the two quiet ones, and is older than all the rest.
+    noteOngoing(pop, 'late', 2, T0 + 70 * MIN, H);
+    noteOngoing(pop, 'fill', 2, T0 + 100 * MIN, H);
+    expect(pop.ongoing.size).toBe(ONGOING_CAP);
+    expect([pop.ongoing.has('old1'), pop.ongoing.has('late')]).toEqual([false, true]);
+    // An hour after the late run, it is quiet and gives its place to a new one.
+    noteOngoing(pop, 'new', 2, T0 + 135 * MIN, H);
+    expect([pop.ongoing.has('late'), pop.ongoing.has('new'), pop.ongoing.size]).toEqual([false, true, ONGOING_CAP]);
+  });
+
+  it('keeps exactly the runs a full scan on every new run would keep, across restores and late events', () => {
+    let seed = 3;
+    const next = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed;
+    };
+    for (let round = 0; round < 40; round++) {
+      let pop = newRepeatPopulation();
+      const expected = new Map<string, { peak: number; last: number }>();
+      let ts = T0;
+      const keys = 40 + (next() % 120);
+      for (let i = 0; i < 3000; i++) {
+        // Mostly forward by up to 5 minutes, sometimes a late event up to 90 minutes back.
+        ts += next() % 10 === 0 ? -(next() % (90 * MIN)) : next() % (5 * MIN);
+        const key = `user:p${next() % keys}`;
+        const peak = 1 + (next() % 30);
+        noteOngoing(pop, key, peak, ts, H);
+        reference(expected, key, peak, ts, H);
+        if (next() % 500 === 0) pop = decodeRepeatPop(JSON.parse(JSON.stringify(encodeRepeatPop(pop))) as Record<string, unknown>) ?? pop;
+        if (!sameRuns(pop.ongoing, expected)) expect({ step: i, runs: [...pop.ongoing] }).toEqual({ step: i, runs: [...expected] });
+      }
+      expect([...pop.ongoing]).toEqual([...expected]);
+    }
+  });
+});
+
 describe('ongoing runs in snapshots', () => {
   it('round-trip with their population, and a row with a bad entry is refused', () => {
     const pop = newRepeatPopulation();

@@ -90,6 +90,21 @@ describe('extractObjects: FHIR search parameters', () => {
     expect(run({ path: '/search', query: 'b=1&a=2&b=3&c=4' }).queryKeys).toEqual(['a', 'b', 'c']);
   });
 
+  it('sorts up to 16 query names as Array.prototype.sort does (UTF-16 code units), whatever their order', () => {
+    const pool = ['patient', 'Patient', '_count', '_id', 'subject:Patient', 'a', 'ab', 'Z', 'é', 'e', 'date', '_sort', 'code', '%C3%A9x', 'x_y', '1'];
+    let seed = 5;
+    const next = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed;
+    };
+    for (let round = 0; round < 200; round++) {
+      const names = Array.from({ length: 1 + (next() % 16) }, () => pool[next() % pool.length] as string);
+      const keys = run({ path: '/search', query: names.map((n) => `${n}=1`).join('&') }).queryKeys;
+      expect(keys).toEqual([...new Set(keys)].sort());
+      expect(keys.length).toBe(new Set(names.map((n) => decodeURIComponent(n))).size);
+    }
+  });
+
   it('gives the same result from the caller-supplied query split as from its own', () => {
     const ev: ApiEvent = { time: '2026-11-01T10:00:00Z', method: 'GET', path: '/fhir/Observation', query: 'patient=7&_count=5&subject=Patient/8', status: 200, requestHeaders: {}, responseHeaders: {}, clientIp: '10.0.0.1' };
     const route = createRouteTemplater().template('svc', ev.path);

@@ -113,4 +113,19 @@ describe('eventIdFor', () => {
     expect(eventIdFor('same', 1)).toBe(eventIdFor('same', 1));
     expect(eventIdFor('same', 0)).not.toBe(eventIdFor('same', 1));
   });
+
+  it('hashes the UTF-8 of any line, however long, as the string form does (ids survive upgrades)', () => {
+    const reference = (raw: string, ordinal: number) => createHash('sha256').update(`${raw}\n${ordinal}`, 'utf8').digest('hex').slice(0, 32);
+    const lines = [
+      '',
+      '{"a":"é ü ß 漢字 😀"}',
+      'lone high \ud800 and low \udc00 surrogates, and a pair split the wrong way \udc00\ud800',
+      '\ud83d',
+      'x'.repeat(16 * 1024 - 20), // near the first buffer's end
+      `${'漢'.repeat(6000)}😀`, // grows the buffer
+      'y'.repeat(1024 * 1024), // past the largest buffer: hashed from the string
+      'short again after long ones',
+    ];
+    for (const raw of lines) for (const ordinal of [0, 7, 123_456_789]) expect(eventIdFor(raw, ordinal)).toBe(reference(raw, ordinal));
+  });
 });
