@@ -47,6 +47,18 @@ describe('inventory model', () => {
     expect(kinds(m.observe(ev({ route: '/api/internal/debug' })))).toEqual(['inventory/shadow-route']);
   });
 
+  it('judges a route again when a method or a parameter name first appears on it, after judging it without', () => {
+    const m = createInventoryModel(cfg);
+    m.setSpec(parseSpec('portal', PORTAL));
+    expect(m.observe(ev())).toEqual([]);
+    expect(m.observe(ev({ queryKeys: ['fields'] }))).toEqual([]);
+    const [s] = [...m.routes()];
+    expect(s && m.judge(s).undeclaredMethods).toEqual([]);
+    expect(kinds(m.observe(ev({ method: 'PATCH' })))).toEqual(['inventory/shadow-route']);
+    expect(s && m.judge(s).undeclaredMethods).toEqual(['PATCH']);
+    expect(kinds(m.observe(ev({ queryKeys: ['fields', 'debug'] })))).toEqual(['inventory/undocumented-param']);
+  });
+
   it('reports each undocumented query parameter once', () => {
     const m = createInventoryModel(cfg);
     m.setSpec(parseSpec('portal', PORTAL));
@@ -103,6 +115,10 @@ describe('inventory model', () => {
     expect(e?.statusMix).toEqual({ '2xx': 4, '4xx': 1 });
     expect(e?.statuses).toEqual({ GET: { '200': 4, '404': 1 } });
     expect(e?.cohorts).toEqual(['web|a b']);
+    // The same principal with another token's scopes is in another cohort.
+    m.observe(ev({ principal: { id: 'user:u1', kind: 'user', app: 'web', scopes: ['c', 'a'], authScheme: 'bearer' } }));
+    m.observe(ev({ principal: { id: 'user:u1', kind: 'user', app: 'mobile', scopes: ['c', 'a'], authScheme: 'bearer' } }));
+    expect(s && m.entry(s).cohorts).toEqual(['web|a b', 'web|a c', 'mobile|a c']);
   });
 
   it('after a restore, does not count again the events the stored state already counted, nor re-raise its alerts', () => {

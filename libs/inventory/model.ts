@@ -1,3 +1,4 @@
+import { cohortKey, COHORT_MEMO_CAPACITY, createPrincipalMemo } from '../baseline/index.js';
 import type { Finding, NormalizedEvent } from '../contracts/index.js';
 import type { InventoryEntry } from '../contracts/inventory.js';
 import { inventoryFindings } from './findings.js';
@@ -74,17 +75,20 @@ export function createInventoryModel(cfg: InventoryModelConfig): InventoryModel 
    * Judgements change only with the spec, the version index, or a route's methods and parameter
    * names (which only grow): cache them per route under that signature, so the per-event cost is
    * a lookup. Measured on Node 20: about 3 µs per event with a spec loaded, 10 µs without the cache.
+   * NOTE: the signature is a generation and a count, not a string built per event: methods and
+   * names are only ever added, so any change to them changes how many there are.
    */
-  const judged = new WeakMap<RouteState, { sig: string; j: Judgement }>();
+  const judged = new WeakMap<RouteState, { generation: number; params: number; j: Judgement }>();
   function judge(s: RouteState): Judgement {
-    let sig = `${generation}`;
-    for (const [m, ps] of Object.entries(s.params)) sig += `|${m}:${ps.length}`;
+    const params = paramCount(s);
     const hit = judged.get(s);
-    if (hit?.sig === sig) return hit.j;
+    if (hit !== undefined && hit.generation === generation && hit.params === params) return hit.j;
     const j = judgeRoute(s, matchers.get(s.service), versions.get(s.service));
-    judged.set(s, { sig, j });
+    judged.set(s, { generation, params, j });
     return j;
   }
+  /** The cohort of an event's principal, memoized per principal: sorting and joining its scopes on every event cost ~1 µs. */
+  const cohortOf = createPrincipalMemo(COHORT_MEMO_CAPACITY, cohortKey);
 
   return {
     observe(e) {
@@ -97,7 +101,7 @@ export function createInventoryModel(cfg: InventoryModelConfig): InventoryModel 
         if (noteVersion(versionsOf(e.service), e.route)) touchService(e.service);
       }
       const previousLastSeen = s.lastSeen;
-      addEvent(s, e, cfg.hourlyBuckets);
+      addEvent(s, e, cfg.hourlyBuckets, cohortOf(e.principal));
       dirty.set(k, s);
       if (!cfg.alerts) return [];
       return inventoryFindings(e, s, judge(s), { previousLastSeen }, cfg.staleDays);
@@ -173,4 +177,11 @@ export function createInventoryModel(cfg: InventoryModelConfig): InventoryModel 
       };
     },
   };
+}
+
+/** Methods seen plus parameter names seen under each: grows whenever either does. */
+function paramCount(s: RouteState): number {
+  let n = 0;
+  for (const m in s.params) n += 1 + (s.params[m]?.length ?? 0);
+  return n;
 }

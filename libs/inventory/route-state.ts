@@ -90,9 +90,10 @@ export function eventHasPhi(e: NormalizedEvent): boolean {
 /**
  * Adds one event. Counters (requests, hourly, statuses, auth schemes) skip events at or before
  * `countedUpTo`, which the store already counted before a restart (same rule as the alert manager);
- * sets, flags and first/last seen are idempotent and always updated.
+ * sets, flags and first/last seen are idempotent and always updated. `cohort`: cohortKey of the
+ * event's principal, when the caller has it memoized.
  */
-export function addEvent(s: RouteState, e: NormalizedEvent, hourlyBuckets: number): void {
+export function addEvent(s: RouteState, e: NormalizedEvent, hourlyBuckets: number, cohort = cohortKey(e.principal)): void {
   const method = e.method;
   if (e.ts > s.countedUpTo) {
     s.requests++;
@@ -111,7 +112,7 @@ export function addEvent(s: RouteState, e: NormalizedEvent, hourlyBuckets: numbe
   const params = s.params[method];
   if (params) for (const k of e.queryKeys) pushCapped(params, k, MAX_PARAMS);
   pushCapped(s.observedTemplates, e.route, MAX_TEMPLATES);
-  pushCapped(s.cohorts, cohortKey(e.principal), MAX_COHORTS);
+  pushCapped(s.cohorts, cohort, MAX_COHORTS);
   if (servedWithoutCredential(e)) s.unauthenticated = true;
   if (eventHasPhi(e)) s.returnsPhi = true;
 }
