@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { seededInts } from '../test-support/random.js';
 import { quantileOf } from '../../libs/baseline/index.js';
 import { addToPopulation, newPopulation, populationQuantile, sortedPairQuantile, sortedQuantile } from './stats.js';
 
@@ -11,11 +12,7 @@ describe('sortedQuantile', () => {
   });
 
   it('gives exactly quantileOf of the same values, whatever their order', () => {
-    let seed = 11;
-    const next = () => {
-      seed = (seed * 1103515245 + 12345) % 2147483648;
-      return seed;
-    };
+    const next = seededInts(11);
     for (let round = 0; round < 200; round++) {
       const values = Array.from({ length: 1 + (next() % 300) }, () => (next() % 7 === 0 ? next() % 5000 : next() % 12) / (round % 3 === 0 ? 3 : 1));
       for (const q of [0.5, 0.9, 0.95, 0.99, 0.999, 1]) {
@@ -34,11 +31,7 @@ describe('sortedPairQuantile', () => {
   });
 
   it('gives exactly sortedQuantile of the merge for any sizes, ties and quantiles', () => {
-    let seed = 7;
-    const next = () => {
-      seed = (seed * 1103515245 + 12345) % 2147483648;
-      return seed;
-    };
+    const next = seededInts(7);
     for (let round = 0; round < 300; round++) {
       const a = Float64Array.from({ length: next() % 520 }, () => next() % 40).sort();
       const b = Array.from({ length: (a.length === 0 ? 1 : 0) + (next() % 70) }, () => next() % 40).sort((x, y) => x - y);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { seededInts } from '../test-support/random.js';
 import type { Finding, NormalizedEvent, Principal } from '../../libs/contracts/index.js';
 import { principalOf } from '../test-support/auth.js';
 import { event, ref } from '../test-support/events.js';
@@ -121,11 +122,7 @@ describe('noteOngoing', () => {
   });
 
   it('keeps exactly the runs a full scan on every new run would keep, across restores and late events', () => {
-    let seed = 3;
-    const next = () => {
-      seed = (seed * 1103515245 + 12345) % 2147483648;
-      return seed;
-    };
+    const next = seededInts(3);
     for (let round = 0; round < 40; round++) {
       let pop = newRepeatPopulation();
       const expected = new Map<string, { peak: number; last: number }>();
