@@ -8,6 +8,7 @@ import { createRouteTemplater } from '../libs/routes/index.js';
 import { createStore } from '../libs/store/index.js';
 import type { Store } from '../libs/store/types.js';
 import { createDetectorRuntime, type DetectorRuntime } from '../detectors/framework.js';
+import { createTraitsMemo } from '../detectors/principal-traits.js';
 import { createBaselineSnapshotter, type BaselineSnapshotter, type Schedule } from '../libs/baseline/index.js';
 import { createAlertManager, type AlertManager } from './detect/alert-manager.js';
 import { createSuppressor, type Suppressor } from './detect/suppressions.js';
@@ -84,7 +85,10 @@ export async function createCore(config: Config, deps: { logger: Logger; store?:
   await alerts.load();
   const metrics = createPipelineMetrics(registry);
   // Routes and specs before the first event; its flush rides the writer's, after the events it counts.
-  const inventory = createInventory(config.inventory, { store, logger: log });
+  // One principal memo (cohort key, scope facts) for the detectors and the inventory, which sees
+  // each event right after them: the inventory's lookup then hits the memo's last entry.
+  const traits = createTraitsMemo();
+  const inventory = createInventory(config.inventory, { store, logger: log, cohortOf: (p) => traits(p).cohort });
   await inventory.load();
   inventory.start();
   const writer = createBatchWriter(config.ingest, { store, alerts: flushingInventory(alerts, inventory), logger: log, metrics });
@@ -93,7 +97,7 @@ export async function createCore(config: Config, deps: { logger: Logger; store?:
   const preparer = config.ingest.parseWorker
     ? createWorkerPreparer(config, { tokenizationKey: key.key })
     : createInlinePreparer(createNormalizer(config, { tokenizer, templater: createRouteTemplater() }));
-  const detectors = withInventory(createDetectorRuntime(createDetectors(config, { tokenizer })), inventory);
+  const detectors = withInventory(createDetectorRuntime(createDetectors(config, { tokenizer, traits })), inventory);
   // Learned baselines survive restarts: restore them before the first event is detected.
   const restored = detectors.restore(await store.loadBaselines());
   log.info({ event: 'baselines_restored', rows: restored });

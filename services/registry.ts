@@ -12,7 +12,7 @@ import { createScopeViolationDetector } from '../detectors/scope-violation/index
 import { createTokenMisuseDetector } from '../detectors/token-misuse/index.js';
 import { createExfilDetector } from '../detectors/data-exfiltration/index.js';
 import { createRateDetector } from '../detectors/rate/index.js';
-import { createTraitsMemo } from '../detectors/principal-traits.js';
+import { createTraitsMemo, type TraitsMemo } from '../detectors/principal-traits.js';
 import { createScrapingDetector } from '../detectors/scraping/index.js';
 
 /**
@@ -41,13 +41,15 @@ export interface DetectorDeps {
    * its token (never the raw number) and needs it to continue the walk after a restore or handoff.
    */
   tokenizer?: Pick<Tokenizer, 'token'>;
+  /** The principal traits memo to share (services/core.ts hands the same one to the inventory); default: a new one. */
+  traits?: TraitsMemo;
 }
 
 export function createDetectors(config: Config, deps: DetectorDeps = {}): Detector[] {
   // One memo of what a principal's app and scopes say (cohort key, scope set, access level) for the
   // eight detectors that need it: one lookup by principal id per event, not one per detector.
   // `undefined` configs: those detectors take their defaults.
-  const shared = { traits: createTraitsMemo() };
+  const shared = { traits: deps.traits ?? createTraitsMemo() };
   return [
     // API1 BOLA: distinct ids vs the principal's baseline, sequential walks, 403/404 probing.
     createEnumerationDetector(config.detection.enumeration, { tokenizer: deps.tokenizer }),

@@ -5,5 +5,5 @@ export { createMatcher, baseParam, type Match, type Matcher } from './match.js';
 export { routeId, newRouteState, addEvent, encodeRouteState, decodeRouteState, eventHasPhi, type RouteState } from './route-state.js';
 export { judgeRoute, versionFamily, zombieReasons, type Judgement } from './judge.js';
 export { inventoryFindings, isDataRoute, INVENTORY_DETECTORS } from './findings.js';
-export { createInventoryModel, type InventoryModel, type InventoryModelConfig } from './model.js';
+export { createInventoryModel, type InventoryModel, type InventoryModelConfig, type InventoryModelDeps } from './model.js';
 export { observedOpenApi, uniqueParams } from './observed-openapi.js';

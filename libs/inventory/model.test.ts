@@ -121,6 +121,16 @@ describe('inventory model', () => {
     expect(s && m.entry(s).cohorts).toEqual(['web|a b', 'web|a c', 'mobile|a c']);
   });
 
+  it("takes the cohort from the caller's memo when given one (the detectors' shared memo in services/core.ts)", () => {
+    const asked: string[] = [];
+    const m = createInventoryModel(cfg, { cohortOf: (p) => (asked.push(p.id), `memo:${p.app ?? '-'}`) });
+    m.observe(ev());
+    m.observe(ev({ principal: { id: 'user:bob', kind: 'user', scopes: [], authScheme: 'bearer' } }));
+    const [s] = [...m.routes()];
+    expect(s && m.entry(s).cohorts).toEqual(['memo:web', 'memo:-']);
+    expect(asked).toEqual(['user:alice', 'user:bob']);
+  });
+
   it('after a restore, does not count again the events the stored state already counted, nor re-raise its alerts', () => {
     const m = createInventoryModel(cfg);
     m.setSpec(parseSpec('portal', PORTAL));

@@ -1,5 +1,5 @@
 import { cohortKey, COHORT_MEMO_CAPACITY, createPrincipalMemo } from '../baseline/index.js';
-import type { Finding, NormalizedEvent } from '../contracts/index.js';
+import type { Finding, NormalizedEvent, Principal } from '../contracts/index.js';
 import type { InventoryEntry } from '../contracts/inventory.js';
 import { inventoryFindings } from './findings.js';
 import { judgeRoute, noteVersion, zombieReasons, type Judgement, type VersionIndex } from './judge.js';
@@ -39,7 +39,15 @@ export interface InventoryModel {
   flags(s: RouteState): { shadow: boolean; zombie: boolean };
 }
 
-export function createInventoryModel(cfg: InventoryModelConfig): InventoryModel {
+export interface InventoryModelDeps {
+  /**
+   * libs/baseline's cohortKey of a principal, memoized: services/core.ts hands in the memo the
+   * detectors share, which has just looked up the same event's principal. Default: an own memo.
+   */
+  cohortOf?: (p: Pick<Principal, 'id' | 'app' | 'scopes'>) => string;
+}
+
+export function createInventoryModel(cfg: InventoryModelConfig, deps: InventoryModelDeps = {}): InventoryModel {
   const routes = new Map<string, RouteState>();
   const matchers = new Map<string, Matcher>();
   const versions = new Map<string, VersionIndex>();
@@ -88,7 +96,7 @@ export function createInventoryModel(cfg: InventoryModelConfig): InventoryModel 
     return j;
   }
   /** The cohort of an event's principal, memoized per principal: sorting and joining its scopes on every event cost ~1 µs. */
-  const cohortOf = createPrincipalMemo(COHORT_MEMO_CAPACITY, cohortKey);
+  const cohortOf = deps.cohortOf ?? createPrincipalMemo(COHORT_MEMO_CAPACITY, cohortKey);
 
   return {
     observe(e) {

@@ -3,7 +3,7 @@ import type { Finding, NormalizedEvent } from '../../libs/contracts/index.js';
 import type { InventoryConfig } from '../../libs/contracts/inventory-config.js';
 import type { SpecSummary } from '../../libs/contracts/inventory.js';
 import { VigilError } from '../../libs/errors/index.js';
-import { createInventoryModel, decodeRouteState, encodeRouteState, parseSpec, type DeclaredSpec, type InventoryModel } from '../../libs/inventory/index.js';
+import { createInventoryModel, decodeRouteState, encodeRouteState, parseSpec, type DeclaredSpec, type InventoryModel, type InventoryModelDeps } from '../../libs/inventory/index.js';
 import type { Logger } from '../../libs/log/index.js';
 import type { Store } from '../../libs/store/types.js';
 
@@ -39,9 +39,9 @@ export interface Inventory {
  * NOTE: with several detect instances (Kafka), each sees only its principals' events and the last
  * writer of a route wins: run one detect instance, or read counts as per-instance.
  */
-export function createInventory(cfg: InventoryConfig, deps: { store: Store; logger: Logger; reloadIntervalMs?: number }): Inventory {
+export function createInventory(cfg: InventoryConfig, deps: { store: Store; logger: Logger; reloadIntervalMs?: number } & InventoryModelDeps): Inventory {
   const log = deps.logger.child({ component: 'inventory' });
-  const model = createInventoryModel(cfg);
+  const model = createInventoryModel(cfg, deps.cohortOf === undefined ? {} : { cohortOf: deps.cohortOf });
   /** service -> updatedAt of the applied spec, to see what another process changed. */
   const applied = new Map<string, string>();
   let timer: NodeJS.Timeout | undefined;
