@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import {
-  cappedAdd, cohortKey, decodeCappedSet, decodeHll, encodeCappedSet, encodeHll, hllAdd, hllCount, newCappedSet, newHll,
+  cappedAdd, decodeCappedSet, decodeHll, encodeCappedSet, encodeHll, hllAdd, hllCount, newCappedSet, newHll,
   type CappedSet, type Hll,
 } from '../baseline/index.js';
 import type { NormalizedEvent } from '../contracts/index.js';
@@ -90,10 +90,10 @@ export function eventHasPhi(e: NormalizedEvent): boolean {
 /**
  * Adds one event. Counters (requests, hourly, statuses, auth schemes) skip events at or before
  * `countedUpTo`, which the store already counted before a restart (same rule as the alert manager);
- * sets, flags and first/last seen are idempotent and always updated. `cohort`: cohortKey of the
- * event's principal, when the caller has it memoized.
+ * sets, flags and first/last seen are idempotent and always updated. `cohort`: libs/baseline's
+ * cohortKey of the event's principal (the model memoizes it).
  */
-export function addEvent(s: RouteState, e: NormalizedEvent, hourlyBuckets: number, cohort = cohortKey(e.principal)): void {
+export function addEvent(s: RouteState, e: NormalizedEvent, hourlyBuckets: number, cohort: string): void {
   const method = e.method;
   if (e.ts > s.countedUpTo) {
     s.requests++;
