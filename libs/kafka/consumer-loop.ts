@@ -51,8 +51,15 @@ export interface BatchHandler {
   prepare?(messages: readonly ConsumedMessage[]): Promise<void>;
 }
 
-/** Messages per `prepare` call: small enough to overlap well, large enough to amortize a thread hop. */
-const PREPARE_RUN = 500;
+/**
+ * Messages per `prepare` call: small enough to overlap well, large enough to amortize a thread hop.
+ * NOTE: small also because the prepared events wait on this thread until handled (with two
+ * partitions handled at once, up to about four runs); at 500 many outlived two young-generation
+ * collections and were promoted only to die old. Measured (docs/performance.md, eighth pass): the
+ * main thread's cost of receiving prepared events is ~0.4 µs per event more at 100 than at 500
+ * and ~1.5 µs more at 32, while its scavenges cost ~1 µs less at 100 and about as much again at 32.
+ */
+const PREPARE_RUN = 100;
 
 /**
  * Per-partition state handoff (e.g. detector baselines). Both hooks are awaited before the next

@@ -1,5 +1,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { join, resolve } from 'node:path';
 import { createClient, type ClickHouseClient, type ClickHouseClientConfigOptions } from '@clickhouse/client';
 import type { Config } from '../contracts/index.js';
@@ -27,6 +29,11 @@ export interface Db {
    * table written per event (events): no key per value to encode and to parse.
    */
   insertColumns(table: string, columns: readonly [string, ...string[]], rows: readonly (readonly unknown[])[]): Promise<void>;
+  /**
+   * JSONCompactEachRow insert of lines encoded ahead (libs/store/event-rows.ts), sent as they are:
+   * the body of the INSERT over HTTP, or appended to the statement by the embedded engine.
+   */
+  insertEncoded(table: string, columns: readonly [string, ...string[]], chunks: readonly Buffer[]): Promise<void>;
   ping(): Promise<boolean>;
   /** Waits for running operations, then releases the engine (and chDB's data dir lock). */
   close(): Promise<void>;
@@ -168,6 +175,18 @@ function wrapClient(client: ClickHouseClient, database: string, mode: Db['mode']
       run(`insert into ${table}`, async () => {
         if (rows.length === 0) return;
         await client.insert({ table: `${database}.${table}`, values: rows, format: 'JSONCompactEachRow', columns: [...columns] });
+      }),
+    insertEncoded: (table, columns, chunks) =>
+      run(`insert into ${table}`, async () => {
+        if (chunks.length === 0) return;
+        // exec, not insert: insert encodes values itself, and these are encoded already.
+        const r = await client.exec({
+          query: `INSERT INTO ${database}.${table} (${columns.join(', ')}) FORMAT JSONCompactEachRow`,
+          values: Readable.from(chunks, { objectMode: false }),
+        });
+        // The (empty) answer is read to its end so an HTTP connection goes back to the pool.
+        r.stream.resume();
+        await finished(r.stream);
       }),
     ping: async () => {
       if (closed) return false;

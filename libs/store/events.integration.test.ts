@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb, type Db } from './db.js';
-import { EVENT_COLUMNS } from './events.js';
+import { EVENT_COLUMNS } from './event-rows.js';
 import { createStore } from './index.js';
 import { BASE_MS, makeEvent, removeDataDir, silentLogger, storeConfig, tempDataDir } from './test-support/fixtures.js';
 import type { Store } from './types.js';

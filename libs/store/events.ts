@@ -1,11 +1,9 @@
 import { PhiSchema, type NormalizedEvent, type Phi } from '../contracts/index.js';
 import type { DbReader } from './db-reader.js';
 import type { Db } from './db.js';
-import { msToIso, toChTime, toNumber } from './sql.js';
+import { msToIso, toNumber } from './sql.js';
+import { EVENT_COLUMNS, encodeEventRows, type EncodedEventRows } from './event-rows.js';
 import type { Store, StoredEvent } from './types.js';
-
-/** Rows per INSERT statement: chDB materialises the whole body as one SQL string. */
-const INSERT_CHUNK = 10_000;
 
 /** The columns StoredEvent needs, in the shape `EventRow` reads back. */
 export const STORED_EVENT_COLUMNS = `event_id, toUnixTimestamp64Milli(ts) AS ts_ms, source, method, host, service, route,
@@ -40,67 +38,6 @@ export interface EventRow {
   phi_categories: string[];
   phi_resource_types: string[];
   phi_in: string[];
-}
-
-/** Every column of `events`, in the order `toEventValues` gives their values. */
-export const EVENT_COLUMNS = [
-  'event_id', 'ts', 'source', 'method', 'host', 'service', 'route', 'path_tokenized', 'query_keys', 'status',
-  'request_bytes', 'response_bytes', 'latency_ms', 'client_ip', 'user_agent', 'principal', 'principal_kind', 'app',
-  'issuer', 'scopes', 'patient', 'fhir_user', 'auth_scheme', 'credential_fingerprint', 'object_types', 'object_ids',
-  'object_via', 'object_created', 'phi_seen', 'phi_categories', 'phi_resource_types', 'phi_in',
-] as const satisfies readonly [string, ...string[]];
-
-/**
- * Flattens an event into the values of its row, in `EVENT_COLUMNS` order: positional, because this
- * runs for every stored event and named rows cost ~2-3 µs more per event to encode and to parse
- * (docs/performance.md, fourth pass). Optional principal fields become '' (events are analytical
- * rows, absent and empty mean the same there).
- * NOTE: ObjectRef.seq is deliberately not copied: raw id values never leave process memory.
- */
-export function toEventValues(e: NormalizedEvent): unknown[] {
-  const p = e.principal;
-  const objects = e.objects;
-  return [
-    e.eventId,
-    toChTime(e.ts),
-    e.source,
-    e.method,
-    e.host,
-    e.service,
-    e.route,
-    e.pathTokenized,
-    e.queryKeys,
-    e.status,
-    e.requestBytes,
-    e.responseBytes,
-    e.latencyMs,
-    e.clientIp,
-    e.userAgent,
-    p.id,
-    p.kind,
-    p.app ?? '',
-    p.issuer ?? '',
-    p.scopes,
-    p.patient ?? '',
-    p.fhirUser ?? '',
-    p.authScheme,
-    p.credentialFingerprint ?? '',
-    objects.map((o) => o.type),
-    objects.map((o) => o.id),
-    objects.map((o) => o.via),
-    objects.map((o) => (o.created ? 1 : 0)),
-    // Categories and type names only: the bodies themselves never reach the normalized event.
-    e.phi === undefined ? 0 : 1,
-    e.phi?.categories ?? [],
-    e.phi?.resourceTypes ?? [],
-    e.phi?.in ?? [],
-  ];
-}
-
-/** The same row by column name: for tests and for reading what a stored event holds. */
-export function toEventRow(e: NormalizedEvent): Record<string, unknown> {
-  const values = toEventValues(e);
-  return Object.fromEntries(EVENT_COLUMNS.map((c, i) => [c, values[i]]));
 }
 
 export function fromEventRow(r: EventRow): StoredEvent {
@@ -140,13 +77,14 @@ function phiOf(r: EventRow): { phi?: Phi } {
   return phi.success ? { phi: phi.data } : {};
 }
 
-export function createEventStore(db: Db, reader: DbReader): Pick<Store, 'insertEvents' | 'countEvents' | 'getEvents'> {
+export function createEventStore(db: Db, reader: DbReader): Pick<Store, 'insertEvents' | 'insertEventRows' | 'countEvents' | 'getEvents'> {
+  const insertRows = (rows: EncodedEventRows) => db.insertEncoded('events', EVENT_COLUMNS, rows.chunks);
   return {
     async insertEvents(events: NormalizedEvent[]): Promise<void> {
-      for (let i = 0; i < events.length; i += INSERT_CHUNK) {
-        await db.insertColumns('events', EVENT_COLUMNS, events.slice(i, i + INSERT_CHUNK).map(toEventValues));
-      }
+      for (const rows of encodeEventRows(events)) await insertRows(rows);
     },
+
+    insertEventRows: insertRows,
 
     /** FINAL so a replayed event counts once even before the background merge. */
     async countEvents(): Promise<number> {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb, type Db } from './db.js';
 import { createStore } from './index.js';
 import { applyMigrations, loadMigrations, migrationsDir } from './migrate.js';
-import { toEventRow } from './events.js';
+import { toEventRow } from './event-rows.js';
 import { makeEvent, removeDataDir, silentLogger, storeConfig, tempDataDir } from './test-support/fixtures.js';
 import { testDatabase } from './test-support/engine.js';
 

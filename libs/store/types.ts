@@ -8,6 +8,7 @@ import type { InventoryStore } from './inventory.js';
 import type { SpecStore } from './specs.js';
 import type { ActivitySeriesStore } from './activity-series.js';
 import type { OverviewStore } from './overview.js';
+import type { EncodedEventRows } from './event-rows.js';
 
 /** A stored event as the API shows it (sample events, principal timelines): tokenized fields only. */
 export interface StoredEvent {
@@ -72,6 +73,8 @@ export interface Store {
   /** Applies numbered migrations in libs/store/migrations not yet applied. */
   migrate(): Promise<void>;
   insertEvents(events: NormalizedEvent[]): Promise<void>;
+  /** One insert of rows encoded ahead (event-rows.ts): what the batch writer holds instead of events. */
+  insertEventRows(rows: EncodedEventRows): Promise<void>;
   insertDeadLetters(rows: DeadLetter[]): Promise<void>;
   deadLetterCount(): Promise<number>;
   countEvents(): Promise<number>;

@@ -1,6 +1,7 @@
 import type { DeadLetter, NormalizedEvent } from '../../libs/contracts/index.js';
 import { VigilError } from '../../libs/errors/index.js';
 import type { Logger } from '../../libs/log/index.js';
+import { createEventRowBuffer, type EncodedEventRows } from '../../libs/store/event-rows.js';
 import type { Store } from '../../libs/store/types.js';
 import type { AlertManager } from '../detect/alert-manager.js';
 import type { PipelineMetrics } from './metrics.js';
@@ -38,7 +39,11 @@ export function createBatchWriter(
   deps: { store: Store; alerts: AlertManager; logger: Logger; metrics: PipelineMetrics },
 ): BatchWriter {
   const log = deps.logger.child({ component: 'batch-writer' });
-  let events: NormalizedEvent[] = [];
+  // Events are encoded as they arrive and held as bytes until written (libs/store/event-rows.ts):
+  // objects held for a whole batch would be promoted by the garbage collector only to die old.
+  const events = createEventRowBuffer();
+  /** Inserts a failed write took, retried first by the next one. */
+  let retry: EncodedEventRows[] = [];
   let dead: DeadLetter[] = [];
   let chain: Promise<void> = Promise.resolve();
   let timer: NodeJS.Timeout | undefined;
@@ -46,7 +51,8 @@ export function createBatchWriter(
   let background: Promise<void> | undefined;
   let backgroundFailed = false;
 
-  const pending = () => events.length + dead.length;
+  const eventRows = () => retry.reduce((n, r) => n + r.rows, 0) + events.rows;
+  const pending = () => eventRows() + dead.length;
   const guard = () => {
     if (pending() >= cfg.batchSize * MAX_BUFFER_BATCHES) {
       throw new VigilError('store_unavailable', `write buffer full (${pending()} rows): the store is not keeping up`, {
@@ -56,16 +62,19 @@ export function createBatchWriter(
   };
 
   async function writeOnce(): Promise<void> {
-    const ev = events;
+    const ev = retry.concat(events.take());
     const dl = dead;
-    events = [];
+    retry = [];
     dead = [];
-    try {
-      if (ev.length > 0) await deps.store.insertEvents(ev);
-    } catch (e) {
-      events = ev.concat(events);
-      dead = dl.concat(dead);
-      throw e;
+    for (let i = 0; i < ev.length; i++) {
+      try {
+        await deps.store.insertEventRows(ev[i] as EncodedEventRows);
+      } catch (e) {
+        // Inserts already written stay written; the rest are retried before anything newer.
+        retry = ev.slice(i).concat(retry);
+        dead = dl.concat(dead);
+        throw e;
+      }
     }
     try {
       if (dl.length > 0) await deps.store.insertDeadLetters(dl);
@@ -117,8 +126,9 @@ export function createBatchWriter(
   return {
     addEvent(e) {
       guard();
-      events.push(e);
-      return events.length >= cfg.batchSize && full(events.length);
+      events.add(e);
+      const rows = eventRows();
+      return rows >= cfg.batchSize && full(rows);
     },
     addDeadLetter(d) {
       guard();

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { NormalizedEventSchema, type ApiEvent, type Config } from '../../libs/contracts/index.js';
 import { createTokenizer } from '../../libs/privacy/index.js';
 import { createRouteTemplater } from '../../libs/routes/index.js';
-import { toEventRow } from '../../libs/store/events.js';
+import { toEventRow } from '../../libs/store/event-rows.js';
 import { createNormalizer, eventIdFor } from './normalize.js';
 
 const identity: Config['identity'] = {

@@ -95,6 +95,9 @@ export function createRawHandler(
         const ready = prepared.get(m);
         // The consumer loop prepares every message before handling it: a miss is a bug, not bad input.
         if (ready === undefined) throw new Error(`raw handler: ${occurrenceOf(m)} was handled without being prepared`);
+        // Let go of it now: kafkajs holds its messages until the whole fetched batch (thousands of
+        // messages) is handled, and the WeakMap entry would keep the prepared events alive as long.
+        prepared.delete(m);
         const watermark = deps.watermark.advance(m, newestTs(ready), m.lag);
         return deps.pipeline.processPrepared(ready, undefined, { ...at, occurrence: occurrenceOf(m) }, NO_ORDINALS, watermark);
       } finally {
