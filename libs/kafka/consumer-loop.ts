@@ -55,11 +55,12 @@ export interface BatchHandler {
  * Messages per `prepare` call: small enough to overlap well, large enough to amortize a thread hop.
  * NOTE: small also because the prepared events wait on this thread until handled (with two
  * partitions handled at once, up to about four runs); at 500 many outlived two young-generation
- * collections and were promoted only to die old. Measured (docs/performance.md, eighth pass): the
- * main thread's cost of receiving prepared events is ~0.4 µs per event more at 100 than at 500
- * and ~1.5 µs more at 32, while its scavenges cost ~1 µs less at 100 and about as much again at 32.
+ * collections and were promoted only to die old. Measured (docs/performance.md, eighth pass):
+ * receiving prepared events costs the main thread ~1.5 µs per event more in runs of 32 than of 500
+ * (~0.4 µs more in runs of 100), while the main isolate's scavenges (its pauses and V8's helper
+ * threads) cost ~20-24 µs per event in runs of 100 and ~17-18 µs in runs of 32.
  */
-const PREPARE_RUN = 100;
+const PREPARE_RUN = 32;
 
 /**
  * Per-partition state handoff (e.g. detector baselines). Both hooks are awaited before the next
