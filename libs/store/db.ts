@@ -25,13 +25,10 @@ export interface Db {
   /** JSONEachRow insert into `{db}.<table>`. */
   insert(table: string, rows: readonly object[]): Promise<void>;
   /**
-   * JSONCompactEachRow insert: each row holds the values of `columns`, in that order. For the one
-   * table written per event (events): no key per value to encode and to parse.
-   */
-  insertColumns(table: string, columns: readonly [string, ...string[]], rows: readonly (readonly unknown[])[]): Promise<void>;
-  /**
-   * JSONCompactEachRow insert of lines encoded ahead (libs/store/event-rows.ts), sent as they are:
-   * the body of the INSERT over HTTP, or appended to the statement by the embedded engine.
+   * JSONCompactEachRow insert of lines encoded ahead (libs/store/event-rows.ts), each holding the
+   * values of `columns` in order, sent as they are: the body of the INSERT over HTTP, or appended
+   * to the statement by the embedded engine. For the one table written per event (events): no key
+   * per value to encode and to parse, and no row objects held until the write.
    */
   insertEncoded(table: string, columns: readonly [string, ...string[]], chunks: readonly Buffer[]): Promise<void>;
   ping(): Promise<boolean>;
@@ -170,11 +167,6 @@ function wrapClient(client: ClickHouseClient, database: string, mode: Db['mode']
       run(`insert into ${table}`, async () => {
         if (rows.length === 0) return;
         await client.insert({ table: `${database}.${table}`, values: rows, format: 'JSONEachRow' });
-      }),
-    insertColumns: (table, columns, rows) =>
-      run(`insert into ${table}`, async () => {
-        if (rows.length === 0) return;
-        await client.insert({ table: `${database}.${table}`, values: rows, format: 'JSONCompactEachRow', columns: [...columns] });
       }),
     insertEncoded: (table, columns, chunks) =>
       run(`insert into ${table}`, async () => {
