@@ -145,9 +145,9 @@ export function createEventRowBuffer(opts: { maxRows?: number; chunkBytes?: numb
   };
 }
 
-/** The rows of `events`, encoded, as inserts of at most `maxRows` rows. */
-export function encodeEventRows(events: readonly NormalizedEvent[], maxRows?: number): EncodedEventRows[] {
-  const buffer = createEventRowBuffer(maxRows === undefined ? {} : { maxRows });
+/** The rows of `events`, encoded, as inserts of at most MAX_ROWS_PER_INSERT rows. */
+export function encodeEventRows(events: readonly NormalizedEvent[]): EncodedEventRows[] {
+  const buffer = createEventRowBuffer();
   for (const e of events) buffer.add(e);
   return buffer.take();
 }
