@@ -90,7 +90,7 @@ export function toEventRow(e: NormalizedEvent): Record<string, unknown> {
 
 /** Off-heap bytes per chunk: a few hundred rows each. */
 const CHUNK_BYTES = 256 * 1024;
-/** Rows per INSERT statement: chDB materialises the whole body as one SQL string. */
+/** Rows per INSERT statement: the memory one insert holds (~10 MB), and parts big enough to merge cheaply. */
 export const MAX_ROWS_PER_INSERT = 10_000;
 
 export function createEventRowBuffer(opts: { maxRows?: number; chunkBytes?: number } = {}): EventRowBuffer {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { VigilError } from '../errors/index.js';
 import { openDb, type Db } from './db.js';
-import { EVENT_COLUMNS } from './event-rows.js';
+import { createEventRowBuffer, EVENT_COLUMNS } from './event-rows.js';
 import { createStore } from './index.js';
 import { BASE_MS, makeEvent, removeDataDir, silentLogger, storeConfig, tempDataDir } from './test-support/fixtures.js';
 import type { Store } from './types.js';
@@ -163,6 +164,37 @@ describe('events', () => {
         phi_in: ['response'],
       },
     ]);
+  });
+
+  it('store rows encoded into several chunks as one insert, non-ASCII text intact', async () => {
+    // 1 KB chunks: about one row each, so the insert's body is put together from many buffers.
+    const rows = createEventRowBuffer({ chunkBytes: 1024 });
+    const names = ['Zoë', '患者', 'Ærø 🩺', 'plain'];
+    names.forEach((ua, i) => rows.add(makeEvent(21 + i, { userAgent: ua })));
+    const [insert, ...more] = rows.take();
+    expect(more).toEqual([]);
+    expect(insert?.rows).toBe(4);
+    expect(insert?.chunks.length).toBe(4);
+    await store.insertEventRows(insert!);
+    const got = await raw.query<{ event_id: string; user_agent: string }>(
+      "SELECT event_id, user_agent FROM {db}.events FINAL WHERE event_id IN ('ev-0021', 'ev-0022', 'ev-0023', 'ev-0024') ORDER BY event_id",
+    );
+    expect(got).toEqual(names.map((ua, i) => ({ event_id: `ev-00${21 + i}`, user_agent: ua })));
+  });
+
+  it('reject an insert the engine cannot parse, naming why, and keep working', async () => {
+    const bad = { rows: 1, chunks: [Buffer.from('["ev-bad", "not a time"]\n')] };
+    const err = await store.insertEventRows(bad).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(VigilError);
+    expect((err as VigilError).code).toBe('store_failed');
+    // The server's client drops the "Code: N. DB::Exception:" head the embedded engine keeps.
+    expect((err as VigilError).message).toMatch(/^store failed during insert into events: (Code: \d+\. DB::Exception: )?Cannot read DateTime: /);
+    const [n] = await raw.query<{ n: number | string }>("SELECT count() AS n FROM {db}.events WHERE event_id = 'ev-bad'");
+    expect(Number(n?.n)).toBe(0);
+    expect(await store.ping()).toBe(true);
   });
 
   it('answer ping while open', async () => {
