@@ -120,26 +120,11 @@ async function openEmbedded(dataDir: string, logger: Logger): Promise<Required<O
   // only nominally, so the bridge is a cast (the runtime shapes are the same contract).
   const chdbConnection = connection as unknown as ClickHouseClientConfigOptions['connection'];
   const { chdb } = connection;
+  // NOTE: its errors carry the engine's message unparsed; errors.ts reads the error type from it.
   const rawInsert: RawInsert = async (table, columns, body) => {
-    try {
-      await chdb.rawInsert({ table, columns, values: body, format: 'JSONCompactEachRow' });
-    } catch (err) {
-      throw withClickHouseType(err);
-    }
+    await chdb.rawInsert({ table, columns, values: body, format: 'JSONCompactEachRow' });
   };
   return { client: createClient({ connection: chdbConnection, log: clientLogConfig(logger) }), drain: drainPending, rawInsert };
-}
-
-/**
- * chDB's raw insert fails with the engine's own message ("Code: 252. DB::Exception: ... (TOO_MANY_PARTS)")
- * but, unlike its client connection, does not parse it. The error type is what tells a transient
- * failure (worth retrying, errors.ts) from a bad insert, so it is read here the same way.
- */
-export function withClickHouseType(err: unknown): unknown {
-  if (!(err instanceof Error)) return err;
-  const found = /^Code: (\d+)\. DB::Exception:[\s\S]*\(([A-Z][A-Z0-9_]*)\)\s*$/.exec(err.message.trim());
-  if (found === null) return err;
-  return Object.assign(new Error(err.message, { cause: err }), { code: found[1], type: found[2] });
 }
 
 /**
