@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Alert } from '../libs/contracts/index.js';
+import { createPrng } from './test-support/prng.js';
 import { kongLine, replayThroughVigil, type TimedLine } from './test-support/vigil-replay.js';
 
 /**
@@ -25,21 +26,9 @@ const DAY = 24 * H;
 const DAYS = 5;
 const LAST = T0 + (DAYS - 1) * DAY;
 
-/** mulberry32: the traffic is random-looking but the same on every run. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-const rnd = prng(20260901);
-const int = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
-const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
-const hex = (n: number) => Array.from({ length: n }, () => Math.floor(rnd() * 16).toString(16)).join('');
-const uuid = () => `${hex(8)}-${hex(4)}-4${hex(3)}-a${hex(3)}-${hex(12)}`;
+const prng = createPrng(20260901);
+const rnd = prng.next;
+const { int, pick, hex, uuid } = prng;
 
 interface Patient {
   sub: string;

@@ -38,6 +38,64 @@ export function kongLine(s: KongLineSpec): string {
   });
 }
 
+export interface NginxLineSpec {
+  /** Event time, ms. */
+  t: number;
+  method: string;
+  /** Path and query, as the client sent it (`$request_uri`). */
+  uri: string;
+  ip: string;
+  status: number;
+  host: string;
+  /** Response body bytes. */
+  bytes: number;
+  authorization?: string;
+  apiKey?: string;
+  userAgent: string;
+  /** The Location header of the response (a 201's). */
+  location?: string;
+}
+
+/**
+ * One line of nginx's access log in the project's `vigil_json` format
+ * (`fixtures/nginx/vigil-log-format.conf`), as nginx writes it: every variable present, empty
+ * ones as "", numbers unquoted.
+ */
+export function nginxJsonLine(s: NginxLineSpec): string {
+  const q = s.uri.indexOf('?');
+  const iso = new Date(s.t).toISOString().replace(/\.\d{3}Z$/, '+00:00');
+  return JSON.stringify({
+    msec: s.t / 1000,
+    time_iso8601: iso,
+    request_method: s.method,
+    scheme: 'https',
+    host: s.host,
+    request_uri: s.uri,
+    uri: q < 0 ? s.uri : s.uri.slice(0, q),
+    args: q < 0 ? '' : s.uri.slice(q + 1),
+    server_protocol: 'HTTP/1.1',
+    status: s.status,
+    request_length: 410,
+    bytes_sent: s.bytes + 310,
+    body_bytes_sent: s.bytes,
+    request_time: 0.021,
+    upstream_response_time: '0.020',
+    upstream_addr: '10.1.1.5:8080',
+    remote_addr: s.ip,
+    remote_user: '',
+    request_id: (s.t % 1e9).toString(16).padStart(32, '0'),
+    http_x_request_id: '',
+    http_x_forwarded_for: '',
+    http_authorization: s.authorization ?? '',
+    http_x_api_key: s.apiKey ?? '',
+    http_user_agent: s.userAgent,
+    http_referer: '',
+    http_content_type: s.method === 'GET' ? '' : 'application/json',
+    sent_http_location: s.location ?? '',
+    sent_http_content_type: 'application/json',
+  });
+}
+
 export interface TimedLine {
   t: number;
   line: string;
@@ -53,12 +111,12 @@ export interface ReplayOutcome {
 
 const bin = join(import.meta.dirname, '..', '..', 'bin', 'vigil.js');
 
-/** Writes `lines` in time order to `dir/name`, runs `vigil replay --format kong` on it, then `vigil alerts --json`. */
-export function replayThroughVigil(env: NodeJS.ProcessEnv, dir: string, name: string, lines: readonly TimedLine[]): ReplayOutcome {
+/** Writes `lines` in time order to `dir/name`, runs `vigil replay --format <format>` on it, then `vigil alerts --json`. */
+export function replayThroughVigil(env: NodeJS.ProcessEnv, dir: string, name: string, lines: readonly TimedLine[], format: 'kong' | 'nginx' = 'kong'): ReplayOutcome {
   const file = join(dir, name);
   writeFileSync(file, `${[...lines].sort((a, b) => a.t - b.t).map((l) => l.line).join('\n')}\n`);
   const vigil = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { env, encoding: 'utf8', timeout: 120_000 });
-  const replay = vigil('replay', '--format', 'kong', file);
+  const replay = vigil('replay', '--format', format, file);
   const list = vigil('alerts', '--json');
   const alertsJson = list.status === 0 ? list.stdout : '[]';
   return {
