@@ -1,9 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Alert } from '../libs/contracts/index.js';
-import { kongLine, replayThroughVigil } from './test-support/vigil-replay.js';
+import { kongLine, replayBeforeAll } from './test-support/vigil-replay.js';
 
 /**
  * Stuffing spread over a residential proxy pool, through the real `vigil` binary: Kong http-log
@@ -13,8 +10,6 @@ import { kongLine, replayThroughVigil } from './test-support/vigil-replay.js';
  * address and no /24 comes near a floor; the login route as a whole fails far beyond what its
  * successes explain. Vigil must raise exactly one alert, on the route, and nothing on anyone.
  */
-const dir = mkdtempSync(join(tmpdir(), 'vigil-login-surge-'));
-const env = { ...process.env, VIGIL_TOKENIZATION_KEY: 'd4'.repeat(32), VIGIL_DATA_DIR: join(dir, 'data'), VIGIL_LOG_LEVEL: 'warn' };
 const W = 300_000;
 const T0 = Date.UTC(2026, 2, 4, 22, 0, 0);
 const ATTACK = T0 + 24 * W;
@@ -39,24 +34,15 @@ for (let w = 0; w < 64; w++) {
 const proxy = (j: number) => `198.18.${j % 30}.10`;
 for (let j = 0; j < 90; j++) lines.push({ t: ATTACK + j * 100_000 + 7000, line: kong(ATTACK + j * 100_000 + 7000, proxy(j), 401) });
 
-let alerts: Alert[] = [];
-
-beforeAll(() => {
-  const r = replayThroughVigil(env, dir, 'login.log', lines);
-  expect(r.replay).toEqual({ code: 0, stderr: '' });
-  expect(r.list.code).toBe(0);
-  alerts = r.alerts;
-}, 180_000);
-
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const replayed = replayBeforeAll('login-surge', { key: 'd4'.repeat(32), lines });
 
 describe('stuffing spread over a proxy pool, end to end', () => {
   it('raises one alert, on the login route, and none on any address', () => {
-    expect(alerts.map((a) => [a.detector, a.principal, a.route])).toEqual([['credential-stuffing', 'route:POST /api/v2/auth/login', '/api/v2/auth/login']]);
+    expect(replayed.alerts.map((a) => [a.detector, a.principal, a.route])).toEqual([['credential-stuffing', 'route:POST /api/v2/auth/login', '/api/v2/auth/login']]);
   });
 
   it('reports the surge with what was seen against what the successes explain', () => {
-    const a = alerts[0] as Alert;
+    const a = replayed.alerts[0] as Alert;
     // As in surge.test.ts: odds of 1 to 8 learned over 24 windows, 4 failures and 8 successes in
     // each attack window; the sum passes 30 at the 3rd try of the 14th attack window (try 41).
     // It restarts after that window and the pool goes on: 14 windows later (try 83) it is reported

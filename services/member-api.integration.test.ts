@@ -1,10 +1,7 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Alert } from '../libs/contracts/index.js';
-import { kongLine, replayThroughVigil } from './test-support/vigil-replay.js';
+import { kongLine, replayBeforeAll } from './test-support/vigil-replay.js';
 
 /**
  * A payer's member API (not FHIR) through the real `vigil` binary: Kong http-log lines of a member
@@ -13,8 +10,6 @@ import { kongLine, replayThroughVigil } from './test-support/vigil-replay.js';
  * two days after it expired to an API that still answers. Vigil must name both, and nothing else,
  * with the member UUIDs tokenized.
  */
-const dir = mkdtempSync(join(tmpdir(), 'vigil-member-api-'));
-const env = { ...process.env, VIGIL_TOKENIZATION_KEY: 'c3'.repeat(32), VIGIL_DATA_DIR: join(dir, 'data'), VIGIL_LOG_LEVEL: 'warn' };
 const T0 = Date.UTC(2026, 2, 2, 18, 0, 0);
 const H = 3_600_000;
 const DAY = 24 * H;
@@ -66,21 +61,11 @@ const REPLAY = T0 + 7 * 60_000 + H + 49 * H;
 add(REPLAY, `/api/v2/members/${m7.id}/claims?year=2026`, staleToken, '203.0.113.99');
 add(REPLAY + 15_000, `/api/v2/members/${m7.id}/eob/880071`, staleToken, '203.0.113.99');
 
-let alerts: Alert[] = [];
-let alertsJson = '';
-
-beforeAll(() => {
-  const r = replayThroughVigil(env, dir, 'member-api.log', lines);
-  expect(r.replay).toEqual({ code: 0, stderr: '' });
-  expect(r.list.code).toBe(0);
-  ({ alerts, alertsJson } = r);
-}, 180_000);
-
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const replayed = replayBeforeAll('member-api', { key: 'c3'.repeat(32), lines });
 
 describe('a member API, end to end', () => {
   it('raises exactly the alerts the traffic contains: the foreign reads (one alert per route) and the replay', () => {
-    expect(alerts.map((a) => [a.detector, a.principal, a.route]).sort()).toEqual([
+    expect(replayed.alerts.map((a) => [a.detector, a.principal, a.route]).sort()).toEqual([
       ['bola/subject-context', 'user:member-3', '/api/v2/members/{id}'],
       ['bola/subject-context', 'user:member-3', '/api/v2/members/{id}/claims'],
       ['bola/subject-context', 'user:member-3', '/api/v2/members/{id}/eob/{id}'],
@@ -89,7 +74,7 @@ describe('a member API, end to end', () => {
   });
 
   it("names the member reading another member's records, by tokens only", () => {
-    const a = alerts.find((x) => x.detector === 'bola/subject-context' && x.route === '/api/v2/members/{id}/claims') as Alert;
+    const a = replayed.alerts.find((x) => x.detector === 'bola/subject-context' && x.route === '/api/v2/members/{id}/claims') as Alert;
     expect(a).toMatchObject({
       owasp: 'API1:2023',
       severity: 'high',
@@ -108,12 +93,12 @@ describe('a member API, end to end', () => {
     expect(own).not.toBe(foreign);
     // The profile and the EOB read next name the same foreign member.
     for (const route of ['/api/v2/members/{id}', '/api/v2/members/{id}/eob/{id}']) {
-      expect(alerts.find((x) => x.route === route)?.summary).toContain(`then read members ${foreign ?? ''} and`);
+      expect(replayed.alerts.find((x) => x.route === route)?.summary).toContain(`then read members ${foreign ?? ''} and`);
     }
   });
 
   it('names the token replayed long after it expired', () => {
-    const a = alerts.find((x) => x.detector === 'token-misuse') as Alert;
+    const a = replayed.alerts.find((x) => x.detector === 'token-misuse') as Alert;
     expect(a).toMatchObject({
       owasp: 'API2:2023',
       severity: 'high',
@@ -126,6 +111,6 @@ describe('a member API, end to end', () => {
   });
 
   it('keeps every member UUID out of the alerts', () => {
-    for (const raw of [VICTIM, m3.id, m7.id]) expect(alertsJson).not.toContain(raw);
+    for (const raw of [VICTIM, m3.id, m7.id]) expect(replayed.alertsJson).not.toContain(raw);
   });
 });

@@ -1,10 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Alert } from '../libs/contracts/index.js';
 import { createPrng } from './test-support/prng.js';
-import { nginxJsonLine, replayThroughVigil, type TimedLine } from './test-support/vigil-replay.js';
+import { nginxJsonLine, replayBeforeAll, type TimedLine } from './test-support/vigil-replay.js';
 
 /**
  * A pharmacy partner API behind nginx (the project's `vigil_json` log format), three days of it
@@ -16,8 +13,6 @@ import { nginxJsonLine, replayThroughVigil, type TimedLine } from './test-suppor
  * must raise nothing. No bearer token appears anywhere: identity, ownership and baselines all hang
  * on the keys' fingerprints.
  */
-const dir = mkdtempSync(join(tmpdir(), 'vigil-partner-api-'));
-const env = { ...process.env, VIGIL_TOKENIZATION_KEY: '5e'.repeat(32), VIGIL_DATA_DIR: join(dir, 'data'), VIGIL_LOG_LEVEL: 'warn' };
 const T0 = Date.UTC(2026, 9, 12);
 const H = 3_600_000;
 const DAY = 24 * H;
@@ -81,21 +76,11 @@ for (let k = 0; k < 40; k++) call(LEAK + k * 12_000, leaked, 'GET', '/partner/v1
 const BULK = LAST + 16 * H + 5000;
 for (let k = 0; k < 30; k++) call(BULK + k * 20_000, bulk, 'GET', `/partner/v1/orders?status=all&limit=1000&offset=${k * 1000}`, 200, 2_500_000);
 
-let alerts: Alert[] = [];
-let alertsJson = '';
-
-beforeAll(() => {
-  const r = replayThroughVigil(env, dir, 'access.json.log', lines, 'nginx');
-  expect(r.replay).toEqual({ code: 0, stderr: '' });
-  expect(r.list.code).toBe(0);
-  ({ alerts, alertsJson } = r);
-}, 180_000);
-
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const replayed = replayBeforeAll('partner-api', { key: '5e'.repeat(32), lines, format: 'nginx' });
 
 /** The principal Vigil names a partner by: its key's fingerprint, read from an alert that names it alone. */
 function principalOf(detector: string, route: string): string {
-  const a = alerts.find((x) => x.detector === detector && x.route === route);
+  const a = replayed.alerts.find((x) => x.detector === detector && x.route === route);
   expect(a?.principal).toMatch(/^key:fp_[0-9a-f]{16}$/);
   return a?.principal ?? '';
 }
@@ -107,7 +92,7 @@ describe('a partner API behind nginx, identified by API keys, end to end', () =>
     const leakedKey = principalOf('token-misuse', '/partner/v1/orders');
     const puller = principalOf('data-exfiltration', '/partner/v1/orders');
     expect(new Set([snooper, adminUser, leakedKey, puller]).size).toBe(4);
-    expect(alerts.map((a) => [a.detector, a.principal, a.route]).sort()).toEqual(
+    expect(replayed.alerts.map((a) => [a.detector, a.principal, a.route]).sort()).toEqual(
       [
         ['bola/foreign-object', snooper, '/partner/v1/orders/{id}'],
         ['bfla', adminUser, '/partner/v1/admin/partners'],
@@ -119,27 +104,27 @@ describe('a partner API behind nginx, identified by API keys, end to end', () =>
       ].sort(),
     );
     // Each abuser is named from its own address (the leaked key from many).
-    expect(alerts.find((a) => a.principal === snooper)?.sourceIps).toEqual([snoop.ip]);
-    expect(alerts.find((a) => a.principal === adminUser)?.sourceIps).toEqual([admin.ip]);
-    expect(alerts.find((a) => a.principal === puller && a.detector === 'data-exfiltration')?.sourceIps).toEqual([bulk.ip]);
+    expect(replayed.alerts.find((a) => a.principal === snooper)?.sourceIps).toEqual([snoop.ip]);
+    expect(replayed.alerts.find((a) => a.principal === adminUser)?.sourceIps).toEqual([admin.ip]);
+    expect(replayed.alerts.find((a) => a.principal === puller && a.detector === 'data-exfiltration')?.sourceIps).toEqual([bulk.ip]);
   });
 
   it('counts every foreign order read, and names the partner that created it', () => {
-    const a = alerts.find((x) => x.detector === 'bola/foreign-object') as Alert;
+    const a = replayed.alerts.find((x) => x.detector === 'bola/foreign-object') as Alert;
     expect(a).toMatchObject({ severity: 'high', firstSeen: new Date(SNOOP).toISOString(), lastSeen: new Date(SNOOP + 17 * 45_000).toISOString(), count: theirOrders.length });
     expect(a.summary).toMatch(/^key:fp_[0-9a-f]{16} read orders tok_[0-9a-f]+, which key:fp_[0-9a-f]{16} created, and the API answered 200$/);
   });
 
   it('names the privileged deletion as a privileged function its cohort never used', () => {
-    const a = alerts.find((x) => x.detector === 'bfla' && x.route === '/partner/v1/admin/partners/{id}') as Alert;
+    const a = replayed.alerts.find((x) => x.detector === 'bfla' && x.route === '/partner/v1/admin/partners/{id}') as Alert;
     expect(a.severity).toBe('high');
     expect(a.summary).toContain('used the privileged function DELETE /partner/v1/admin/partners/{id} (admin_path, answered 204)');
   });
 
   it('keeps the API keys and order ids out of the alerts', () => {
     for (const p of partners) {
-      expect(alertsJson).not.toContain(p.key);
-      for (const o of p.orders) expect(alertsJson).not.toContain(o);
+      expect(replayed.alertsJson).not.toContain(p.key);
+      for (const o of p.orders) expect(replayed.alertsJson).not.toContain(o);
     }
   });
 });

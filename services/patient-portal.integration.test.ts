@@ -1,10 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Alert } from '../libs/contracts/index.js';
 import { createPrng } from './test-support/prng.js';
-import { kongLine, replayThroughVigil, type TimedLine } from './test-support/vigil-replay.js';
+import { kongLine, replayBeforeAll, type TimedLine } from './test-support/vigil-replay.js';
 
 /**
  * A patient portal's own REST API (not FHIR: UUID ids, `/v1/patients/{id}/messages`, refill
@@ -18,8 +15,6 @@ import { kongLine, replayThroughVigil, type TimedLine } from './test-support/vig
  * update changes every user agent on day 4; 25 patients join during the week; one in ten uses
  * the app at night. On the last day four patients abuse it, each in a different way.
  */
-const dir = mkdtempSync(join(tmpdir(), 'vigil-patient-portal-'));
-const env = { ...process.env, VIGIL_TOKENIZATION_KEY: 'a5'.repeat(32), VIGIL_DATA_DIR: join(dir, 'data'), VIGIL_LOG_LEVEL: 'warn' };
 const T0 = Date.UTC(2026, 8, 1);
 const H = 3_600_000;
 const DAY = 24 * H;
@@ -137,17 +132,7 @@ const PAGES = LAST + 14 * H;
 const pagerClient = at(pager, PAGES);
 for (let page = 0; page < 150; page++) call(PAGES + page * 3000, pagerClient, 'GET', `/v1/patients/${pager.id}/messages?limit=100&offset=${page * 100}`, 200);
 
-let alerts: Alert[] = [];
-let alertsJson = '';
-
-beforeAll(() => {
-  const r = replayThroughVigil(env, dir, 'portal.log', lines);
-  expect(r.replay).toEqual({ code: 0, stderr: '' });
-  expect(r.list.code).toBe(0);
-  ({ alerts, alertsJson } = r);
-}, 180_000);
-
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const replayed = replayBeforeAll('patient-portal', { key: 'a5'.repeat(32), lines });
 
 describe('a patient portal that is not FHIR, end to end', () => {
   it('has the abuse it means to have: fifteen messages others created, a refiller that is not another abuser', () => {
@@ -156,7 +141,7 @@ describe('a patient portal that is not FHIR, end to end', () => {
   });
 
   it('raises exactly the alerts of the four abusers, and none on 146 benign patients', () => {
-    expect(alerts.map((a) => [a.detector, a.principal, a.route]).sort()).toEqual(
+    expect(replayed.alerts.map((a) => [a.detector, a.principal, a.route]).sort()).toEqual(
       [
         ['bola/foreign-object', 'user:pt-5', '/v1/messages/{id}'],
         ['bola/foreign-object', 'user:pt-6', '/v1/patients/{id}'],
@@ -169,7 +154,7 @@ describe('a patient portal that is not FHIR, end to end', () => {
   });
 
   it("names every read of another patient's message, and who created it", () => {
-    const a = alerts.find((x) => x.principal === 'user:pt-5') as Alert;
+    const a = replayed.alerts.find((x) => x.principal === 'user:pt-5') as Alert;
     expect(a).toMatchObject({
       owasp: 'API1:2023',
       severity: 'high',
@@ -183,18 +168,18 @@ describe('a patient portal that is not FHIR, end to end', () => {
   });
 
   it('names the refills and the inbox walk by what was repeated', () => {
-    const refills = alerts.find((x) => x.detector === 'flow-abuse') as Alert;
+    const refills = replayed.alerts.find((x) => x.detector === 'flow-abuse') as Alert;
     expect(refills.severity).toBe('high');
     expect(refills.summary).toBe(
       `user:${refiller.sub} repeated POST /v1/prescriptions/{id}/refill-requests on one prescriptions 12 times in a row, each within 3600s of the previous (threshold 6)`,
     );
-    const pages = alerts.find((x) => x.detector === 'scraping') as Alert;
+    const pages = replayed.alerts.find((x) => x.detector === 'scraping') as Alert;
     expect(pages.summary).toMatch(/^user:pt-9 requested 100 pages past the first within 300s on \/v1\/patients\/\{id\}\/messages; /);
   });
 
   it('keeps every patient, message and prescription id out of the alerts', () => {
     for (const p of [snoop, browser, refiller, pager, ...patients.slice(60, 142)]) {
-      for (const raw of [p.id, ...p.sent, ...p.prescriptions]) expect(alertsJson).not.toContain(raw);
+      for (const raw of [p.id, ...p.sent, ...p.prescriptions]) expect(replayed.alertsJson).not.toContain(raw);
     }
   });
 });

@@ -1,21 +1,27 @@
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll, expect } from 'vitest';
 import type { Alert } from '../../libs/contracts/index.js';
 
-/**
- * End-to-end tests that replay a gateway's traffic through the real `vigil` binary: Kong lines
- * built from what the test varies, written in time order, replayed, and the alerts read back with
- * `vigil alerts --json`, as a user would.
- */
-export interface KongLineSpec {
-  /** Event time, ms (Kong's `started_at`). */
+// End-to-end tests that replay a gateway's traffic through the real `vigil` binary: Kong or nginx
+// lines built from what the test varies, written in time order, replayed, and the alerts read back
+// with `vigil alerts --json`, as a user would.
+
+/** What every generated log line says about one request. */
+export interface RequestSpec {
+  /** Event time, ms (Kong's `started_at`, nginx's `$msec`). */
   t: number;
   method: string;
+  /** Path and query, as the client sent it. */
   uri: string;
   ip: string;
   status: number;
   host: string;
+}
+
+export interface KongLineSpec extends RequestSpec {
   /** Request headers besides `host`. */
   headers: Record<string, string>;
   /** Kong route and service names. */
@@ -38,15 +44,7 @@ export function kongLine(s: KongLineSpec): string {
   });
 }
 
-export interface NginxLineSpec {
-  /** Event time, ms. */
-  t: number;
-  method: string;
-  /** Path and query, as the client sent it (`$request_uri`). */
-  uri: string;
-  ip: string;
-  status: number;
-  host: string;
+export interface NginxLineSpec extends RequestSpec {
   /** Response body bytes. */
   bytes: number;
   authorization?: string;
@@ -101,7 +99,7 @@ export interface TimedLine {
   line: string;
 }
 
-export interface ReplayOutcome {
+interface ReplayOutcome {
   replay: { code: number | null; stderr: string };
   list: { code: number | null; stderr: string };
   alerts: Alert[];
@@ -112,7 +110,7 @@ export interface ReplayOutcome {
 const bin = join(import.meta.dirname, '..', '..', 'bin', 'vigil.js');
 
 /** Writes `lines` in time order to `dir/name`, runs `vigil replay --format <format>` on it, then `vigil alerts --json`. */
-export function replayThroughVigil(env: NodeJS.ProcessEnv, dir: string, name: string, lines: readonly TimedLine[], format: 'kong' | 'nginx' = 'kong'): ReplayOutcome {
+function replayThroughVigil(env: NodeJS.ProcessEnv, dir: string, name: string, lines: readonly TimedLine[], format: 'kong' | 'nginx' = 'kong'): ReplayOutcome {
   const file = join(dir, name);
   writeFileSync(file, `${[...lines].sort((a, b) => a.t - b.t).map((l) => l.line).join('\n')}\n`);
   const vigil = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { env, encoding: 'utf8', timeout: 120_000 });
@@ -125,4 +123,31 @@ export function replayThroughVigil(env: NodeJS.ProcessEnv, dir: string, name: st
     alerts: JSON.parse(alertsJson) as Alert[],
     alertsJson,
   };
+}
+
+/** What a suite's replay produced; filled in before its tests run. */
+export interface ReplayedTraffic {
+  alerts: Alert[];
+  /** `vigil alerts --json` as printed. */
+  alertsJson: string;
+}
+
+/**
+ * Registers a suite's replay: before its tests, `lines` go through `vigil replay` into a fresh data
+ * directory under a fixed tokenization key (removed after the suite), and the alerts are read back.
+ * Either command failing fails the suite.
+ */
+export function replayBeforeAll(name: string, opts: { key: string; lines: readonly TimedLine[]; format?: 'kong' | 'nginx' }): ReplayedTraffic {
+  const out: ReplayedTraffic = { alerts: [], alertsJson: '[]' };
+  const dir = mkdtempSync(join(tmpdir(), `vigil-${name}-`));
+  beforeAll(() => {
+    const env = { ...process.env, VIGIL_TOKENIZATION_KEY: opts.key, VIGIL_DATA_DIR: join(dir, 'data'), VIGIL_LOG_LEVEL: 'warn' };
+    const r = replayThroughVigil(env, dir, `${name}.log`, opts.lines, opts.format);
+    expect(r.replay).toEqual({ code: 0, stderr: '' });
+    expect(r.list.code).toBe(0);
+    out.alerts = r.alerts;
+    out.alertsJson = r.alertsJson;
+  }, 180_000);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  return out;
 }
