@@ -98,8 +98,23 @@ describe('token-misuse', () => {
     const ips = ['185.204.235.14', '45.30.104.47', '91.162.176.253', '185.204.235.14'];
     const found = run(at.map((t, i) => event({ ts: T0 + t, clientIp: ips[i], principal: bob })));
     expect(found).toHaveLength(1);
-    expect(found[0]).toMatchObject({ ts: T0 + 90_000, summary: 'one token of user:bob switched between far-apart networks 3 times over 63s, each within 60s of the previous request' });
-    expect(found[0]?.evidence).toEqual({ pattern: 'concurrent_networks', confidence: 0.7, scope: 'token', credentialFingerprint: 'fp_bob1', switches: 3, minSwitches: 3, chainSeconds: 63, windowSeconds: 60 });
+    expect(found[0]).toMatchObject({
+      ts: T0 + 90_000,
+      summary: 'one token of user:bob switched back and forth between 3 far-apart networks 3 times over 63s, each within 60s of the previous request',
+    });
+    expect(found[0]?.evidence).toEqual({ pattern: 'concurrent_networks', confidence: 0.7, scope: 'token', credentialFingerprint: 'fp_bob1', switches: 3, networks: 3, minSwitches: 3, chainSeconds: 63, windowSeconds: 60 });
+  });
+
+  it('does not call a token behind a rotating VPN or cloud proxy exit, which never goes back to a network it left, a concurrent use', () => {
+    const bob = principalOf('user:bob', { ...APP, credentialFingerprint: 'fp_bob1' });
+    // Eight exits in eight far-apart networks, a request every 10 s, two requests per exit: one
+    // client moving on, never in two places. The same exits with one of them coming back is two places.
+    const exits = ['185.204.235.14', '45.30.104.47', '91.162.176.253', '104.28.7.9', '146.70.11.2', '193.32.127.8', '37.19.200.4', '89.187.161.5'];
+    const moving = exits.flatMap((ip, i) => [0, 10_000].map((d) => event({ ts: T0 + i * 20_000 + d, clientIp: ip, principal: bob })));
+    expect(run(moving).filter((f) => f.evidence.pattern === 'concurrent_networks')).toEqual([]);
+    const back = event({ ts: T0 + 8 * 20_000, clientIp: exits[2], principal: bob });
+    const found = run([...moving, back]).filter((f) => f.evidence.pattern === 'concurrent_networks');
+    expect(found.map((f) => [f.evidence.switches, f.evidence.networks, f.ts])).toEqual([[8, 8, T0 + 160_000]]);
   });
 
   it('does not chain switches separated by pauses longer than a minute (a phone moving between wifi and its carrier through the day)', () => {

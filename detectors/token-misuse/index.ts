@@ -12,7 +12,7 @@ import { checkExpiry, newExpiryState } from './expiry.js';
 import { networksOf } from './network.js';
 import { newSpread, recordSpread } from './spread.js';
 import { forgetPrincipals, restoreRows, snapshotRows } from './persist.js';
-import { newCohortPops, newKeyState, newTokenState, type CohortPops, type KeyState, type NetworkHashes, type TokenMisuseState, type TokenState } from './state.js';
+import { CHAIN_CAP, newCohortPops, newKeyState, newTokenState, type CohortPops, type KeyState, type NetworkHashes, type TokenMisuseState, type TokenState } from './state.js';
 
 export { DEFAULTS, TokenMisuseConfigSchema, type TokenMisuseConfig } from './config.js';
 export type { TokenMisuseState } from './state.js';
@@ -94,6 +94,7 @@ export function createTokenMisuseDetector(cfg: TokenMisuseConfig = DEFAULTS, dep
       for (const [, t] of state.tokens.entries()) {
         clearSeen(t);
         if (t.spread !== undefined) t.spread.wides.length = 0;
+        t.chainWides = undefined;
       }
     },
   };
@@ -181,35 +182,47 @@ export function createTokenMisuseDetector(cfg: TokenMisuseConfig = DEFAULTS, dep
   }
 
   /**
-   * A token that keeps jumping between far-apart networks within seconds is held in two places. The
-   * jumps form a chain while each request comes within `switchSeconds` of the previous one; a longer
-   * pause (a phone moving from wifi to its carrier on the way home) breaks it.
+   * A token that keeps jumping back and forth between far-apart networks within seconds is held in
+   * two places. The jumps form a chain while each request comes within `switchSeconds` of the
+   * previous one; a longer pause (a phone moving from wifi to its carrier on the way home) breaks it.
+   * The chain must come back to a network it left: a client behind a VPN or a cloud proxy (Zscaler,
+   * Private Relay) whose exit changes every few requests moves on through new networks, one client
+   * in one place. A thief and the owner interleave, and so does a replay cycling through a few
+   * rented addresses.
    * NOTE: the chain used to require every jump within `switchSeconds` of the first one, stricter than
    * documented: a replay spread over a few minutes was then caught only by the slower distinct-network count.
    */
   function concurrent(event: NormalizedEvent, k: TokenState, wide: number): Finding | undefined {
     // lastTs >= 0: a previous request set lastWide (any int32 is a valid hash, so no sentinel there).
     const quick = k.lastTs >= 0 && event.ts - k.lastTs <= switchMs;
-    const jumped = quick && wide !== k.lastWide;
+    const left = k.lastWide;
+    const jumped = quick && wide !== left;
     k.lastWide = wide;
     k.lastTs = Math.max(k.lastTs, event.ts);
     if (!quick) {
       k.switches = 0;
       k.firstSwitchTs = -1;
+      k.chainWides = undefined;
+      k.chainReturned = false;
     }
     if (!jumped) return undefined;
     if (k.switches === 0) k.firstSwitchTs = event.ts;
+    // The chain starts at the network of the request before its first jump.
+    const chain = (k.chainWides ??= [left]);
+    if (chain.includes(wide)) k.chainReturned = true;
+    else if (chain.length < CHAIN_CAP) chain.push(wide);
     k.switches++;
-    if (k.switches < cfg.minSwitches) return undefined;
+    if (k.switches < cfg.minSwitches || !k.chainReturned) return undefined;
     return makeFinding(NAME, OWASP, event, {
       severity: 'medium',
-      summary: `one token of ${event.principal.id} switched between far-apart networks ${k.switches} times over ${Math.round((event.ts - k.firstSwitchTs) / 1000)}s, each within ${cfg.switchSeconds}s of the previous request`,
+      summary: `one token of ${event.principal.id} switched back and forth between ${chain.length} far-apart networks ${k.switches} times over ${Math.round((event.ts - k.firstSwitchTs) / 1000)}s, each within ${cfg.switchSeconds}s of the previous request`,
       evidence: {
         pattern: 'concurrent_networks',
         confidence: 0.7,
         scope: 'token',
         credentialFingerprint: event.principal.credentialFingerprint,
         switches: k.switches,
+        networks: chain.length,
         minSwitches: cfg.minSwitches,
         chainSeconds: Math.round((event.ts - k.firstSwitchTs) / 1000),
         windowSeconds: cfg.switchSeconds,

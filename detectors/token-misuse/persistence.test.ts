@@ -110,7 +110,7 @@ describe('token-misuse snapshot and restore', () => {
     expect(d.snapshot(state, 1).filter((r) => r.scope === 'principal')).toHaveLength(9);
   });
 
-  it('clearCapped empties the windows (and a token\'s far-apart networks) and keeps the baselines and fixed fields', () => {
+  it('clearCapped empties the windows (and a token\'s far-apart networks and chain) and keeps the baselines and fixed fields', () => {
     const state = d.createState();
     feed(d, state, [...mobileCohort(), ...replay]);
     const before = structuredClone({ ...state.principals.peek('user:u4'), pops: undefined });
@@ -119,6 +119,7 @@ describe('token-misuse snapshot and restore', () => {
     d.clearCapped(state);
     expect({ ...state.principals.peek('user:u4'), pops: undefined }).toEqual({ ...before, nets: [], uas: [] });
     expect(token.spread?.wides.length).toBeGreaterThan(0);
-    expect({ ...state.tokens.peek('fp_bob1'), pops: undefined }).toEqual({ ...token, nets: [], uas: [], spread: { ...token.spread, wides: [] } });
+    expect(token.chainWides).toHaveLength(2);
+    expect({ ...state.tokens.peek('fp_bob1'), pops: undefined }).toEqual({ ...token, nets: [], uas: [], spread: { ...token.spread, wides: [] }, chainWides: undefined });
   });
 });

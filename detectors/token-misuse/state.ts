@@ -56,6 +56,14 @@ export interface TokenState extends KeyState {
   /** Changes of wide block in the current chain of requests each within `switchSeconds` of the previous, since `firstSwitchTs`. */
   switches: number;
   firstSwitchTs: number;
+  /**
+   * The wide blocks the current chain went through, in order (at most CHAIN_CAP), undefined outside
+   * a chain; and whether it came back to one it had left. A token held in two places goes back and
+   * forth; a client behind a VPN or a cloud proxy whose exit changes every few requests only ever
+   * moves on.
+   */
+  chainWides: number[] | undefined;
+  chainReturned: boolean;
   /** Its far-apart networks over its life (spread.ts); undefined before its first request. */
   spread: SpreadState | undefined;
 }
@@ -91,9 +99,14 @@ export function newTokenState(owner: string): TokenState {
     lastTs: -1,
     switches: 0,
     firstSwitchTs: -1,
+    chainWides: undefined,
+    chainReturned: false,
     spread: undefined,
   };
 }
+
+/** Wide blocks a chain of switches remembers: a chain through more is caught by the distinct-network count. */
+export const CHAIN_CAP = 8;
 
 export function newCohortPops(cohort: string): CohortPops {
   return { cohort, net: newPopulation(COHORT_RING), ua: newPopulation(COHORT_RING), lastTs: 0 };
@@ -111,7 +124,15 @@ export interface EncodedKey {
   uaAlerted: boolean;
 }
 
-export type EncodedToken = EncodedKey & { lastWide: number; lastTs: number; switches: number; firstSwitchTs: number; spread: unknown };
+export type EncodedToken = EncodedKey & {
+  lastWide: number;
+  lastTs: number;
+  switches: number;
+  firstSwitchTs: number;
+  chainWides: number[] | null;
+  chainReturned: boolean;
+  spread: unknown;
+};
 
 export function encodeKey(k: KeyState): EncodedKey {
   return {
@@ -126,7 +147,16 @@ export function encodeKey(k: KeyState): EncodedKey {
 }
 
 export function encodeToken(t: TokenState): EncodedToken {
-  return { ...encodeKey(t), lastWide: t.lastWide, lastTs: t.lastTs, switches: t.switches, firstSwitchTs: t.firstSwitchTs, spread: t.spread === undefined ? null : encodeSpread(t.spread) };
+  return {
+    ...encodeKey(t),
+    lastWide: t.lastWide,
+    lastTs: t.lastTs,
+    switches: t.switches,
+    firstSwitchTs: t.firstSwitchTs,
+    chainWides: t.chainWides ?? null,
+    chainReturned: t.chainReturned,
+    spread: t.spread === undefined ? null : encodeSpread(t.spread),
+  };
 }
 
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
@@ -164,7 +194,22 @@ export function decodeToken(v: unknown, owner: string): TokenState | undefined {
   const absent = o.spread === undefined || o.spread === null;
   const spread = absent ? undefined : decodeSpread(o.spread);
   if (!absent && spread === undefined) return undefined;
-  return { ...k, owner, lastWide: o.lastWide, lastTs: o.lastTs, switches: o.switches, firstSwitchTs: o.firstSwitchTs, spread };
+  const chain = decodeChain(o.chainWides, o.chainReturned);
+  if (chain === undefined) return undefined;
+  return { ...k, owner, lastWide: o.lastWide, lastTs: o.lastTs, switches: o.switches, firstSwitchTs: o.firstSwitchTs, ...chain, spread };
+}
+
+/**
+ * A token row's chain of switches. Rows saved before chains kept their networks (2026-11-30) have
+ * neither field: the chain in flight starts afresh at its next switch, and its token is judged by
+ * what it does from then on.
+ */
+function decodeChain(wides: unknown, returned: unknown): Pick<TokenState, 'chainWides' | 'chainReturned'> | undefined {
+  if (wides === undefined && returned === undefined) return { chainWides: undefined, chainReturned: false };
+  if (typeof returned !== 'boolean') return undefined;
+  if (wides === null) return { chainWides: undefined, chainReturned: returned };
+  if (!Array.isArray(wides) || wides.length === 0 || wides.length > CHAIN_CAP || !wides.every(isInt)) return undefined;
+  return { chainWides: [...wides], chainReturned: returned };
 }
 
 interface EncodedPopulation {
