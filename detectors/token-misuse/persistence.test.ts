@@ -3,6 +3,7 @@ import type { BaselineSnapshot } from '../../libs/baseline/index.js';
 import { principalOf } from '../test-support/auth.js';
 import { event } from '../test-support/events.js';
 import { createTokenMisuseDetector, DEFAULTS } from './index.js';
+import { decodeToken, encodeToken, newTokenState } from './state.js';
 import { APP, mobileCohort, T0, user, W } from './test-traffic.js';
 import { feed, restored } from '../test-support/rows.js';
 
@@ -86,6 +87,17 @@ describe('token-misuse snapshot and restore', () => {
     expect(d.restore(s, [...bad, ...rows])).toBe(good);
     expect(['user:x1', 'user:x2', 'user:x3'].map((k) => s.principals.peek(k))).toEqual([undefined, undefined, undefined]);
     expect([...s.cohorts.entries()]).toHaveLength(2);
+  });
+
+  it("reads a token row's switch chain, rows saved before chains kept their networks included", () => {
+    const t = { ...newTokenState('user:bob'), lastWide: 7, lastTs: T0, switches: 2, firstSwitchTs: T0 - 5000, chainWides: [3, 7], chainReturned: false };
+    const row = JSON.parse(JSON.stringify(encodeToken(t))) as Record<string, unknown>;
+    expect(decodeToken(row, 'user:bob')).toEqual(t);
+    const { chainWides: _w, chainReturned: _r, ...older } = row;
+    expect(decodeToken(older, 'user:bob')).toEqual({ ...t, chainWides: undefined, chainReturned: false });
+    for (const [wides, returned] of [[[], false], [[1.5], false], [Array.from({ length: 9 }, (_, i) => i), true], [[3], 'yes'], [[3], undefined]]) {
+      expect(decodeToken({ ...row, chainWides: wides, chainReturned: returned }, 'user:bob')).toBeUndefined();
+    }
   });
 
   it('snapshots only the selected principals (with their tokens) and every cohort', () => {
