@@ -6,7 +6,7 @@ import { createBflaDetector, DEFAULTS, type BflaConfig } from './index.js';
 import { privilegeOf } from './privilege.js';
 
 const T0 = Date.UTC(2026, 10, 2, 8, 0, 0);
-const cfg: BflaConfig = { learningSeconds: 600, learningEvents: 20, adoptionShare: 0.05, minAdopters: 3, cohortCap: 100, ownCreationSeconds: 3600 };
+const cfg: BflaConfig = { learningSeconds: 600, learningEvents: 20, adoptionShare: 0.05, minAdopters: 3, maxAdopters: 10, cohortCap: 100, ownCreationSeconds: 3600 };
 const PORTAL = ['patient/*.read', 'openid'];
 const users = Array.from({ length: 6 }, (_, i) => principal(`user:u${i}`, 'mychart', PORTAL));
 const attacker = principal('user:eve', 'mychart', PORTAL);
@@ -115,6 +115,18 @@ describe('bfla', () => {
     const rollout = users.map((u, i) => event({ ts: AFTER + i * 1000, eventId: `r${i}`, principal: u, method: 'DELETE', route: '/fhir/Appointment/{id}', status: 204 }));
     // Threshold max(3, 5% of 6) = 3 users: the first two are reported, the third adopts it.
     expect(run([...learning(users), ...rollout]).map((f) => f.eventId)).toEqual(['r0', 'r1']);
+  });
+
+  it('counts a function taken up by ten principals as adopted however large the cohort (no share of 20,000 users to wait for)', () => {
+    const many = Array.from({ length: 400 }, (_, i) => principal(`user:m${i}`, 'mychart', PORTAL));
+    // 400 principals: 5 % would be 20 adopters; the cap is 10.
+    const rollout = many.slice(0, 15).map((u, i) => event({ ts: AFTER + i * 1000, eventId: `r${i}`, principal: u, method: 'DELETE', route: '/fhir/Appointment/{id}', status: 204 }));
+    const seen = Array.from({ length: 400 }, (_, i) => event({ ts: T0 + i * 4500, principal: many[i], route: '/fhir/Observation' }));
+    const found = run([...seen, ...rollout]);
+    expect(found.map((f) => f.eventId)).toEqual(['r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7', 'r8']);
+    expect(found[0]?.evidence).toMatchObject({ baseline: { adoptionThreshold: 10 } });
+    // Without the cap the same rollout is still reported at its 15th user.
+    expect(run([...seen, ...rollout], { ...cfg, maxAdopters: 1000 })).toHaveLength(15);
   });
 
   it('keeps what a cohort learned across a snapshot and restore', () => {

@@ -27,10 +27,14 @@ export interface BflaConfig {
   learningEvents: number;
   /**
    * A privileged pair first used after learning stops being reported once this share of the
-   * cohort's principals has used it (a feature rolled out to everyone), with at least `minAdopters`.
+   * cohort's principals has used it (a feature rolled out to everyone), with at least `minAdopters`
+   * and at most `maxAdopters`: a handful of independent principals taking up a function is a
+   * rollout whatever the cohort's size. Without the cap a rollout to a patient app of 20,000 users
+   * would raise ~1,000 alerts before it counted as adopted (and the users set stops at 256).
    */
   adoptionShare: number;
   minAdopters: number;
+  maxAdopters: number;
   /** Cohorts remembered; the least recently active are forgotten first. */
   cohortCap: number;
   /**
@@ -48,6 +52,7 @@ export const DEFAULTS: BflaConfig = {
   learningEvents: 200,
   adoptionShare: 0.05,
   minAdopters: 3,
+  maxAdopters: 10,
   cohortCap: 10_000,
   ownCreationSeconds: 30 * 86_400,
 };
@@ -102,7 +107,7 @@ export function createBflaDetector(cfg: BflaConfig = DEFAULTS, deps: TraitsDeps 
       const pair = pairOf(cohort, `${event.method.toUpperCase()} ${event.route}`, stillLearning);
       if (stillLearning || pair?.baseline === true) return [];
       const principals = principalsOf(cohort);
-      const adopters = Math.max(cfg.minAdopters, Math.ceil(cfg.adoptionShare * principals));
+      const adopters = Math.min(cfg.maxAdopters, Math.max(cfg.minAdopters, Math.ceil(cfg.adoptionShare * principals)));
       const others = pair === undefined ? 0 : pair.users.values.size - (pair.users.values.has(who) ? 1 : 0);
       if (pair !== undefined) addUser(pair, who);
       // Widely adopted after learning: a new feature of the app, not one principal's escalation.
