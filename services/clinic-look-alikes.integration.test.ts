@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createPrng } from './test-support/prng.js';
+import { createRandom } from '../scripts/traffic.js';
 import { kongLine, replayBeforeAll, type TimedLine } from './test-support/vigil-replay.js';
 
 /**
@@ -19,7 +19,7 @@ const DAY = 24 * H;
 const DAYS = 5;
 const OUTAGE = T0 + 3 * DAY + 9 * H;
 const OUTAGE_MS = 20 * 60_000;
-const { next: rnd, int, pick, hex, uuid } = createPrng(20260803);
+const { next: rnd, int, pick, hex, uuid } = createRandom(20260803);
 
 function jwt(sub: string, clientId: string, scope: string, t: number): string {
   const enc = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');

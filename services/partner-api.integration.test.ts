@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Alert } from '../libs/contracts/index.js';
-import { createPrng } from './test-support/prng.js';
-import { nginxJsonLine, replayBeforeAll, type TimedLine } from './test-support/vigil-replay.js';
+import { createRandom, nginxRecord } from '../scripts/traffic.js';
+import { replayBeforeAll, type TimedLine } from './test-support/vigil-replay.js';
 
 /**
  * A pharmacy partner API behind nginx (the project's `vigil_json` log format), three days of it
@@ -18,7 +18,7 @@ const H = 3_600_000;
 const DAY = 24 * H;
 const DAYS = 3;
 const LAST = T0 + (DAYS - 1) * DAY;
-const { next: rnd, int, pick, hex } = createPrng(20261012);
+const { next: rnd, int, pick, hex } = createRandom(20261012);
 
 interface Partner {
   key: string;
@@ -35,9 +35,14 @@ const partners: Partner[] = Array.from({ length: 12 }, () => ({
 }));
 
 const lines: TimedLine[] = [];
+// The fields of a line nobody varies (request ids, timings) come from a generator of their own, so
+// the traffic itself stays the same whatever a record draws.
+const filler = createRandom(1);
 function call(t: number, p: Partner, method: string, uri: string, status: number, bytes: number, extra: { location?: string; ip?: string } = {}): void {
-  const line = nginxJsonLine({ t, method, uri, status, bytes, ip: extra.ip ?? p.ip, host: 'partners.rx.example', apiKey: p.key, userAgent: p.ua, location: extra.location });
-  lines.push({ t, line });
+  const headers = { 'x-api-key': p.key, 'user-agent': p.ua, ...(method === 'GET' ? {} : { 'content-type': 'application/json' }) };
+  const responseHeaders = { 'content-type': 'application/json', ...(extra.location === undefined ? {} : { location: extra.location }) };
+  const record = nginxRecord({ at: t, method, uri, status, clientIp: extra.ip ?? p.ip, headers, responseHeaders, responseBytes: bytes }, filler);
+  lines.push({ t, line: JSON.stringify(record) });
 }
 
 for (let day = 0; day < DAYS; day++) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Alert } from '../libs/contracts/index.js';
-import { createPrng } from './test-support/prng.js';
+import { createRandom } from '../scripts/traffic.js';
 import { kongLine, replayBeforeAll, type TimedLine } from './test-support/vigil-replay.js';
 
 /**
@@ -21,7 +21,7 @@ const DAY = 24 * H;
 const DAYS = 5;
 const LAST = T0 + (DAYS - 1) * DAY;
 
-const prng = createPrng(20260901);
+const prng = createRandom(20260901);
 const rnd = prng.next;
 const { int, pick, hex, uuid } = prng;
 

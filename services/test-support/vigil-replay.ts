@@ -5,23 +5,18 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect } from 'vitest';
 import type { Alert } from '../../libs/contracts/index.js';
 
-// End-to-end tests that replay a gateway's traffic through the real `vigil` binary: Kong or nginx
-// lines built from what the test varies, written in time order, replayed, and the alerts read back
+// End-to-end tests that replay a gateway's traffic through the real `vigil` binary: Kong lines
+// (kongLine) or any format the tests build, e.g. with scripts/traffic.ts, written in time order, replayed, and the alerts read back
 // with `vigil alerts --json`, as a user would.
 
-/** What every generated log line says about one request. */
-export interface RequestSpec {
-  /** Event time, ms (Kong's `started_at`, nginx's `$msec`). */
+export interface KongLineSpec {
+  /** Event time, ms (Kong's `started_at`). */
   t: number;
   method: string;
-  /** Path and query, as the client sent it. */
   uri: string;
   ip: string;
   status: number;
   host: string;
-}
-
-export interface KongLineSpec extends RequestSpec {
   /** Request headers besides `host`. */
   headers: Record<string, string>;
   /** Kong route and service names. */
@@ -41,56 +36,6 @@ export function kongLine(s: KongLineSpec): string {
     latencies: { request: 31, kong: 1, proxy: 30 },
     client_ip: s.ip,
     started_at: s.t,
-  });
-}
-
-export interface NginxLineSpec extends RequestSpec {
-  /** Response body bytes. */
-  bytes: number;
-  authorization?: string;
-  apiKey?: string;
-  userAgent: string;
-  /** The Location header of the response (a 201's). */
-  location?: string;
-}
-
-/**
- * One line of nginx's access log in the project's `vigil_json` format
- * (`fixtures/nginx/vigil-log-format.conf`), as nginx writes it: every variable present, empty
- * ones as "", numbers unquoted.
- */
-export function nginxJsonLine(s: NginxLineSpec): string {
-  const q = s.uri.indexOf('?');
-  const iso = new Date(s.t).toISOString().replace(/\.\d{3}Z$/, '+00:00');
-  return JSON.stringify({
-    msec: s.t / 1000,
-    time_iso8601: iso,
-    request_method: s.method,
-    scheme: 'https',
-    host: s.host,
-    request_uri: s.uri,
-    uri: q < 0 ? s.uri : s.uri.slice(0, q),
-    args: q < 0 ? '' : s.uri.slice(q + 1),
-    server_protocol: 'HTTP/1.1',
-    status: s.status,
-    request_length: 410,
-    bytes_sent: s.bytes + 310,
-    body_bytes_sent: s.bytes,
-    request_time: 0.021,
-    upstream_response_time: '0.020',
-    upstream_addr: '10.1.1.5:8080',
-    remote_addr: s.ip,
-    remote_user: '',
-    request_id: (s.t % 1e9).toString(16).padStart(32, '0'),
-    http_x_request_id: '',
-    http_x_forwarded_for: '',
-    http_authorization: s.authorization ?? '',
-    http_x_api_key: s.apiKey ?? '',
-    http_user_agent: s.userAgent,
-    http_referer: '',
-    http_content_type: s.method === 'GET' ? '' : 'application/json',
-    sent_http_location: s.location ?? '',
-    sent_http_content_type: 'application/json',
   });
 }
 
