@@ -29,10 +29,27 @@ export interface ExfilConfig {
    * principals use it (e.g. every backend service of one app exports).
    */
   cohortShare: number;
+  /**
+   * Routine large responses (routine.ts): a 2xx response of at least `routineMinBytes` on a route
+   * where at least `routineMinPrincipals` of the principal's cohort received large responses (at
+   * least `routineMinResponses` of them, the last `routineSamples` kept), and no larger than
+   * `routineSizeFactor` x the `routineQuantile` of those kept, is left out of the window, up to `routinePerWindow`
+   * per principal per window bucket: an imaging download is what that route returns, a hundred of
+   * them in five minutes is not.
+   */
+  routineMinBytes: number;
+  routinePerWindow: number;
+  routineMinPrincipals: number;
+  routineMinResponses: number;
+  routineSamples: number;
+  routineQuantile: number;
+  routineSizeFactor: number;
   alpha: number;
   halfLifeSeconds: number;
   principalCap: number;
   cohortCap: number;
+  /** (cohort, route) pairs with routine large responses kept; only routes with large responses have one. */
+  routineCap: number;
 }
 
 export const DEFAULTS: ExfilConfig = {
@@ -46,8 +63,16 @@ export const DEFAULTS: ExfilConfig = {
   learningSeconds: 86_400,
   learningWindows: 5,
   cohortShare: 0.2,
+  routineMinBytes: 1024 * 1024,
+  routinePerWindow: 3,
+  routineMinPrincipals: 5,
+  routineMinResponses: 10,
+  routineSamples: 32,
+  routineQuantile: 0.9,
+  routineSizeFactor: 1.5,
   alpha: 0.05,
   halfLifeSeconds: 7 * 86_400,
   principalCap: 200_000,
   cohortCap: 10_000,
+  routineCap: 10_000,
 };

@@ -114,7 +114,9 @@ describe('data-exfiltration', () => {
     const d = createExfilDetector();
     const { state } = run([0, 1].flatMap(exporterDay));
     const back = d.createState();
-    expect(d.restore(back, d.snapshot(state, 3))).toBe(2);
+    // The service, its cohort, and its 5 MiB downloads (a large-response route of its cohort).
+    expect(d.restore(back, d.snapshot(state, 3))).toBe(3);
+    expect(back.routines.size).toBe(1);
     expect(back.principals.get('svc:warehouse')).toEqual(state.principals.get('svc:warehouse'));
     expect(run(exporterDay(2), back).findings).toEqual([]);
   });

@@ -25,7 +25,8 @@ import { createTraitsMemo, type TraitsDeps } from '../principal-traits.js';
 import { findingAbout } from '../framework.js';
 import { BULK_BIT, BULK_KINDS, bulkBits, kindsOf, type BulkKind } from './bulk.js';
 import { DEFAULTS, type ExfilConfig } from './config.js';
-import { BYTES as BYTES_AT, HOURS as HOURS_AT, PEAK as PEAK_AT, PHI_START as PHI_START_AT, WINDOW as WINDOW_AT, cohortCodec, principalCodec, type CohortVolume, type PrincipalVolume } from './profile.js';
+import { BYTES as BYTES_AT, HOURS as HOURS_AT, PEAK as PEAK_AT, PHI_START as PHI_START_AT, ROUTINE as ROUTINE_AT, WINDOW as WINDOW_AT, cohortCodec, principalCodec, type CohortVolume, type PrincipalVolume } from './profile.js';
+import { createRoutineCodec, isRoutine, learnRoutine, routineKey, type RoutineSizes } from './routine.js';
 
 export { DEFAULTS, type ExfilConfig } from './config.js';
 
@@ -39,14 +40,23 @@ const BYTES_N = BYTES_AT + 4;
 const PEAK = PEAK_AT;
 const PHI_START = PHI_START_AT;
 const HOURS = HOURS_AT;
+const ROUTINE = ROUTINE_AT;
 
 export const NAME = 'data-exfiltration';
 export const OWASP = 'API3:2023';
+/**
+ * The routine sizes' rows are saved under their own detector name (cohort scope: shared, never
+ * moved with a partition), so they never meet the cohort codec.
+ */
+const ROUTINES = `${NAME}/routine-sizes`;
 
 export interface ExfilState {
   principals: PackedProfileMap<PrincipalVolume>;
   cohorts: ProfileMap<CohortVolume>;
+  /** Routine large responses per cohort and route (routine.ts). */
+  routines: ProfileMap<RoutineSizes>;
 }
+
 
 /**
  * Data exfiltration (OWASP API3:2023, excessive data exposure):
@@ -64,18 +74,35 @@ export function createExfilDetector(cfg: ExfilConfig = DEFAULTS, deps: TraitsDep
   const bound = { floor: cfg.minBytes, multiplier: cfg.multiplier, z: cfg.z };
   const peakHalfLifeMs = cfg.peakHalfLifeSeconds * 1000;
   const learning = { minEvents: cfg.learningEvents, minSpanMs: cfg.learningSeconds * 1000 };
+  const routineCodec = createRoutineCodec(cfg);
 
-  function volume(event: NormalizedEvent, state: ExfilState, p: PrincipalVolume, c: Tracked<CohortVolume>): Finding[] {
+  function volume(event: NormalizedEvent, state: ExfilState, p: PrincipalVolume, c: Tracked<CohortVolume>, cohort: string): Finding[] {
     const d = p.data;
+    const bucket = d[WINDOW];
     const closed = rollAt(d, WINDOW, event.ts, windowMs);
     if (closed >= 0) {
       observeAt(d, BYTES, closed, event.ts, ewma);
       observePeakAt(d, PEAK, closed, event.ts, peakHalfLifeMs);
       observe(c.profile.bytes, closed, event.ts, ewma);
     }
-    d[W_CUR] = (d[W_CUR] as number) + event.responseBytes;
+    if (d[WINDOW] !== bucket) d[ROUTINE] = 0;
+    const large = event.responseBytes >= cfg.routineMinBytes && event.status >= 200 && event.status < 300;
+    const routines = large ? state.routines.touch(routineKey(cohort, event), event.ts) : undefined;
+    const routine = large && (d[ROUTINE] as number) < cfg.routinePerWindow && isRoutine(routines?.profile, event.responseBytes, cfg);
+    if (routine) d[ROUTINE] = (d[ROUTINE] as number) + 1;
+    const counted = routine ? 0 : event.responseBytes;
+    d[W_CUR] = (d[W_CUR] as number) + counted;
     trackPhi(p, event);
-    if (d[W_ALERTED] === 1 || event.responseBytes === 0) return [];
+    const clean = d[W_ALERTED] === 0;
+    const found = judge(event, state, p, c, counted);
+    // Only from a window that had not alerted before this response: see learnRoutine.
+    if (routines !== undefined && clean) learnRoutine(routines.profile, event.principal.id, event.responseBytes);
+    return found;
+  }
+
+  function judge(event: NormalizedEvent, state: ExfilState, p: PrincipalVolume, c: Tracked<CohortVolume>, counted: number): Finding[] {
+    const d = p.data;
+    if (d[W_ALERTED] === 1 || counted === 0) return [];
     const observed = estimateAt(d, WINDOW, event.ts, windowMs);
     let source: BaselineSource;
     let threshold: number;
@@ -97,8 +124,10 @@ export function createExfilDetector(cfg: ExfilConfig = DEFAULTS, deps: TraitsDep
     const who = event.principal.id;
     const phi = d[PHI_START] === d[WINDOW] ? p.phi : undefined;
     const baseline = `its ${source === 'principal' ? 'own' : 'cohort’s'} baseline is ${mib(base.mean)} MiB (threshold ${mib(threshold)} MiB)`;
+    const routine = d[ROUTINE] as number;
+    const besides = routine === 0 ? '' : ` besides ${routine} routine large response${routine === 1 ? '' : 's'}`;
     return [
-      finding(event, observed > 4 * threshold ? 'high' : 'medium', `${who} received ${mib(observed)} MiB of responses within ${cfg.windowSeconds}s${phiPhrase(phi)}; ${baseline}`, {
+      finding(event, observed > 4 * threshold ? 'high' : 'medium', `${who} received ${mib(observed)} MiB of responses within ${cfg.windowSeconds}s${besides}${phiPhrase(phi)}; ${baseline}`, {
         pattern: 'volume_spike',
         confidence: confidence(source, observed, threshold),
         observedBytes: Math.round(observed),
@@ -109,6 +138,7 @@ export function createExfilDetector(cfg: ExfilConfig = DEFAULTS, deps: TraitsDep
         baselineWindows: base.n,
         peakBytes: Math.round(peak),
         thresholdBytes: Math.round(threshold),
+        routineResponses: routine,
         usualHour: isUsualHourAt(p.data, HOURS, event.ts),
         ...phiEvidence(phi),
       }),
@@ -163,13 +193,16 @@ export function createExfilDetector(cfg: ExfilConfig = DEFAULTS, deps: TraitsDep
     createState: () => ({
       principals: createPackedProfileMap({ capacity: cfg.principalCap, learning, codec: principalCodec }),
       cohorts: createProfileMap({ capacity: cfg.cohortCap, learning, codec: cohortCodec }),
+      // No learning period of its own: routineMinPrincipals and routineMinResponses gate its use.
+      routines: createProfileMap({ capacity: cfg.routineCap, learning: { minEvents: 0, minSpanMs: 0 }, codec: routineCodec }),
     }),
     detect(event, state) {
       const p = state.principals.touch(event.principal.id, event.ts);
-      const c = state.cohorts.touch(traitsOf(event.principal).cohort, event.ts);
+      const cohort = traitsOf(event.principal).cohort;
+      const c = state.cohorts.touch(cohort, event.ts);
       // NOTE: approximate: a principal forgotten and seen again counts twice (shares err low).
       if (state.principals.events(p) === 1) c.profile.members++;
-      const found = [...volume(event, state, p, c), ...bulk(event, state, p, c)];
+      const found = [...volume(event, state, p, c, cohort), ...bulk(event, state, p, c)];
       // The hour is learned after judging, so this event does not make its own hour usual.
       hourAddAt(p.data, HOURS, event.ts);
       return found;
@@ -178,8 +211,10 @@ export function createExfilDetector(cfg: ExfilConfig = DEFAULTS, deps: TraitsDep
     snapshot: (state, version, select) => [
       ...state.principals.snapshot(NAME, 'principal', version, select?.principals),
       ...state.cohorts.snapshot(NAME, 'cohort', version),
+      ...state.routines.snapshot(ROUTINES, 'cohort', version),
     ],
-    restore: (state, rows) => state.principals.restore(NAME, 'principal', rows) + state.cohorts.restore(NAME, 'cohort', rows),
+    restore: (state, rows) =>
+      state.principals.restore(NAME, 'principal', rows) + state.cohorts.restore(NAME, 'cohort', rows) + state.routines.restore(ROUTINES, 'cohort', rows),
     // Their partition moved to another instance, which loads these rows from the store.
     forget: (state, principals) => {
       state.principals.delete(principals);

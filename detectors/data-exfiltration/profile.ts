@@ -46,7 +46,9 @@ export const PEAK = BYTES + EWMA_SLOTS;
 /** Window start `phi` belongs to; NaN when none (never equal to a window start). */
 export const PHI_START = PEAK + PEAK_SLOTS;
 export const HOURS = PHI_START + 1;
-const SLOTS = HOURS + HOUR_SLOTS;
+/** Routine large responses left out of the current window bucket (routine.ts); 0 when it moves. */
+export const ROUTINE = HOURS + HOUR_SLOTS;
+const SLOTS = ROUTINE + 1;
 
 /** A packed double array of exactly SLOTS elements, copied for each new profile. */
 const TEMPLATE: number[] = Array.from({ length: SLOTS }, () => 0.5);
@@ -55,6 +57,7 @@ packEwma(TEMPLATE, BYTES, newEwma());
 packPeak(TEMPLATE, PEAK, newPeak());
 TEMPLATE[PHI_START] = NaN;
 packHourProfile(TEMPLATE, HOURS, newHourProfile());
+TEMPLATE[ROUTINE] = 0;
 
 /** Per cohort: members' window bytes, how many members use each bulk kind, members seen. */
 export interface CohortVolume {
@@ -73,6 +76,7 @@ export const principalCodec: PackedCodec<PrincipalVolume> = {
     peak: unpackPeak(p.data, PEAK),
     bulk: p.bulk,
     hours: encodeHourProfile(unpackHourProfile(p.data, HOURS)),
+    ...(p.data[ROUTINE] === 0 ? {} : { routine: p.data[ROUTINE] }),
     ...(p.phi === undefined ? {} : { phi: p.phi, phiStart: p.data[PHI_START] }),
   }),
   decode(v) {
@@ -85,6 +89,11 @@ export const principalCodec: PackedCodec<PrincipalVolume> = {
     packEwma(data, BYTES, o.bytes);
     packPeak(data, PEAK, o.peak);
     packHourProfile(data, HOURS, hours);
+    // Rows written before routine responses were counted have no `routine` (none were left out).
+    if (o.routine !== undefined) {
+      if (typeof o.routine !== 'number' || !Number.isInteger(o.routine) || o.routine < 0) return undefined;
+      data[ROUTINE] = o.routine;
+    }
     // Rows written before the PHI was saved have neither field.
     if (o.phi === undefined) return { data, bulk: o.bulk, phi: undefined };
     const phi = decodePhiEvidence(o.phi);

@@ -24,13 +24,15 @@ export interface KongLineSpec {
   service: string;
   /** Response headers besides `content-type` (a 201's `location`, say). */
   responseHeaders?: Record<string, string>;
+  /** Response body size Kong logs (`response.size`); 2,300 bytes, an ordinary JSON answer, when absent. */
+  responseBytes?: number;
 }
 
 /** One Kong http-log record as a JSON line; the rest is what Kong's plugin writes for an ordinary JSON API call. */
 export function kongLine(s: KongLineSpec): string {
   return JSON.stringify({
     request: { method: s.method, uri: s.uri, url: `https://${s.host}${s.uri}`, size: 420, querystring: {}, headers: { host: s.host, ...s.headers } },
-    response: { status: s.status, size: 2300, headers: { 'content-type': 'application/json', ...s.responseHeaders } },
+    response: { status: s.status, size: s.responseBytes ?? 2300, headers: { 'content-type': 'application/json', ...s.responseHeaders } },
     route: { name: s.route },
     service: { name: s.service },
     latencies: { request: 31, kong: 1, proxy: 30 },
