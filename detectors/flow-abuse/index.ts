@@ -114,7 +114,7 @@ export function createFlowAbuseDetector(cfg: FlowAbuseConfig = DEFAULTS, deps: T
     for (const { who, end } of takeDue(state.closing, ts)) {
       const flow = state.principals.get(who);
       if (flow === undefined || flow.bucketStart + repeatMs !== end) continue;
-      if (flow.repeats !== undefined) closeWindow(flow.repeats, who, end, repeatMs, (r) => pops(state, r));
+      if (flow.repeats !== undefined) closeWindow(flow.repeats, who, end, repeatMs, (r) => pops(state, r), cfg);
       // Runs still going are closed one window later, so a principal who stops writing still teaches.
       if (flow.repeats === undefined || flow.repeats.size === 0) {
         flow.repeats = undefined;
@@ -130,7 +130,7 @@ export function createFlowAbuseDetector(cfg: FlowAbuseConfig = DEFAULTS, deps: T
     const bucket = Math.floor(event.ts / repeatMs) * repeatMs;
     if (bucket > flow.bucketStart) {
       if (flow.bucketStart >= 0 && flow.repeats !== undefined) {
-        closeWindow(flow.repeats, event.principal.id, event.ts, repeatMs, (r) => pops(state, r));
+        closeWindow(flow.repeats, event.principal.id, event.ts, repeatMs, (r) => pops(state, r), cfg);
         if (flow.repeats.size === 0) flow.repeats = undefined;
       }
       flow.bucketStart = bucket;

@@ -1,5 +1,5 @@
 import { decodePopulation, encodePopulation } from '../credential-stuffing/stats.js';
-import { ONGOING_CAP, POP_PRINCIPALS_CAP, POP_RING, REPEAT_CAP, TIMES_CAP, type Repeat, type RepeatPopulation } from './repeats.js';
+import { HELD_PER_PRINCIPAL, ONGOING_CAP, POP_PRINCIPALS_CAP, POP_RING, REPEAT_CAP, TIMES_CAP, type Repeat, type RepeatPopulation } from './repeats.js';
 import { ANOMALY_CAP, VISITED_CAP, type Anomaly, type CohortDays, type PrincipalFlow } from './session.js';
 import { PRECEDED_CAP, PRINCIPALS_CAP, TO_CAP, type FromStats, type TargetStats } from './transitions.js';
 import { CREATED_CAP, type Created } from './undo.js';
@@ -111,6 +111,8 @@ export const encodeRepeatPop = (p: RepeatPopulation): unknown => ({
   values: encodePopulation(p.values),
   principals: [...p.principals],
   ...(p.ongoing.size === 0 ? {} : { ongoing: [...p.ongoing].map(([k, o]) => [k, o.peak, o.last]) }),
+  ...(p.held === undefined ? {} : { held: [...p.held] }),
+  ...(p.vouched === true ? { vouched: true } : {}),
 });
 
 export function decodeRepeatPop(v: unknown): RepeatPopulation | undefined {
@@ -125,7 +127,24 @@ export function decodeRepeatPop(v: unknown): RepeatPopulation | undefined {
       ongoing.set(e[0], { peak: e[1], last: e[2] });
     }
   }
-  return { values, principals: new Set(v.principals), ongoing };
+  const pop: RepeatPopulation = { values, principals: new Set(v.principals), ongoing };
+  // `held`: [principal, peaks] of alerted runs held while learning (absent in rows saved before it).
+  if (v.held !== undefined) {
+    if (!Array.isArray(v.held) || v.held.length > POP_PRINCIPALS_CAP) return undefined;
+    const held = new Map<string, number[]>();
+    for (const e of v.held as unknown[]) {
+      if (!Array.isArray(e) || e.length !== 2 || !isString(e[0]) || held.has(e[0])) return undefined;
+      const peaks: unknown = e[1];
+      if (!Array.isArray(peaks) || peaks.length === 0 || peaks.length > HELD_PER_PRINCIPAL || !peaks.every(isInt)) return undefined;
+      held.set(e[0], peaks);
+    }
+    pop.held = held;
+  }
+  if (v.vouched !== undefined) {
+    if (v.vouched !== true) return undefined;
+    pop.vouched = true;
+  }
+  return pop;
 }
 
 function countsOf(v: unknown, cap: number): Map<string, number> | undefined {

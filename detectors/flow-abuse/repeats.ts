@@ -49,7 +49,23 @@ export interface RepeatPopulation {
    * restored population). Derived, so never saved.
    */
   ongoingSince?: number;
+  /**
+   * Alerted runs held back while this population is still learning: per principal, up to
+   * `HELD_PER_PRINCIPAL` peaks. Once `minPrincipals` principals' runs are held, the operation is
+   * how the population works (a video visit's heartbeats, a form's autosave) and every held run is
+   * learned; one abuser's runs never are. Absent when none are held.
+   */
+  held?: Map<string, number[]>;
+  /**
+   * Set when held runs were learned: `minPrincipals` principals showed the operation is repeated
+   * this much, which is as good as `repeatLearningSamples` runs, and later alerted runs are
+   * learned while the samples fill up.
+   */
+  vouched?: true;
 }
+
+/** Alerted runs held per principal while a population learns. */
+export const HELD_PER_PRINCIPAL = 8;
 
 /** Ongoing runs remembered per population: a sample of what peers are doing now. */
 export const ONGOING_CAP = 64;
@@ -138,6 +154,7 @@ export function closeWindow(
   ts: number,
   windowMs: number,
   populationOf: (r: Repeat) => RepeatPopulation[],
+  cfg: FlowAbuseConfig,
 ): void {
   for (const [key, r] of repeats) {
     while (r.times.length > 0 && (r.times[0] as number) <= ts - windowMs) r.times.shift();
@@ -145,13 +162,45 @@ export function closeWindow(
     const ended = r.kind === 'collection' ? ongoingKey(principal, key) : undefined;
     for (const pop of populationOf(r)) {
       if (ended !== undefined) pop.ongoing.delete(ended);
-      if (r.peak > 0 && !r.alerted) {
-        addToPopulation(pop.values, r.peak);
-        if (pop.principals.size < POP_PRINCIPALS_CAP) pop.principals.add(principal);
-      }
+      if (r.peak === 0) continue;
+      if (!r.alerted || (pop.vouched && populationSize(pop.values) < cfg.repeatLearningSamples)) learnRun(pop, principal, r.peak);
+      else if (!trusted(pop, cfg)) holdRun(pop, principal, r.peak, cfg);
     }
     repeats.delete(key);
   }
+}
+
+/**
+ * Learned from `minPrincipals` principals and `repeatLearningSamples` runs, or vouched for by held
+ * runs of `minPrincipals` principals (`repeatLimit` uses it from then on).
+ */
+export function trusted(pop: RepeatPopulation, cfg: FlowAbuseConfig): boolean {
+  return pop.principals.size >= cfg.minPrincipals && (pop.vouched === true || populationSize(pop.values) >= cfg.repeatLearningSamples);
+}
+
+function learnRun(pop: RepeatPopulation, principal: string, peak: number): void {
+  addToPopulation(pop.values, peak);
+  if (pop.principals.size < POP_PRINCIPALS_CAP) pop.principals.add(principal);
+}
+
+/**
+ * An alerted run ended while the population still learns. It is not learned (an abuser must not
+ * make its loop normal) but held; once `minPrincipals` principals' alerted runs are held, they are
+ * all learned. NOTE: without this a population judged by the learning floor (or by another
+ * population) learned only runs that stayed under it, so an operation every principal repeats far
+ * more often (heartbeats every 15 s of a video visit) alerted on every run forever.
+ */
+function holdRun(pop: RepeatPopulation, principal: string, peak: number, cfg: FlowAbuseConfig): void {
+  const held = (pop.held ??= new Map<string, number[]>());
+  const mine = held.get(principal);
+  if (mine === undefined) {
+    if (held.size >= POP_PRINCIPALS_CAP) return;
+    held.set(principal, [peak]);
+  } else if (mine.length < HELD_PER_PRINCIPAL) mine.push(peak);
+  if (held.size < cfg.minPrincipals) return;
+  for (const [who, peaks] of held) for (const v of peaks) learnRun(pop, who, v);
+  pop.held = undefined;
+  pop.vouched = true;
 }
 
 export interface RepeatLimit {
@@ -183,8 +232,8 @@ export function repeatLimit(
     [cohortAll, 'cohort_any_route'],
     [everyoneAll, 'population_any_route'],
   ] as const) {
+    if (!trusted(pop, cfg)) continue;
     const samples = populationSize(pop.values);
-    if (samples < cfg.repeatLearningSamples || pop.principals.size < cfg.minPrincipals) continue;
     const q = populationQuantile(pop.values, cfg.repeatQuantile);
     const learned = Math.ceil(q * cfg.repeatMultiplier);
     return learned > cfg.minRepeats ? { threshold: learned, from: pop, basis, quantile: q, samples } : { threshold: cfg.minRepeats, from: pop, basis: 'floor', quantile: q, samples };
