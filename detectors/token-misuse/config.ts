@@ -40,6 +40,15 @@ export const TokenMisuseConfigSchema = z.object({
   expiredGraceSeconds: z.number().int().nonnegative().default(300),
   /** The lifetime of a JWT without `iat`: one hour, the common access-token default (Okta, Auth0, Entra ID). */
   assumedTokenLifetimeSeconds: z.number().int().positive().default(3600),
+  /**
+   * A machine credential (API key, client-credentials app) is judged on where it is used from
+   * (context.ts) once it made this many requests over this much event time: a day, so a nightly job
+   * has run once.
+   */
+  contextLearningEvents: z.number().int().nonnegative().default(100),
+  contextLearningSeconds: z.number().int().nonnegative().default(86_400),
+  /** Requests in a row on known routes after which a new network and user agent are the credential's new home (a service moved). */
+  contextAdoptRequests: z.number().int().positive().default(20),
 });
 
 export type TokenMisuseConfig = z.infer<typeof TokenMisuseConfigSchema>;

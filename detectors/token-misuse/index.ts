@@ -9,6 +9,7 @@ import { addToPopulation } from '../credential-stuffing/stats.js';
 import { DEFAULTS, type TokenMisuseConfig } from './config.js';
 import { add, countSince, learnWindow, limitOf, sizeOf, thresholdOf, type Limit } from './distinct.js';
 import { checkExpiry, newExpiryState } from './expiry.js';
+import { isMachine, judgeContext, newContext, type MachineContext } from './context.js';
 import { networksOf } from './network.js';
 import { newSpread, recordSpread } from './spread.js';
 import { forgetPrincipals, restoreRows, snapshotRows } from './persist.js';
@@ -20,12 +21,14 @@ export type { TokenMisuseState } from './state.js';
 export const NAME = 'token-misuse';
 export const OWASP = 'API2:2023';
 
-export type Pattern = 'many_networks' | 'many_user_agents' | 'concurrent_networks' | 'scattered_token' | 'expired_token_accepted';
+export type Pattern = 'many_networks' | 'many_user_agents' | 'concurrent_networks' | 'scattered_token' | 'expired_token_accepted' | 'foreign_use';
 
 const KEY_CAP = 200_000;
 /** Cohort (app + scope set) x scope (principal, token) entries, each with two populations. */
 const COHORT_CAP = 4096;
 const UA_CAP = 4096;
+/** Machine credentials (API keys, client-credentials apps) with a learned context: services, not people. */
+const CONTEXT_CAP = 50_000;
 /** Identities shared by design: an IP is one network, a gateway consumer is an app used by everyone. */
 const SKIPPED_KINDS = new Set(['ip', 'consumer']);
 
@@ -53,6 +56,7 @@ export function createTokenMisuseDetector(cfg: TokenMisuseConfig = DEFAULTS, dep
       userAgents: createBoundedCache<number>(UA_CAP),
       cohorts: createBoundedCache<CohortPops>(COHORT_CAP),
       expiry: newExpiryState(),
+      contexts: createBoundedCache<MachineContext>(CONTEXT_CAP),
     }),
     detect(event, state) {
       const p = event.principal;
@@ -68,6 +72,10 @@ export function createTokenMisuseDetector(cfg: TokenMisuseConfig = DEFAULTS, dep
       const cohort = traitsOf(p).cohort;
       const out: Finding[] = expired === undefined ? [] : [expired];
       check(event, state, state.principals.getOrCreate(p.id, newKeyState), 'principal', cohort, nets.net, ua, out);
+      if (isMachine(p.kind)) {
+        const foreign = foreignUse(event, state, nets.net, ua);
+        if (foreign) out.push(foreign);
+      }
       const fp = p.credentialFingerprint;
       // A token is tracked apart from its principal: a stolen token replayed elsewhere while its owner keeps working.
       if (p.authScheme === 'bearer' && fp !== undefined && !isKeyOf(p.id, fp)) {
@@ -91,6 +99,11 @@ export function createTokenMisuseDetector(cfg: TokenMisuseConfig = DEFAULTS, dep
     forget: (state, principals) => forgetPrincipals(state, principals),
     clearCapped(state) {
       for (const [, k] of state.principals.entries()) clearSeen(k);
+      for (const [, c] of state.contexts.entries()) {
+        c.nets.length = 0;
+        c.uas.length = 0;
+        c.routes.length = 0;
+      }
       for (const [, t] of state.tokens.entries()) {
         clearSeen(t);
         if (t.spread !== undefined) t.spread.wides.length = 0;
@@ -226,6 +239,29 @@ export function createTokenMisuseDetector(cfg: TokenMisuseConfig = DEFAULTS, dep
         minSwitches: cfg.minSwitches,
         chainSeconds: Math.round((event.ts - k.firstSwitchTs) / 1000),
         windowSeconds: cfg.switchSeconds,
+      },
+    });
+  }
+
+  /** A machine credential used from a network and a client it never used, on a route it never called (context.ts). */
+  function foreignUse(event: NormalizedEvent, state: TokenMisuseState, net: number, ua: number): Finding | undefined {
+    const c = state.contexts.getOrCreate(event.principal.id, () => newContext(event.ts));
+    const f = judgeContext(c, event, net, ua, cfg);
+    if (f === undefined) return undefined;
+    return makeFinding(NAME, OWASP, event, {
+      severity: 'high',
+      summary:
+        `${event.principal.id}, a machine credential, was used from a network and a client it never used in ${f.days} days ` +
+        `(${event.clientIp}, ${JSON.stringify(event.userAgent)}) to call ${event.method} ${event.route}, which it never called: someone else holds it`,
+      evidence: {
+        pattern: 'foreign_use',
+        confidence: 0.8,
+        scope: 'principal',
+        learnedDays: f.days,
+        knownNetworks: f.knownNetworks,
+        knownUserAgents: f.knownUserAgents,
+        knownRoutes: f.knownRoutes,
+        userAgent: event.userAgent,
       },
     });
   }

@@ -1,4 +1,5 @@
 import { parseRowState, type BaselineSnapshot } from '../../libs/baseline/index.js';
+import { decodeContext, encodeContext, type MachineContext } from './context.js';
 import { decodeKey, decodePops, decodeToken, encodeKey, encodePops, encodeToken, type KeyState, type TokenMisuseState, type TokenState } from './state.js';
 
 /**
@@ -12,6 +13,8 @@ import { decodeKey, decodePops, decodeToken, encodeKey, encodePops, encodeToken,
 interface PrincipalRow {
   principal: KeyState | undefined;
   tokens: [string, TokenState][];
+  /** A machine credential's context (context.ts); absent for users and in rows saved before it. */
+  context: MachineContext | undefined;
 }
 
 const COHORT_SCOPES = new Set(['principal', 'token']);
@@ -34,7 +37,12 @@ export function snapshotRows(detector: string, state: TokenMisuseState, version:
     // The start of its latest window (or a token's last request): when the row was last active.
     let lastTs = k !== undefined ? Math.max(0, k.bucket * windowMs) : 0;
     for (const [, t] of tokens) lastTs = Math.max(lastTs, t.lastTs, t.bucket * windowMs);
-    const encoded = { principal: k === undefined ? null : encodeKey(k), tokens: tokens.map(([fp, t]) => [fp, encodeToken(t)]) };
+    const context = state.contexts.peek(key);
+    const encoded = {
+      principal: k === undefined ? null : encodeKey(k),
+      tokens: tokens.map(([fp, t]) => [fp, encodeToken(t)]),
+      ...(context === undefined ? {} : { context: encodeContext(context) }),
+    };
     rows.push({ detector, scope: 'principal', key, version, firstTs: lastTs, lastTs, events: k?.netOwn?.n ?? 0, state: JSON.stringify(encoded) });
   };
   // NOTE: peek, not get: a snapshot is not activity and must not change what is evicted first.
@@ -59,6 +67,7 @@ export function restoreRows(detector: string, state: TokenMisuseState, rows: rea
       const row = decodePrincipalRow(v, r.key);
       if (row === undefined) continue;
       if (row.principal !== undefined) state.principals.set(r.key, row.principal);
+      if (row.context !== undefined) state.contexts.set(r.key, row.context);
       for (const [fp, t] of row.tokens) state.tokens.set(fp, t);
     } else {
       const sep = r.key.indexOf('|');
@@ -74,7 +83,10 @@ export function restoreRows(detector: string, state: TokenMisuseState, rows: rea
 
 /** Drops these principals and the tokens they used last (their partition moved to another instance). */
 export function forgetPrincipals(state: TokenMisuseState, principals: ReadonlySet<string>): void {
-  for (const p of principals) state.principals.delete(p);
+  for (const p of principals) {
+    state.principals.delete(p);
+    state.contexts.delete(p);
+  }
   const tokens: string[] = [];
   for (const [fp, t] of state.tokens.entries()) if (principals.has(t.owner)) tokens.push(fp);
   for (const fp of tokens) state.tokens.delete(fp);
@@ -94,5 +106,7 @@ function decodePrincipalRow(v: unknown, owner: string): PrincipalRow | undefined
     tokens.push([e[0], t]);
   }
   if (principal === undefined && tokens.length === 0) return undefined;
-  return { principal, tokens };
+  const context = o.context === undefined ? undefined : decodeContext(o.context);
+  if (o.context !== undefined && context === undefined) return undefined;
+  return { principal, tokens, context };
 }

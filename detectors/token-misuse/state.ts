@@ -1,3 +1,4 @@
+import type { MachineContext } from './context.js';
 import type { ExpiryState } from './expiry.js';
 import { isEwma, newRing, type Ewma } from '../../libs/baseline/index.js';
 import type { BoundedCache } from '../../libs/cache/index.js';
@@ -18,6 +19,8 @@ export interface TokenMisuseState {
   cohorts: BoundedCache<CohortPops>;
   /** Expired tokens served (expiry.ts): memos, not saved. */
   expiry: ExpiryState;
+  /** Machine credentials' usual networks, clients and routes (context.ts), by principal id. */
+  contexts: BoundedCache<MachineContext>;
 }
 
 /** Hashes of an IP's networks, int32 so V8 keeps them unboxed (small integers) in the memo and the windows. */
