@@ -57,7 +57,7 @@ interface ReplayOutcome {
 const bin = join(import.meta.dirname, '..', '..', 'bin', 'vigil.js');
 
 /** Writes `lines` in time order to `dir/name`, runs `vigil replay --format <format>` on it, then `vigil alerts --json`. */
-function replayThroughVigil(env: NodeJS.ProcessEnv, dir: string, name: string, lines: readonly TimedLine[], format: 'kong' | 'nginx' = 'kong'): ReplayOutcome {
+function replayThroughVigil(env: NodeJS.ProcessEnv, dir: string, name: string, lines: readonly TimedLine[], format: 'kong' | 'nginx' | 'envoy' = 'kong'): ReplayOutcome {
   const file = join(dir, name);
   writeFileSync(file, `${[...lines].sort((a, b) => a.t - b.t).map((l) => l.line).join('\n')}\n`);
   const vigil = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { env, encoding: 'utf8', timeout: 120_000 });
@@ -84,7 +84,7 @@ export interface ReplayedTraffic {
  * directory under a fixed tokenization key (removed after the suite), and the alerts are read back.
  * Either command failing fails the suite.
  */
-export function replayBeforeAll(name: string, opts: { key: string; lines: readonly TimedLine[]; format?: 'kong' | 'nginx' }): ReplayedTraffic {
+export function replayBeforeAll(name: string, opts: { key: string; lines: readonly TimedLine[]; format?: 'kong' | 'nginx' | 'envoy' }): ReplayedTraffic {
   const out: ReplayedTraffic = { alerts: [], alertsJson: '[]' };
   const dir = mkdtempSync(join(tmpdir(), `vigil-${name}-`));
   beforeAll(() => {
