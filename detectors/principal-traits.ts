@@ -20,7 +20,7 @@ export interface PrincipalTraits {
 
 export type TraitsMemo = PrincipalMemo<PrincipalTraits>;
 
-export function principalTraits(p: Pick<Principal, 'app' | 'scopes'>): PrincipalTraits {
+export function principalTraits(p: Pick<Principal, 'app' | 'scopes'> & Partial<Pick<Principal, 'authScheme'>>): PrincipalTraits {
   return { cohort: cohortKey(p), scopeSet: p.scopes.join(' '), system: isSystem(p.scopes), level: accessLevel(p.scopes) };
 }
 

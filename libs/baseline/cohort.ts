@@ -5,8 +5,16 @@ import type { Principal } from '../contracts/index.js';
  * and same scope set (order-insensitive). Principals without an app share the `-` app; that
  * cohort is broad (e.g. every API key without scopes), which is why it only ever stands in during
  * a principal's learning period.
+ *
+ * A static API key (`authScheme` apikey) is compared without its app: the app of a key is the
+ * gateway consumer the key belongs to (Kong key-auth), the very party the key names, so each
+ * partner would be a cohort of its own and never be compared with its peers (an independent probe,
+ * 2026-11-30: a clearinghouse partner reading claims other partners created was not caught, and
+ * each partner's remittance files never became routine). Opaque bearer tokens keep their app: the
+ * consumer there is the application many users' tokens share.
  */
-export function cohortKey(p: Pick<Principal, 'app' | 'scopes'>): string {
+export function cohortKey(p: Pick<Principal, 'app' | 'scopes'> & Partial<Pick<Principal, 'authScheme'>>): string {
   const scopes = p.scopes.length <= 1 ? p.scopes : [...p.scopes].sort();
-  return `${p.app ?? '-'}|${scopes.join(' ')}`;
+  const app = p.authScheme === 'apikey' ? undefined : p.app;
+  return `${app ?? '-'}|${scopes.join(' ')}`;
 }

@@ -9,9 +9,10 @@ import { createBoundedCache } from '../cache/index.js';
  *
  * NOTE: a principal's app and scopes may change between events (a new token with other scopes),
  * so a hit is checked against them element by element and recomputed when they differ: the
- * result is always exactly `derive(p)`.
+ * result is always exactly `derive(p)`. `authScheme` is not checked: it decides the cohort only
+ * for `apikey`, and only `key:` ids (one credential each) ever carry that scheme.
  */
-export type PrincipalMemo<V> = (p: Pick<Principal, 'id' | 'app' | 'scopes'>) => V;
+export type PrincipalMemo<V> = (p: Pick<Principal, 'id' | 'app' | 'scopes'> & Partial<Pick<Principal, 'authScheme'>>) => V;
 
 interface Entry<V> {
   app: string | undefined;
@@ -19,7 +20,7 @@ interface Entry<V> {
   value: V;
 }
 
-export function createPrincipalMemo<V>(capacity: number, derive: (p: Pick<Principal, 'app' | 'scopes'>) => V): PrincipalMemo<V> {
+export function createPrincipalMemo<V>(capacity: number, derive: (p: Pick<Principal, 'app' | 'scopes'> & Partial<Pick<Principal, 'authScheme'>>) => V): PrincipalMemo<V> {
   const cache = createBoundedCache<Entry<V>>(capacity);
   // The entry of the last call, checked before the map: a memo shared by several detectors is
   // asked about one event's principal once per detector, and only the first needs the lookup

@@ -99,6 +99,15 @@ describe('profile map', () => {
     expect(cohortKey({ scopes: [] })).toBe('-|');
   });
 
+  it('compares static API keys without the consumer they belong to, and keeps the app of bearer tokens', () => {
+    // Kong key-auth: the consumer is the partner the key names, so every partner would be alone.
+    expect(cohortKey({ app: 'partner-1', scopes: [], authScheme: 'apikey' })).toBe('-|');
+    expect(cohortKey({ app: 'partner-2', scopes: ['claims'], authScheme: 'apikey' })).toBe('-|claims');
+    // Opaque bearer tokens of one application, and users, are that application's cohort.
+    expect(cohortKey({ app: 'portal', scopes: [], authScheme: 'bearer' })).toBe('portal|');
+    expect(cohortKey({ app: 'portal', scopes: [], authScheme: 'gateway' })).toBe('portal|');
+  });
+
   it('stays under 2 KiB per principal at 100,000 principals (measured heap, estimate close to it)', () => {
     const n = 100_000;
     let estimated = 0;

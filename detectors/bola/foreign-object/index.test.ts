@@ -85,6 +85,24 @@ describe('bola/foreign-object', () => {
     expect(findings[0]?.summary).toBe('user:eve sent PUT to Appointment tok_a1, which user:u0 created, and the API answered 200');
   });
 
+  it('compares API-key partners as peers: another partner’s claim is foreign, a member both check is not', () => {
+    // Kong key-auth partners: each key's app is its own consumer, and they are still one cohort.
+    const partner = (n: number): Principal => ({ id: `key:fp_p${n}`, kind: 'apikey', app: `partner-${n}`, scopes: [], authScheme: 'apikey' });
+    const out: NormalizedEvent[] = [];
+    for (let n = 0; n < 6; n++) {
+      for (let k = 0; k < 5; k++) {
+        const claim = `tok_c${n}_${k}`;
+        out.push(use(partner(n), T0 + n * 1000 + k, 'claims', claim, { method: 'POST', status: 201, route: '/v1/claims', objects: [ref('claims', claim, { via: 'location', created: true })] }));
+        out.push(use(partner(n), T0 + 2 * HOUR + n * 1000 + k, 'claims', claim));
+        // Each partner checks its own members' eligibility, and comes back to them the next hour.
+        out.push(use(partner(n), T0 + n * 1000 + k, 'members', `tok_m${n}_${k}`), use(partner(n), T0 + 2 * HOUR + n * 1000 + k, 'members', `tok_m${n}_${k}`));
+      }
+    }
+    const findings = run([...out, use(partner(5), LATER, 'members', 'tok_m0_1'), use(partner(5), LATER + 1000, 'claims', 'tok_c0_1', { eventId: 'claim' })]);
+    // A member seen by two providers' billing services is no theft (a machine credential owns only what it created).
+    expect(findings.map((f) => [f.principal, f.eventId, f.evidence.baseline])).toEqual([['key:fp_p5', 'claim', expect.objectContaining({ owner: 'key:fp_p0', ownership: 'created' })]]);
+  });
+
   it('does not flag reference data (seeded types) nor types the cohort is learned to share', () => {
     // Every member reads the same GP (seeded shared) and, in pairs, the same CarePlans (learned shared).
     const pairs: NormalizedEvent[] = [];

@@ -113,8 +113,11 @@ export function createForeignObjectDetector(
       if (system) return [];
       // Staff (user/ scopes: clinicians, billing) read the organisation's records, so being the
       // first to read one makes nobody its owner; authoring it does. Whether colleagues read each
-      // other's authored objects is learned per type like any sharing (see README).
-      const staff = level === 'staff';
+      // other's authored objects is learned per type like any sharing (see README). Machine
+      // credentials (API keys, client-credentials apps) act for many people the same way: two
+      // billing partners checking the eligibility of a member both see is no theft (an independent
+      // clearinghouse probe, 2026-11-30: ten such alerts once partners were compared as peers).
+      const orgWide = level === 'staff' || p.kind === 'apikey' || p.kind === 'app';
       const who = p.id;
       let cohort = state.cohorts.get(ck);
       if (cohort === undefined) {
@@ -156,7 +159,7 @@ export function createForeignObjectDetector(
           continue;
         }
         const accessors = accessorCount(h);
-        const owned = accessors === 1 && (staff ? h.source === 'created' : h.source !== 'sole_reader');
+        const owned = accessors === 1 && (orgWide ? h.source === 'created' : h.source !== 'sole_reader');
         const rate = shareRate(share);
         const learned = share.objects >= cfg.minCohortObjects && principalsOf(cohort) >= cfg.minCohortPrincipals;
         // NOTE: a Patient read by a patient-bound token is bola/patient-context's direct evidence.
