@@ -55,6 +55,8 @@ export function createEnumerationDetector(
       const failed = FAILED_STATUSES.has(event.status);
       if (!ok && !failed) return [];
       const p = state.principals.touch(event.principal.id, event.ts);
+      // Machine credentials run batches on a schedule (window.ts `recursDaily`); people do not.
+      const machine = event.principal.kind === 'apikey' || event.principal.kind === 'app';
       // NOTE: allocated only when something is raised, which almost no event does.
       let raised: Set<Pattern> | undefined;
       let findings: Finding[] | undefined;
@@ -62,7 +64,7 @@ export function createEnumerationDetector(
         // Created objects are the principal's own (201 Location): never evidence of enumeration.
         if (obj.created) continue;
         const w = windowOf(p, obj.type);
-        advance(w, event.ts, windowMs, cfg.learningWindows);
+        advance(w, event.ts, windowMs, cfg.learningWindows, machine);
         // A walk restored from a snapshot learns its previous id back from this one (see unseal).
         if (w.walk?.seal !== undefined && obj.seq !== undefined) unseal(w.walk, w.type, obj.seq, event.ts, windowMs, token);
         trackPhi(w, event, ok);

@@ -38,6 +38,8 @@ interface EncodedWindow {
   drift?: { start: number; allowance: number; sum: number; ids: number[]; fresh: number };
   phi?: PhiEvidence;
   phiBucket?: number;
+  /** A machine credential's alerted episodes: [last, episode, prev] buckets (window.ts `Schedule`). */
+  schedule?: [number, number, number];
 }
 
 export type TokenOf = Tokenizer['token'];
@@ -63,7 +65,7 @@ export function createTypesCodec(token: TokenOf | undefined): ProfileCodec<Types
     bytes(p) {
       let n = 16 + 4 * p.length;
       for (const w of p) {
-        n += 200 + (w.walk === undefined ? 0 : 80) + 90 * (w.entries.length - w.head);
+        n += 200 + (w.walk === undefined ? 0 : 80) + (w.schedule === undefined ? 0 : 48) + 90 * (w.entries.length - w.head);
         n += 40 * ((w.okIds?.size ?? 0) + (w.failedIds?.size ?? 0) + (w.bucketIds?.size ?? 0) + (w.driftIds?.size ?? 0));
       }
       return n;
@@ -114,6 +116,7 @@ function encodeWindow(w: TypeWindow, token: TokenOf | undefined): EncodedWindow 
     ...(w.driftStart < 0 ? {} : { drift: { start: w.driftStart, allowance: w.driftAllowance, sum: w.drift, ids: driftIds, fresh: w.driftNew } }),
     ...(w.phi === undefined ? {} : { phi: w.phi }),
     ...(w.phiBucket === undefined ? {} : { phiBucket: w.phiBucket }),
+    ...(w.schedule === undefined ? {} : { schedule: [w.schedule.last, w.schedule.episode, w.schedule.prev] }),
   };
 }
 
@@ -187,6 +190,13 @@ function decodeWindow(v: unknown): TypeWindow | undefined {
   if (o.phiBucket !== undefined) {
     if (!isNum(o.phiBucket)) return undefined;
     w.phiBucket = o.phiBucket;
+  }
+  // Rows saved before schedules were kept have none: the next daily batch alerts once more.
+  if (o.schedule !== undefined) {
+    const s = o.schedule;
+    if (!Array.isArray(s) || s.length !== 3 || !s.every((x) => Number.isSafeInteger(x) && (x as number) >= -1)) return undefined;
+    const [last, episode, prev] = s as [number, number, number];
+    w.schedule = { last, episode, prev };
   }
   return w;
 }

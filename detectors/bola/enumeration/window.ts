@@ -52,9 +52,24 @@ export interface TypeWindow {
   driftNew: number;
   /** The sequential run, from the first integer id of this type on (most types never see one). */
   walk: Walk | undefined;
+  /**
+   * A machine credential's alerted windows (bucket indexes), to tell a batch it runs at the same
+   * time every day (`advance`); created at its first alerted window, never for people.
+   */
+  schedule?: Schedule;
   /** PHI in this type's successful responses during the bucket `phiBucket` (libs/phi); set only when seen. */
   phi?: PhiEvidence;
   phiBucket?: number;
+}
+
+/**
+ * Episodes of alerted windows (windows at most an hour apart): the first bucket of the current one
+ * and of the one before, and the last alerted bucket.
+ */
+export interface Schedule {
+  last: number;
+  episode: number;
+  prev: number;
 }
 
 export interface Walk {
@@ -123,7 +138,7 @@ function dropOldest(w: TypeWindow): void {
 }
 
 /** Expires entries older than the window and rolls the tumbling baseline forward to `ts`. */
-export function advance(w: TypeWindow, ts: number, windowMs: number, learningWindows: number): void {
+export function advance(w: TypeWindow, ts: number, windowMs: number, learningWindows: number, machine = false): void {
   while (w.head < w.entries.length && (w.entries[w.head] as Access).ts <= ts - windowMs) dropOldest(w);
   if (w.head > 0 && w.head === w.entries.length) {
     // The window emptied: let the expired accesses go now rather than hold up to 1024 of them.
@@ -136,11 +151,33 @@ export function advance(w: TypeWindow, ts: number, windowMs: number, learningWin
   const bucket = Math.floor(ts / windowMs);
   if (bucket !== w.bucket) {
     if (w.bucket >= 0) closeDrift(w, w.bucketIds?.size ?? 0, bucket, learningWindows);
-    if (w.bucket >= 0 && w.bucketIds !== undefined && !w.bucketAlerted) learn(w, w.bucketIds.size);
+    const daily = w.bucket >= 0 && w.bucketAlerted && machine && recursDaily(w, windowMs);
+    if (w.bucket >= 0 && w.bucketIds !== undefined && (!w.bucketAlerted || daily)) learn(w, w.bucketIds.size);
     w.bucket = bucket;
     w.bucketIds = undefined;
     w.bucketAlerted = false;
   }
+}
+
+/**
+ * Notes an alerted window of a machine credential; true when its episode began about a day after
+ * the previous one (22 to 26 hours: the same time of day, give or take the two hours a job queue or
+ * the job before it moves a nightly start): a batch the service runs every night (eligibility checks, a
+ * reconciliation), which is then learned even though it alerted. NOTE: a window that alerted is
+ * otherwise never learned, so such a batch alerted every night forever (an independent
+ * clearinghouse probe, 2026-11-30: 12 partners, every night). People are never judged this way,
+ * and a thief keeping to a daily schedule has alerted twice before it becomes normal.
+ */
+function recursDaily(w: TypeWindow, windowMs: number): boolean {
+  const hour = Math.max(1, Math.round(3_600_000 / windowMs));
+  const s = (w.schedule ??= { last: -1, episode: -1, prev: -1 });
+  if (s.last < 0 || w.bucket - s.last > hour) {
+    s.prev = s.episode;
+    s.episode = w.bucket;
+  }
+  s.last = w.bucket;
+  const gap = s.episode - s.prev;
+  return s.prev >= 0 && gap >= 22 * hour && gap <= 26 * hour;
 }
 
 /**

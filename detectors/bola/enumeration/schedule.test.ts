@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import type { Finding, NormalizedEvent, Principal } from '../../../libs/contracts/index.js';
+import { event, ref } from '../../test-support/events.js';
+import { restored } from '../../test-support/rows.js';
+import { createEnumerationDetector } from './index.js';
+
+// A billing partner's key checks the eligibility of 300 members every night, in two minutes: far
+// above any floor, and alerted windows are never learned. A batch that recurs about a day later is.
+const cfg = { windowSeconds: 300, minDistinct: 20, baselineMultiplier: 4, learningWindows: 1, sequentialRun: 10, minFailures: 15 };
+const T0 = Date.UTC(2026, 9, 19);
+const H = 3_600_000;
+const DAY = 24 * H;
+const partner: Principal = { id: 'key:fp_partner', kind: 'apikey', app: 'partner-1', scopes: [], authScheme: 'apikey' };
+const clerk: Principal = { id: 'user:clerk', kind: 'user', app: 'billing', scopes: [], authScheme: 'bearer' };
+
+/** 300 distinct members (not sequential), 400 ms apart, from `at`. */
+function batch(who: Principal, at: number, night: number): NormalizedEvent[] {
+  return Array.from({ length: 300 }, (_, i) =>
+    event({ ts: at + i * 400, principal: who, route: '/v1/members/{id}/eligibility', objects: [ref('members', `tok_n${night}_${(i * 7919) % 10_007}`)] }),
+  );
+}
+
+const nights = (who: Principal, starts: number[]) => starts.flatMap((at, n) => batch(who, at, n));
+/** The night each finding's batch started on. */
+const nightsAlerted = (findings: Finding[]) => [...new Set(findings.map((f) => Math.floor((f.ts - T0) / DAY)))];
+
+function run(events: NormalizedEvent[]) {
+  const d = createEnumerationDetector(cfg);
+  const state = d.createState();
+  return { d, state, findings: events.flatMap((e) => d.detect(e, state)) };
+}
+
+describe('bola/enumeration: a machine credential’s nightly batch', () => {
+  it('alerts on the first two nights, then learns a batch that starts about a day after the last one', () => {
+    // 01:00, 02:10, 01:30, 00:50, 01:05: within two hours of a day apart each time.
+    const starts = [1 * H, DAY + 2 * H + 10 * 60_000, 2 * DAY + H + 30 * 60_000, 3 * DAY + 50 * 60_000, 4 * DAY + H + 5 * 60_000].map((t) => T0 + t);
+    const { findings } = run(nights(partner, starts));
+    expect(nightsAlerted(findings)).toEqual([0, 1]);
+    expect(findings.every((f) => f.evidence.pattern === 'distinct_ids')).toBe(true);
+  });
+
+  it('keeps alerting on a person doing the same, and on a key whose bursts keep no daily time', () => {
+    const daily = [0, 1, 2, 3].map((n) => T0 + n * DAY + H);
+    expect(nightsAlerted(run(nights(clerk, daily)).findings)).toEqual([0, 1, 2, 3]);
+    // 01:00, then 14:00 the next day, then 05:00 two days later, then 20:00: never about a day apart.
+    const erratic = [H, DAY + 14 * H, 3 * DAY + 5 * H, 3 * DAY + 20 * H].map((t) => T0 + t);
+    expect(nightsAlerted(run(nights(partner, erratic)).findings)).toEqual([0, 1, 3]);
+  });
+
+  it('still flags a daytime enumeration far beyond the learned batch', () => {
+    const starts = [0, 1, 2].map((n) => T0 + n * DAY + H);
+    const harvest = Array.from({ length: 2_000 }, (_, i) =>
+      event({ ts: T0 + 3 * DAY + 14 * H + i * 100, principal: partner, route: '/v1/members/{id}/eligibility', objects: [ref('members', `tok_h${i}`)] }),
+    );
+    const { findings } = run([...nights(partner, starts), ...harvest]);
+    expect(nightsAlerted(findings)).toEqual([0, 1, 3]);
+    // The learned batch (300 a window) allows 4 x 300: the 1,201st distinct member alerts.
+    expect(findings.find((f) => f.ts > T0 + 3 * DAY)?.evidence).toMatchObject({ pattern: 'distinct_ids', distinctIds: 1201, threshold: 1200 });
+  });
+
+  it('keeps the schedule through a snapshot and restore', () => {
+    const starts = [0, 1, 2].map((n) => T0 + n * DAY + H);
+    const { d, state } = run(nights(partner, starts.slice(0, 1)));
+    const back = restored(d, d.snapshot(state, 1));
+    const rest = nights(partner, starts).slice(300);
+    expect(nightsAlerted(rest.flatMap((e) => d.detect(e, back)))).toEqual([1]);
+  });
+});
