@@ -1,5 +1,5 @@
 import type { Principal } from '../libs/contracts/index.js';
-import { cohortKey, createPrincipalMemo, COHORT_MEMO_CAPACITY, type PrincipalMemo } from '../libs/baseline/index.js';
+import { cohortKey, createPrincipalMemo, roleKey, COHORT_MEMO_CAPACITY, type PrincipalMemo } from '../libs/baseline/index.js';
 import { accessLevel, isSmartScope, type AccessLevel } from './scope-violation/smart-scopes.js';
 
 /**
@@ -9,8 +9,10 @@ import { accessLevel, isSmartScope, type AccessLevel } from './scope-violation/s
  * each a likely CPU cache miss with 100k+ principals), and a new principal one derivation.
  */
 export interface PrincipalTraits {
-  /** libs/baseline's cohortKey: same app, same scope set in any order. */
+  /** libs/baseline's cohortKey: same app, same scope set in any order (static API keys: scope set only). */
   readonly cohort: string;
+  /** libs/baseline's roleKey: the app (a static key's gateway consumer too) and scope set; bfla's cohort. */
+  readonly role: string;
   /** The scopes joined in their own order: scope-violation's key for a parsed scope set. */
   readonly scopeSet: string;
   /** Some SMART `system/` scope: a client-credentials backend (foreign-object does not judge those). */
@@ -21,7 +23,9 @@ export interface PrincipalTraits {
 export type TraitsMemo = PrincipalMemo<PrincipalTraits>;
 
 export function principalTraits(p: Pick<Principal, 'app' | 'scopes'> & Partial<Pick<Principal, 'authScheme'>>): PrincipalTraits {
-  return { cohort: cohortKey(p), scopeSet: p.scopes.join(' '), system: isSystem(p.scopes), level: accessLevel(p.scopes) };
+  const cohort = cohortKey(p);
+  const role = p.authScheme === 'apikey' ? roleKey(p) : cohort;
+  return { cohort, role, scopeSet: p.scopes.join(' '), system: isSystem(p.scopes), level: accessLevel(p.scopes) };
 }
 
 /** `principalTraits`, memoized per principal id (always exactly principalTraits(p): see createPrincipalMemo). */

@@ -88,7 +88,7 @@ export async function createCore(config: Config, deps: { logger: Logger; store?:
   // One principal memo (cohort key, scope facts) for the detectors and the inventory, which sees
   // each event right after them: the inventory's lookup then hits the memo's last entry.
   const traits = createTraitsMemo();
-  const inventory = createInventory(config.inventory, { store, logger: log, cohortOf: (p) => traits(p).cohort });
+  const inventory = createInventory(config.inventory, { store, logger: log, cohortOf: (p) => traits(p).role });
   await inventory.load();
   inventory.start();
   const writer = createBatchWriter(config.ingest, { store, alerts: flushingInventory(alerts, inventory), logger: log, metrics });

@@ -27,6 +27,16 @@ function learning(who: Principal[], extra: (i: number) => Partial<NormalizedEven
 const AFTER = T0 + 40 * 60_000;
 
 describe('bfla', () => {
+  it('judges static API keys by their consumer: another integration using the admin API excuses no partner', () => {
+    const key = (id: string, consumer: string): Principal => ({ id, kind: 'apikey', app: consumer, scopes: [], authScheme: 'apikey' });
+    const admin = key('key:fp_admin', 'identity-sync');
+    const partners = [key('key:fp_p1', 'partner-1'), key('key:fp_p1b', 'partner-1')];
+    const adminWork = Array.from({ length: 30 }, (_, i) => event({ ts: T0 + i * 60_000, principal: admin, method: 'POST', route: '/api/admin/users' }));
+    const partnerWork = Array.from({ length: 30 }, (_, i) => event({ ts: T0 + i * 60_000 + 500, principal: partners[i % 2], route: '/v1/claims' }));
+    const findings = run([...adminWork, ...partnerWork].sort((a, b) => a.ts - b.ts).concat(event({ ts: AFTER, eventId: 'p', principal: partners[0], method: 'POST', route: '/api/admin/users' })));
+    expect(findings.map((f) => [f.eventId, f.evidence.pattern, (f.evidence.baseline as { cohort: string }).cohort])).toEqual([['p', 'privileged_use', 'partner-1|']]);
+  });
+
   it('flags a cohort member calling an admin path its cohort never used, as use or probe by status', () => {
     const findings = run([
       ...learning(users),

@@ -94,7 +94,9 @@ export function createBflaDetector(cfg: BflaConfig = DEFAULTS, deps: TraitsDeps 
     },
     detect(event, state) {
       const who = event.principal.id;
-      const key = traitsOf(event.principal).cohort;
+      // By role: for a static API key its consumer, so one partner is not excused by another
+      // integration's keys using a function (libs/baseline roleKey).
+      const key = traitsOf(event.principal).role;
       const tracked = state.cohorts.touch(key, event.ts);
       const cohort = tracked.profile;
       seePrincipal(cohort, who);

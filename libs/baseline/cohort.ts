@@ -14,7 +14,19 @@ import type { Principal } from '../contracts/index.js';
  * consumer there is the application many users' tokens share.
  */
 export function cohortKey(p: Pick<Principal, 'app' | 'scopes'> & Partial<Pick<Principal, 'authScheme'>>): string {
-  const scopes = p.scopes.length <= 1 ? p.scopes : [...p.scopes].sort();
-  const app = p.authScheme === 'apikey' ? undefined : p.app;
-  return `${app ?? '-'}|${scopes.join(' ')}`;
+  return p.authScheme === 'apikey' ? keyOf(undefined, p.scopes) : keyOf(p.app, p.scopes);
+}
+
+/**
+ * The role a principal was given: its app (for a static API key, the gateway consumer it belongs
+ * to) and scope set. bfla judges functions by role: a partner's key calling the admin API that an
+ * internal integration's key uses every day is still a function its role never used.
+ */
+export function roleKey(p: Pick<Principal, 'app' | 'scopes'>): string {
+  return keyOf(p.app, p.scopes);
+}
+
+function keyOf(app: string | undefined, scopes: readonly string[]): string {
+  const sorted = scopes.length <= 1 ? scopes : [...scopes].sort();
+  return `${app ?? '-'}|${sorted.join(' ')}`;
 }

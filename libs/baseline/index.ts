@@ -16,7 +16,7 @@ export {
 export { newCappedSet, cappedAdd, encodeCappedSet, decodeCappedSet, type CappedSet, type CappedAdd } from './capped-set.js';
 export { newRing, ringPush, ringValues, quantileOf, robustZ, encodeRing, decodeRing, type Ring } from './quantile.js';
 export { newCounter, roll, estimate, isCounter, COUNTER_BYTES, type WindowCounter } from './counter.js';
-export { cohortKey } from './cohort.js';
+export { cohortKey, roleKey } from './cohort.js';
 export { createProfileMap, type ProfileCodec, type ProfileMap, type Tracked, type Learning } from './profiles.js';
 export { createPackedProfileMap, META_SLOTS, type PackedCodec, type PackedProfileMap } from './packed-profiles.js';
 export {

@@ -1,4 +1,4 @@
-import { cohortKey, COHORT_MEMO_CAPACITY, createPrincipalMemo } from '../baseline/index.js';
+import { COHORT_MEMO_CAPACITY, createPrincipalMemo, roleKey } from '../baseline/index.js';
 import type { Finding, NormalizedEvent, Principal } from '../contracts/index.js';
 import type { InventoryEntry } from '../contracts/inventory.js';
 import { inventoryFindings } from './findings.js';
@@ -41,7 +41,8 @@ export interface InventoryModel {
 
 export interface InventoryModelDeps {
   /**
-   * libs/baseline's cohortKey of a principal, memoized: services/core.ts hands in the memo the
+   * libs/baseline's roleKey of a principal (client app, a static key's gateway consumer too, and
+   * scope set: who uses a route, by name), memoized: services/core.ts hands in the memo the
    * detectors share, which has just looked up the same event's principal. Default: an own memo.
    */
   cohortOf?: (p: Pick<Principal, 'id' | 'app' | 'scopes'>) => string;
@@ -96,7 +97,7 @@ export function createInventoryModel(cfg: InventoryModelConfig, deps: InventoryM
     return j;
   }
   /** The cohort of an event's principal, memoized per principal: sorting and joining its scopes on every event cost ~1 µs. */
-  const cohortOf = deps.cohortOf ?? createPrincipalMemo(COHORT_MEMO_CAPACITY, cohortKey);
+  const cohortOf = deps.cohortOf ?? createPrincipalMemo(COHORT_MEMO_CAPACITY, roleKey);
 
   return {
     observe(e) {

@@ -59,10 +59,13 @@ describe('bola/enumeration: a machine credential’s nightly batch', () => {
   });
 
   it('keeps the schedule through a snapshot and restore', () => {
-    const starts = [0, 1, 2].map((n) => T0 + n * DAY + H);
-    const { d, state } = run(nights(partner, starts.slice(0, 1)));
+    const all = nights(partner, [0, 1, 2].map((n) => T0 + n * DAY + H));
+    // Cut halfway through the second night: the first night's episode is only in the schedule.
+    const cut = 300 + 150;
+    const { d, state } = run(all.slice(0, cut));
+    const first = Math.floor((T0 + H) / 300_000);
+    expect(state.principals.get('key:fp_partner')?.profile[0]?.schedule).toEqual({ last: first, episode: first, prev: -1 });
     const back = restored(d, d.snapshot(state, 1));
-    const rest = nights(partner, starts).slice(300);
-    expect(nightsAlerted(rest.flatMap((e) => d.detect(e, back)))).toEqual([1]);
+    expect(nightsAlerted(all.slice(cut).flatMap((e) => d.detect(e, back)))).toEqual([1]);
   });
 });
