@@ -33,6 +33,15 @@ export function createTraitsMemo(capacity = COHORT_MEMO_CAPACITY): TraitsMemo {
   return createPrincipalMemo(capacity, principalTraits);
 }
 
+/**
+ * A machine credential: an API key or a client-credentials app, one service rather than a person.
+ * Services are regular (one home, scheduled batches) and act for many people, so token-misuse,
+ * bola/enumeration and bola/foreign-object judge them apart from users.
+ */
+export function isMachine(p: Pick<Principal, 'kind'>): boolean {
+  return p.kind === 'apikey' || p.kind === 'app';
+}
+
 /** What a detector factory takes besides its config: the shared memo, or its own when alone (tests). */
 export interface TraitsDeps {
   traits?: TraitsMemo;

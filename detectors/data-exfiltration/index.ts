@@ -57,7 +57,6 @@ export interface ExfilState {
   routines: ProfileMap<RoutineSizes>;
 }
 
-
 /**
  * Data exfiltration (OWASP API3:2023, excessive data exposure):
  * - `volume_spike`: response bytes over a sliding window far above the principal's own baseline

@@ -11,6 +11,7 @@ import {
   type CappedSet,
   type ProfileCodec,
   quantileOf,
+  ringValues,
   type Ring,
 } from '../../libs/baseline/index.js';
 import type { NormalizedEvent } from '../../libs/contracts/index.js';
@@ -59,10 +60,10 @@ export function createRoutineCodec(cfg: ExfilConfig): ProfileCodec<RoutineSizes>
 /** Is a large 2xx response of `bytes` routine here (so it may be left out of the window)? */
 export function isRoutine(r: RoutineSizes | undefined, bytes: number, cfg: ExfilConfig): boolean {
   if (r === undefined || r.members.values.size < cfg.routineMinPrincipals) return false;
-  const n = Math.min(r.sizes.count, r.sizes.values.length);
-  if (n < cfg.routineMinResponses) return false;
+  const sizes = ringValues(r.sizes);
+  if (sizes.length < cfg.routineMinResponses) return false;
   // A quantile, not the largest: a few samples from an attacker's alerted windows cannot move it.
-  const usual = quantileOf(Array.from(r.sizes.values.subarray(0, n)), cfg.routineQuantile) ?? 0;
+  const usual = quantileOf(sizes, cfg.routineQuantile) ?? 0;
   return bytes <= cfg.routineSizeFactor * usual;
 }
 

@@ -1,5 +1,5 @@
 import { hash32 } from '../../libs/baseline/index.js';
-import type { NormalizedEvent, PrincipalKind } from '../../libs/contracts/index.js';
+import type { NormalizedEvent } from '../../libs/contracts/index.js';
 import type { TokenMisuseConfig } from './config.js';
 
 /**
@@ -35,13 +35,6 @@ const NETS = 1;
 const UAS = 2;
 const ROUTES = 4;
 export const CONTEXT_CAPS = { nets: 16, uas: 8, routes: 64 } as const;
-
-/** Machine identities: one service, one context. Users roam (phones, laptops, new features). */
-const MACHINE_KINDS: ReadonlySet<PrincipalKind> = new Set(['apikey', 'app']);
-
-export function isMachine(kind: PrincipalKind): boolean {
-  return MACHINE_KINDS.has(kind);
-}
 
 export function newContext(ts: number): MachineContext {
   return { firstTs: ts, events: 0, nets: [], uas: [], routes: [], diverse: 0, pendingNet: 0, pendingUa: 0, pending: 0 };

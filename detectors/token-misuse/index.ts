@@ -2,14 +2,14 @@ import type { Finding, NormalizedEvent, Severity } from '../../libs/contracts/in
 import { createBoundedCache, type BoundedCache } from '../../libs/cache/index.js';
 import { hash32, type CappedSets, type Persistent } from '../../libs/baseline/index.js';
 import type { Detector } from '../framework.js';
-import { createTraitsMemo, type TraitsDeps } from '../principal-traits.js';
+import { createTraitsMemo, isMachine, type TraitsDeps } from '../principal-traits.js';
 import { makeFinding, round2 } from '../credential-stuffing/finding.js';
 import { describeDuration } from '../duration.js';
 import { addToPopulation } from '../credential-stuffing/stats.js';
 import { DEFAULTS, type TokenMisuseConfig } from './config.js';
 import { add, countSince, learnWindow, limitOf, sizeOf, thresholdOf, type Limit } from './distinct.js';
 import { checkExpiry, newExpiryState } from './expiry.js';
-import { isMachine, judgeContext, newContext, type MachineContext } from './context.js';
+import { judgeContext, newContext, type MachineContext } from './context.js';
 import { networksOf } from './network.js';
 import { newSpread, recordSpread } from './spread.js';
 import { forgetPrincipals, restoreRows, snapshotRows } from './persist.js';
@@ -72,7 +72,8 @@ export function createTokenMisuseDetector(cfg: TokenMisuseConfig = DEFAULTS, dep
       const cohort = traitsOf(p).cohort;
       const out: Finding[] = expired === undefined ? [] : [expired];
       check(event, state, state.principals.getOrCreate(p.id, newKeyState), 'principal', cohort, nets.net, ua, out);
-      if (isMachine(p.kind)) {
+      // Users roam (phones, laptops, new features); a service keeps one context.
+      if (isMachine(p)) {
         const foreign = foreignUse(event, state, nets.net, ua);
         if (foreign) out.push(foreign);
       }

@@ -4,6 +4,7 @@ import { addPhi, phiEvidence, phiPhrase, type PhiEvidence } from '../../../libs/
 import type { Tokenizer } from '../../../libs/privacy/index.js';
 import type { Detector } from '../../framework.js';
 import { findingAbout } from '../../framework.js';
+import { isMachine } from '../../principal-traits.js';
 import { clearCappedWindows, createTypesCodec, type Types } from './profile.js';
 import { advance, endDrift, liveDrift, newTypeWindow, record, stepSequence, threshold, unseal, type TypeWindow } from './window.js';
 
@@ -56,7 +57,7 @@ export function createEnumerationDetector(
       if (!ok && !failed) return [];
       const p = state.principals.touch(event.principal.id, event.ts);
       // Machine credentials run batches on a schedule (window.ts `recursDaily`); people do not.
-      const machine = event.principal.kind === 'apikey' || event.principal.kind === 'app';
+      const machine = isMachine(event.principal);
       // NOTE: allocated only when something is raised, which almost no event does.
       let raised: Set<Pattern> | undefined;
       let findings: Finding[] | undefined;

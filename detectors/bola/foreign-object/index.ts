@@ -3,7 +3,7 @@ import { mergePhi, phiEvidence, phiPhrase } from '../../../libs/phi/index.js';
 import type { Detector } from '../../framework.js';
 import { findingAbout } from '../../framework.js';
 import type { CappedSets, Persistent } from '../../../libs/baseline/index.js';
-import { createTraitsMemo, type TraitsDeps } from '../../principal-traits.js';
+import { createTraitsMemo, isMachine, type TraitsDeps } from '../../principal-traits.js';
 import { boundPatientOf } from '../patient-context/binding.js';
 import { createBoundedCache, createPairCache } from '../../../libs/cache/index.js';
 import {
@@ -117,7 +117,7 @@ export function createForeignObjectDetector(
       // credentials (API keys, client-credentials apps) act for many people the same way: two
       // billing partners checking the eligibility of a member both see is no theft (an independent
       // clearinghouse probe, 2026-11-30: ten such alerts once partners were compared as peers).
-      const orgWide = level === 'staff' || p.kind === 'apikey' || p.kind === 'app';
+      const orgWide = level === 'staff' || isMachine(p);
       const who = p.id;
       let cohort = state.cohorts.get(ck);
       if (cohort === undefined) {
