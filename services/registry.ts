@@ -3,6 +3,7 @@ import type { Tokenizer } from '../libs/privacy/index.js';
 import type { Detector } from '../detectors/framework.js';
 import { createEnumerationDetector } from '../detectors/bola/enumeration/index.js';
 import { createForeignObjectDetector } from '../detectors/bola/foreign-object/index.js';
+import { createAsyncRequestDetector } from '../detectors/bola/async-request/index.js';
 import { createPatientContextDetector } from '../detectors/bola/patient-context/index.js';
 import { createSubjectContextDetector } from '../detectors/bola/subject-context/index.js';
 import { createBflaDetector } from '../detectors/bfla/index.js';
@@ -59,6 +60,8 @@ export function createDetectors(config: Config, deps: DetectorDeps = {}): Detect
     createSubjectContextDetector(undefined, shared),
     // API1 BOLA: objects owned by another principal (authored via 201, bound by a patient claim, or learned).
     createForeignObjectDetector(undefined, shared),
+    // API1 BOLA: the status URL of an asynchronous request (a 202's, e.g. a bulk export) another principal started.
+    createAsyncRequestDetector(),
     // API1/API5: requests the principal's SMART scopes do not cover, answered 2xx anyway.
     createScopeViolationDetector(undefined, shared),
     // API5 BFLA: privileged routes/methods the principal's cohort never uses.

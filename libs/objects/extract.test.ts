@@ -128,7 +128,27 @@ describe('extractObjects: Location of created objects', () => {
     expect(r.objects).toEqual([{ type: 'orders', id: tok('orders', '9'), via: 'location', created: true, seq: 9 }]);
   });
 
-  it('ignores Location on responses other than 201', () => {
+  it('marks the status URL of a 202 as created: an asynchronous request the caller started', () => {
+    const job = 'b0e1c2d3-0000-4000-a000-000000000001';
+    const kickOff = { path: '/fhir/Group/g1/$export', status: 202 };
+    expect(run({ ...kickOff, responseHeaders: { 'content-location': `https://h/fhir/bulkstatus/${job}` } }).objects).toEqual([
+      { type: 'Group', id: tok('Group', 'g1'), via: 'path', created: false },
+      { type: 'bulkstatus', id: tok('bulkstatus', job), via: 'location', created: true },
+    ]);
+    // Other APIs name it in Location or Operation-Location; Content-Location wins when there are several.
+    expect(run({ method: 'POST', path: '/api/reports', status: 202, responseHeaders: { location: '/api/jobs/77' } }).objects).toEqual([
+      { type: 'jobs', id: tok('jobs', '77'), via: 'location', created: true, seq: 77 },
+    ]);
+    expect(run({ method: 'POST', path: '/api/reports', status: 202, responseHeaders: { 'operation-location': '/api/operations/op-1' } }).objects).toEqual([
+      { type: 'operations', id: tok('operations', 'op-1'), via: 'location', created: true },
+    ]);
+    expect(run({ method: 'POST', path: '/api/reports', status: 202, responseHeaders: { 'content-location': '/api/jobs/8', location: '/api/jobs/9' } }).objects).toEqual([
+      { type: 'jobs', id: tok('jobs', '8'), via: 'location', created: true, seq: 8 },
+    ]);
+    expect(run({ method: 'POST', path: '/api/reports', status: 202 }).objects).toEqual([]);
+  });
+
+  it('ignores Location on responses other than 201 and 202', () => {
     expect(run({ path: '/login', status: 302, responseHeaders: { location: '/home/1' } }).objects).toEqual([]);
   });
 });

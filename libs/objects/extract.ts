@@ -37,7 +37,8 @@ const ROOT_TYPE = '_root';
 
 /**
  * The objects a request touched, tokenized: ids in the path (typed by the literal segment before
- * them), FHIR reference search parameters, and the Location of a 201 (an object the caller made).
+ * them), FHIR reference search parameters, the Location of a 201 (an object the caller made) and
+ * the status URL of a 202 (an asynchronous request the caller started, e.g. a FHIR bulk export).
  * The same raw id under the same type gets the same token wherever it came from, so detectors can
  * join `GET /Patient/123` with `GET /Observation?patient=123`.
  */
@@ -83,6 +84,7 @@ export function extractObjects(
   const pathTokenized = fromPath(ev.path, route, tokenizer, add);
   const queryKeys = ev.query === undefined || ev.query === '' ? [] : fromQuery(pairs ?? queryPairs(ev.query), route, add);
   if (ev.status === 201) fromLocation(ev.responseHeaders.location, add);
+  else if (ev.status === 202) fromLocation(asyncStatusUrl(ev.responseHeaders), add);
   return { objects, pathTokenized, queryKeys };
 }
 
@@ -189,6 +191,15 @@ function searchTypeOf(route: string): string | undefined {
     if (s !== undefined && s !== '' && s !== '{id}' && !s.startsWith('_') && !s.startsWith('$')) return s;
   }
   return undefined;
+}
+
+/**
+ * Where a 202 Accepted says the request's status and result will be: FHIR's asynchronous pattern
+ * (bulk `$export`, `Prefer: respond-async`) names it in Content-Location; other APIs in Location or
+ * Operation-Location. That URL is an object the caller made, like a 201's.
+ */
+function asyncStatusUrl(headers: Readonly<Record<string, string>>): string | undefined {
+  return headers['content-location'] || headers.location || headers['operation-location'] || undefined;
 }
 
 function fromLocation(location: string | undefined, add: Add): void {

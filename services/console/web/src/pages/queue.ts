@@ -8,7 +8,7 @@ import type { Alert, AlertStatus } from '../types.js';
 import { isTyping, queueKeyAction } from './queue-keys.js';
 
 /** Detectors Vigil ships (detectors/); detectors seen in loaded alerts are added to the list. */
-const KNOWN_DETECTORS = ['bfla', 'inventory/zombie-route', 'bola/enumeration', 'bola/foreign-object', 'bola/patient-context', 'bola/subject-context', 'credential-stuffing', 'data-exfiltration', 'flow-abuse', 'rate', 'scope-violation', 'scraping', 'token-misuse'];
+const KNOWN_DETECTORS = ['bfla', 'inventory/zombie-route', 'bola/enumeration', 'bola/async-request', 'bola/foreign-object', 'bola/patient-context', 'bola/subject-context', 'credential-stuffing', 'data-exfiltration', 'flow-abuse', 'rate', 'scope-violation', 'scraping', 'token-misuse'];
 const PAGE_SIZE = '100';
 
 /**
