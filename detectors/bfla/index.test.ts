@@ -165,9 +165,58 @@ describe('bfla', () => {
     const principals = cohort && encodeHll(cohort.principals);
     d.clearCapped(state);
     expect(cohort?.pairs.size).toBe(0);
+    expect(cohort?.routes.size).toBe(0);
     expect(state.created.get('user:a1 Appointment/tok_a1')).toBeUndefined();
     expect(cohort && encodeHll(cohort.principals)).toBe(principals);
     expect(state.cohorts.get('console|admin')?.events).toBe(31);
+  });
+
+  it("learns a role's functions: what only the app's principals with more scopes use is privileged for the rest", () => {
+    // A practice-management SaaS: staff (`openid api`) and each clinic's administrators (`openid api
+    // admin:clinic`) on one app. Only administrators list a clinic's users; everyone reads patients.
+    const STAFF = ['openid', 'api'];
+    const staff = Array.from({ length: 5 }, (_, i) => principal(`user:s${i}`, 'pc-web', STAFF));
+    const admins = [principal('user:adm1', 'pc-web', [...STAFF, 'admin:clinic']), principal('user:adm2', 'pc-web', [...STAFF, 'admin:clinic'])];
+    const work = [
+      ...learning(staff, () => ({ route: '/api/v1/clinics/{id}/patients/{id}' })),
+      ...learning(admins, (i) => ({ ts: T0 + i * 60_000 + 500, route: i % 2 === 0 ? '/api/v1/clinics/{id}/users' : '/api/v1/clinics/{id}/patients/{id}' })),
+    ].sort((a, b) => a.ts - b.ts);
+    const mallory = principal('user:mallory', 'pc-web', STAFF);
+    const findings = run([
+      ...work,
+      event({ ts: AFTER, eventId: 'm1', principal: mallory, route: '/api/v1/clinics/{id}/users' }),
+      // A route nobody with more scopes uses is ordinary: the cohort's own from now on.
+      event({ ts: AFTER + 1000, eventId: 'm2', principal: mallory, route: '/api/v1/clinics/{id}/reports' }),
+      // An administrator using a function staff never use is no escalation.
+      event({ ts: AFTER + 2000, eventId: 'a1', principal: admins[0], route: '/api/v1/clinics/{id}/users' }),
+      // Changing a role is privileged by its name.
+      event({ ts: AFTER + 3000, eventId: 'm3', principal: mallory, method: 'PUT', route: '/api/v1/clinics/{id}/users/{id}/role' }),
+    ]);
+    expect(findings.map((f) => [f.eventId, f.evidence.reason, f.severity, f.evidence.usedBy])).toEqual([
+      ['m1', 'role_path', 'high', { cohort: 'pc-web|admin:clinic api openid', extraScopes: ['admin:clinic'] }],
+      ['m3', 'admin_path', 'high', undefined],
+    ]);
+    expect(findings[0]?.summary).toBe(
+      'user:mallory used the privileged function GET /api/v1/clinics/{id}/users (role_path, answered 200), which its cohort of ~6 principals never used while learning and only principals with more scopes (admin:clinic) use',
+    );
+  });
+
+  it('does not call a function privileged when principals with no more scopes use it too, or before the richer role has learned', () => {
+    const STAFF = ['openid', 'api'];
+    const staff = Array.from({ length: 5 }, (_, i) => principal(`user:s${i}`, 'pc-web', STAFF));
+    const admins = [principal('user:adm1', 'pc-web', [...STAFF, 'admin:clinic'])];
+    // Read-only viewers (fewer scopes than staff) export invoices too: it is no administrator's function.
+    const viewers = [principal('user:v1', 'pc-web', ['openid'])];
+    const route = '/api/v1/clinics/{id}/invoices/export';
+    const work = [
+      ...learning(staff, () => ({ route: '/api/v1/clinics/{id}/patients/{id}' })),
+      ...learning(admins, (i) => ({ ts: T0 + i * 60_000 + 500, route })),
+      ...learning(viewers, (i) => ({ ts: T0 + i * 60_000 + 700, route })),
+    ].sort((a, b) => a.ts - b.ts);
+    expect(run([...work, event({ ts: AFTER, principal: staff[0], route })])).toEqual([]);
+    // Administrators seen for ten minutes only (still learning): nothing is known of their role yet.
+    const young = learning(admins, () => ({ route: '/api/v1/clinics/{id}/users' })).slice(0, 10);
+    expect(run([...learning(staff, () => ({ route: '/api/v1/clinics/{id}/patients/{id}' })), ...young].sort((a, b) => a.ts - b.ts).concat(event({ ts: AFTER, principal: staff[0], route: '/api/v1/clinics/{id}/users' })))).toEqual([]);
   });
 
   it('does not call ordinary reads, creates or custom-API profile updates privileged', () => {
@@ -179,5 +228,7 @@ describe('bfla', () => {
     expect(privilegeOf('POST', '/fhir/Patient/$merge')).toBe('destructive_operation');
     expect(privilegeOf('GET', '/internal/metrics')).toBe('admin_path');
     expect(privilegeOf('DELETE', '/api/orders/{id}')).toBe('delete');
+    expect(privilegeOf('PUT', '/api/v1/clinics/{id}/users/{id}/role')).toBe('admin_path');
+    expect(privilegeOf('POST', '/api/accounts/{id}/permissions')).toBe('admin_path');
   });
 });

@@ -10,9 +10,10 @@ import {
 import type { Detector } from '../framework.js';
 import { createTraitsMemo, type TraitsDeps } from '../principal-traits.js';
 import { findingAbout } from '../framework.js';
-import { addUser, cohortCodec, pairOf, principalsOf, seePrincipal, type CohortUse, type PairUse } from './cohort.js';
+import { addRoute, addUser, cohortCodec, pairOf, principalsOf, seePrincipal, type CohortUse, type PairUse } from './cohort.js';
 import { actsOnOwnCreation, newCreations, rememberCreations, type Creations } from './own.js';
 import { isDestructive, privilegeOf, type PrivilegeReason } from './privilege.js';
+import { newSiblingMemo, roleOnly, type RoleEvidence, type SiblingMemo } from './role.js';
 
 export const NAME = 'bfla';
 export const OWASP = 'API5:2023';
@@ -59,6 +60,8 @@ export const DEFAULTS: BflaConfig = {
 
 export interface BflaState {
   cohorts: ProfileMap<CohortUse>;
+  /** Derived from `cohorts` (not saved): each cohort's siblings of the same app. */
+  siblings: SiblingMemo;
   /** Objects principals created, so acting on one's own creation is not a privileged call. */
   created: Creations;
 }
@@ -78,18 +81,23 @@ export function createBflaDetector(cfg: BflaConfig = DEFAULTS, deps: TraitsDeps 
   // The cohort key, from the memo services/registry.ts shares between detectors (one lookup per event).
   const traitsOf = deps.traits ?? createTraitsMemo();
   const privilegeOfRoute = createRouteMemo(privilegeOf);
+  // One string per (method, route), so the cohorts' route sets are probed with a hashed string.
+  const pairKeyOf = createRouteMemo((method, route) => `${method.toUpperCase()} ${route}`);
   const learning = { minEvents: cfg.learningEvents, minSpanMs: cfg.learningSeconds * 1000 };
   const ownMs = cfg.ownCreationSeconds * 1000;
   return {
     name: NAME,
     owasp: OWASP,
-    createState: () => ({ cohorts: createProfileMap({ capacity: cfg.cohortCap, learning, codec: cohortCodec }), created: newCreations() }),
+    createState: () => ({ cohorts: createProfileMap({ capacity: cfg.cohortCap, learning, codec: cohortCodec }), siblings: newSiblingMemo(), created: newCreations() }),
     snapshot: (state, version) => state.cohorts.snapshot(NAME, 'cohort', version),
     restore: (state, rows) => state.cohorts.restore(NAME, 'cohort', rows),
     // The capped parts: each cohort's privileged pairs (PAIRS_CAP, with their capped user sets) and
     // the creations (a bounded cache keyed by principal and object). Cohort HLLs are fixed.
     clearCapped: (state) => {
-      for (const t of state.cohorts.entries()) t.profile.pairs.clear();
+      for (const t of state.cohorts.entries()) {
+        t.profile.pairs.clear();
+        t.profile.routes.clear();
+      }
       state.created.clear();
     },
     detect(event, state) {
@@ -101,12 +109,25 @@ export function createBflaDetector(cfg: BflaConfig = DEFAULTS, deps: TraitsDeps 
       const cohort = tracked.profile;
       seePrincipal(cohort, who);
       if (event.objects.length > 0) rememberCreations(state.created, event);
-      const reason = privilegeOfRoute(event.method, event.route);
-      if (reason === undefined) return [];
+      const stillLearning = state.cohorts.learning(tracked);
+      const pairKey = pairKeyOf(event.method, event.route);
+      let reason = privilegeOfRoute(event.method, event.route);
+      let role: RoleEvidence | undefined;
+      if (reason === undefined) {
+        // An ordinary function by name: privileged only if the app's principals with more scopes
+        // alone use it (role.ts). What the cohort itself does successfully is its own from then on.
+        const ok = (event.status >= 200 && event.status <= 299) || event.status === 304;
+        if (cohort.routes.has(pairKey)) return [];
+        role = stillLearning ? undefined : roleOnly(state.cohorts, tracked, pairKey, state.siblings);
+        if (role === undefined) {
+          if (ok) addRoute(cohort, pairKey);
+          return [];
+        }
+        reason = 'role_path';
+      }
       // Deleting or updating what one created oneself (a booking cancelled) is ownership, not a function the role lacks.
       if (actsOnOwnCreation(state.created, event, ownMs)) return [];
-      const stillLearning = state.cohorts.learning(tracked);
-      const pair = pairOf(cohort, `${event.method.toUpperCase()} ${event.route}`, stillLearning);
+      const pair = pairOf(cohort, pairKey, stillLearning);
       if (stillLearning || pair?.baseline === true) return [];
       const principals = principalsOf(cohort);
       const adopters = Math.min(cfg.maxAdopters, Math.max(cfg.minAdopters, Math.ceil(cfg.adoptionShare * principals)));
@@ -114,13 +135,14 @@ export function createBflaDetector(cfg: BflaConfig = DEFAULTS, deps: TraitsDeps 
       if (pair !== undefined) addUser(pair, who);
       // Widely adopted after learning: a new feature of the app, not one principal's escalation.
       if (others + 1 >= adopters) return [];
-      return [finding(event, { reason, pair, others, adopters, principals, key, cohort: tracked })];
+      return [finding(event, { reason, role, pair, others, adopters, principals, key, cohort: tracked })];
     },
   };
 }
 
 interface Context {
   reason: PrivilegeReason;
+  role: RoleEvidence | undefined;
   pair: PairUse | undefined;
   others: number;
   adopters: number;
@@ -144,12 +166,15 @@ function finding(event: NormalizedEvent, c: Context): Finding {
     owasp: OWASP,
     severity,
     ...findingAbout(event, who),
-    summary: `${who} ${verb} the privileged function ${event.method} ${event.route} (${c.reason}, answered ${event.status}), which its cohort of ~${c.principals} principals never used while learning`,
+    summary:
+      `${who} ${verb} the privileged function ${event.method} ${event.route} (${c.reason}, answered ${event.status}), which its cohort of ~${c.principals} principals never used while learning` +
+      (c.role === undefined ? '' : ` and only principals with more scopes (${c.role.extraScopes.join(' ')}) use`),
     confidence,
     evidence: {
       pattern,
       confidence,
       reason: c.reason,
+      ...(c.role === undefined ? {} : { usedBy: { cohort: c.role.cohort, extraScopes: c.role.extraScopes } }),
       observed: { method: event.method, route: event.route, status: event.status, otherCohortUsers: c.others },
       baseline: {
         cohort: c.key,

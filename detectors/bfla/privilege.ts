@@ -2,15 +2,18 @@ import { FHIR_RESOURCE_TYPES } from '../../libs/routes/index.js';
 
 /**
  * Why a (method, route template) may be a privileged function. A heuristic, deliberately broad:
- * it only nominates candidates. A candidate is reported only when the caller's cohort never uses
+ * it only nominates candidates. `role_path` is not named here but learned (role.ts): a function
+ * only the same app's principals with more scopes use. A candidate is reported only when the caller's cohort never uses
  * it (see index.ts), so an admin console whose users live on /admin is quiet.
  */
-export type PrivilegeReason = 'admin_path' | 'destructive_operation' | 'delete' | 'clinical_update';
+export type PrivilegeReason = 'admin_path' | 'destructive_operation' | 'delete' | 'clinical_update' | 'role_path';
 
 /** Path words that name administrative or internal surfaces (compared lowercased, whole segments). */
 const ADMIN_WORDS: ReadonlySet<string> = new Set([
   'admin', 'admins', 'administration', 'administrator', 'internal', 'manage', 'management', 'actuator',
   'debug', 'console', 'superuser', 'sudo', 'backoffice', 'impersonate', 'sysadmin', 'ops',
+  // Who may do what: changing a role or a permission is the escalation itself.
+  'role', 'roles', 'permission', 'permissions', 'privileges', 'entitlements', 'acl', 'acls', 'impersonation',
 ]);
 
 /**

@@ -78,6 +78,21 @@ describe('flow-abuse', () => {
     expect(found[0]?.summary).toBe(`user:p0 repeated POST ${REFILL} on one MedicationRequest 5 times in a row, each within 3600s of the previous (threshold 5)`);
   });
 
+  it('judges a write on the innermost object of its path: notes on ten patients of one clinic are ten targets', () => {
+    // A multi-tenant API: the clinic is where the patients live, not what a note is written on.
+    const NOTES = '/api/v1/clinics/{id}/patients/{id}/notes';
+    const clinician = principalOf('user:doc', { app: 'pc-web', scopes: ['openid', 'api'] });
+    const note = (k: number, patient: number) =>
+      event({ ts: AFTER + k * 10 * 60_000, principal: clinician, route: NOTES, method: 'POST', objects: [ref('clinics', 'tok_c1'), ref('patients', `tok_p${patient}`)] });
+    expect(run([...population(), ...Array.from({ length: 10 }, (_, k) => note(k, k))])).toEqual([]);
+    // Six notes on one patient of that clinic are six writes on one object.
+    const found = run([...population(), ...Array.from({ length: 6 }, (_, k) => note(k, 3))]);
+    expect(found.map((f) => [f.evidence.objectType, f.evidence.objectId, f.evidence.repeats])).toEqual([
+      ['patients', 'tok_p3', 5],
+      ['patients', 'tok_p3', 6],
+    ]);
+  });
+
   it('scales the repeat threshold with a cohort whose work updates one object many times', () => {
     // Nurses update each task 8 times per hour as the task progresses.
     const nurse = (n: number) => principalOf(`user:n${n}`, { app: 'ward', scopes: ['user/Task.write'] });

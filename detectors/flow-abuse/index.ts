@@ -229,18 +229,22 @@ export function createFlowAbuseDetector(cfg: FlowAbuseConfig = DEFAULTS, deps: T
 }
 
 /**
- * What a write acts on: an existing object named in the path, else in the query; else, for a write
- * that names none (a booking, a submission: POST to a collection), the collection itself, so
+ * What a write acts on: the innermost existing object named in the path (`/clinics/{c}/patients/{p}/notes`
+ * writes on patient p; the clinic is only where it lives), else the first in the query; else, for a
+ * write that names none (a booking, a submission: POST to a collection), the collection itself, so
  * booking one slot after another is one operation repeated. Logins and searches or operations sent
  * as POST (`_search`, `$validate`) change no business state and have no target.
  */
 function targetOf(event: NormalizedEvent): { type: string; id: string | undefined } | undefined {
+  let inPath: ObjectRef | undefined;
   let fallback: ObjectRef | undefined;
   for (const o of event.objects) {
     if (o.created) continue;
-    if (o.via === 'path') return o;
-    fallback ??= o;
+    // NOTE: path objects come in path order (libs/objects), so the last one is the innermost.
+    if (o.via === 'path') inPath = o;
+    else fallback ??= o;
   }
+  if (inPath !== undefined) return inPath;
   if (fallback !== undefined) return fallback;
   const last = event.route.slice(event.route.lastIndexOf('/') + 1);
   if (last.startsWith('_') || last.startsWith('$') || isAuthRouteByName(event.route)) return undefined;
@@ -249,5 +253,5 @@ function targetOf(event: NormalizedEvent): { type: string; id: string | undefine
 
 /** The type of the object a DELETE names in its path (the creation it undoes). */
 function createdType(event: NormalizedEvent): string {
-  return event.objects.find((o) => o.via === 'path')?.type ?? 'collection';
+  return event.objects.findLast((o) => o.via === 'path')?.type ?? 'collection';
 }

@@ -127,6 +127,41 @@ describe('bola/subject-context', () => {
   });
 
   it('uses its defaults', () => {
-    expect(DEFAULTS).toEqual({ minUses: 3, stableSeconds: 86_400, minCohortPrincipals: 20, maxMultiRate: 0.05, principalCap: 200_000, tallyCap: 20_000 });
+    expect(DEFAULTS).toEqual({ minUses: 3, stableSeconds: 86_400, minCohortPrincipals: 20, maxMultiRate: 0.05, switchGapSeconds: 1800, principalCap: 200_000, tallyCap: 20_000 });
+  });
+
+  it('reports a switch to another record after a pause once, at medium, then takes it as the second own', () => {
+    // Member 3 last used its own record on day 1 (18:03); on day 2 it comes back on another one, as a
+    // locum starting a day at a second clinic would, and keeps to the two.
+    const second = (k: number, id = 'tok_m9') => eob(member(3), ATTACK + k * 60_000, id, `tok_s${k}`);
+    const findings = run([...cohortHabits(25), second(0), second(1), eob(member(3), ATTACK + 2 * 60_000, 'tok_m3', 'tok_own'), second(3), second(4, 'tok_m11')]);
+    expect(findings.map((f) => [f.ts, f.severity, f.confidence, f.evidence.observed])).toEqual([
+      [ATTACK, 'medium', 0.53, expect.objectContaining({ id: 'tok_m9' })],
+      // A third record: no longer a switch (the principal was reported), every use counts.
+      [ATTACK + 4 * 60_000, 'high', 0.73, expect.objectContaining({ id: 'tok_m11' })],
+    ]);
+    expect(findings[0]?.summary).toBe(
+      'user:m3 has used only members tok_m3 (4 requests over 24 hours), as 24 of the 25 principals of its cohort keep to one members each, then 26 hours after its last request on it, read members tok_m9 and the API answered 200',
+    );
+    expect(findings[0]?.evidence).toMatchObject({ switchedAfterSeconds: (ATTACK - (T0 + DAY + 3 * 60_000 + 1000)) / 1000 });
+  });
+
+  it('gives no second record to a principal already reported, nor to a write after a pause', () => {
+    // Reported mid-session on day 2, member 3 comes back the next day to the same other record: still reported.
+    const caught = run([
+      ...cohortHabits(25),
+      eob(member(3), ATTACK, 'tok_m3', 'tok_own'),
+      eob(member(3), ATTACK + 60_000, 'tok_m9', 'tok_x'),
+      eob(member(3), ATTACK + DAY, 'tok_m9', 'tok_y'),
+    ]);
+    expect(caught.map((f) => [f.ts, f.severity])).toEqual([
+      [ATTACK + 60_000, 'high'],
+      [ATTACK + DAY, 'high'],
+    ]);
+    const writes = run([...cohortHabits(25), eob(member(3), ATTACK, 'tok_m9', 'tok_x', { method: 'PUT' }), eob(member(3), ATTACK + 60_000, 'tok_m9', 'tok_y')]);
+    expect(writes.map((f) => [f.ts, f.severity])).toEqual([
+      [ATTACK, 'critical'],
+      [ATTACK + 60_000, 'high'],
+    ]);
   });
 });

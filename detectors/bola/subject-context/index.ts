@@ -24,6 +24,13 @@ export interface SubjectContextConfig {
   minCohortPrincipals: number;
   /** A type is singular in a cohort while at most this share of its principals used several ids. */
   maxMultiRate: number;
+  /**
+   * A principal that comes back after this long without using the type, on another id of it, may be
+   * a member of two (a locum working at a second clinic, a parent switching to a child's account):
+   * that first read is reported once, at medium severity, and the id becomes its second own one.
+   * Mid-session, every use of another id is reported: that is an id swapped in a URL, not a switch.
+   */
+  switchGapSeconds: number;
   principalCap: number;
   tallyCap: number;
 }
@@ -33,6 +40,7 @@ export const DEFAULTS: SubjectContextConfig = {
   stableSeconds: 86_400,
   minCohortPrincipals: 20,
   maxMultiRate: 0.05,
+  switchGapSeconds: 1800,
   principalCap: 200_000,
   tallyCap: 20_000,
 };
@@ -57,6 +65,7 @@ export function createSubjectContextDetector(
 ): Detector<SubjectContextState> & Required<Persistent<SubjectContextState>> & CappedSets<SubjectContextState> {
   const traitsOf = deps.traits ?? createTraitsMemo();
   const stableMs = cfg.stableSeconds * 1000;
+  const switchGapMs = cfg.switchGapSeconds * 1000;
 
   function singular(t: Tally | undefined): t is Tally {
     const judged = t === undefined ? 0 : t.singles + t.multis;
@@ -134,7 +143,7 @@ export function createSubjectContextDetector(
     if (slot.phase === 'multi') return undefined;
     const tally = tallyOf(state, cohort, obj.type, ts);
     tally.lastTs = Math.max(tally.lastTs, ts);
-    if (obj.id === slot.id) {
+    if (obj.id === slot.id || obj.id === slot.second) {
       slot.uses++;
       slot.lastTs = Math.max(slot.lastTs, ts);
       if (slot.phase === 'learning' && slot.uses >= cfg.minUses && slot.lastTs - slot.firstTs >= stableMs) {
@@ -147,6 +156,13 @@ export function createSubjectContextDetector(
     // so the type is not one record per principal. Otherwise it is someone else's if the principal
     // has settled on its own and the cohort keeps to one each.
     if (!obj.created && bound(slot) && singular(tally)) {
+      // After a pause, a first read of another id is a switch: reported once, then the principal's
+      // second own. NOTE: not a write (changing someone's record first thing is no way to start
+      // working there), and not for a principal already reported: one caught swapping ids gets no
+      // second home.
+      const pause = ts - slot.lastTs;
+      const read = event.method === 'GET' || event.method === 'HEAD';
+      const switched = read && slot.phase !== 'flagged' && pause >= switchGapMs;
       if (slot.phase !== 'flagged') {
         // Counted as several ids from now on: if a whole cohort starts doing this (a type that
         // turns out to rotate), the type stops being singular after a few principals.
@@ -154,7 +170,12 @@ export function createSubjectContextDetector(
         slot.phase = 'flagged';
         tally.multis++;
       }
-      return finding(event, obj, slot, tally);
+      const f = finding(event, obj, slot, tally, switched ? pause : undefined);
+      if (switched) {
+        slot.second = obj.id;
+        slot.lastTs = ts;
+      }
+      return f;
     }
     if (slot.phase === 'single') tally.singles--;
     if (slot.phase !== 'flagged') tally.multis++;
@@ -169,21 +190,25 @@ function firstOfType(objects: readonly ObjectRef[], i: number): boolean {
   return true;
 }
 
-function finding(event: NormalizedEvent, obj: ObjectRef, slot: Slot, tally: Tally): Finding {
+/** `pauseMs`: set when the other id came after a pause (a switch, see `switchGapSeconds`). */
+function finding(event: NormalizedEvent, obj: ObjectRef, slot: Slot, tally: Tally, pauseMs?: number): Finding {
   const who = event.principal.id;
   const read = event.method === 'GET' || event.method === 'HEAD';
-  const severity: Severity = read ? 'high' : 'critical';
+  const severity: Severity = pauseMs !== undefined ? 'medium' : read ? 'high' : 'critical';
   const total = tally.singles + tally.multis;
   const multiRate = total === 0 ? 0 : tally.multis / total;
-  // Surer the more uniformly the cohort keeps to one record each.
-  const confidence = Math.round(Math.min(0.85, Math.max(0.6, 0.85 - 3 * multiRate)) * 100) / 100;
+  // Surer the more uniformly the cohort keeps to one record each; a switch after a pause is what a
+  // member of two looks like too.
+  const base = Math.min(0.85, Math.max(0.6, 0.85 - 3 * multiRate)) - (pauseMs === undefined ? 0 : 0.2);
+  const confidence = Math.round(base * 100) / 100;
   const verb = read ? 'read' : `sent ${event.method} for`;
+  const after = pauseMs === undefined ? '' : ` ${describeDuration(pauseMs / 1000)} after its last request on it,`;
   return {
     detector: NAME,
     owasp: OWASP,
     severity,
     ...findingAbout(event, who),
-    summary: `${who} has used only ${obj.type} ${slot.id} (${slot.uses} requests over ${describeDuration((slot.lastTs - slot.firstTs) / 1000)}), as ${tally.singles} of the ${total} principals of its cohort keep to one ${obj.type} each, then ${verb} ${obj.type} ${obj.id} and the API answered ${event.status}`,
+    summary: `${who} has used only ${obj.type} ${slot.id} (${slot.uses} requests over ${describeDuration((slot.lastTs - slot.firstTs) / 1000)}), as ${tally.singles} of the ${total} principals of its cohort keep to one ${obj.type} each, then${after} ${verb} ${obj.type} ${obj.id} and the API answered ${event.status}`,
     confidence,
     evidence: {
       pattern: 'other_subject_access' satisfies Pattern,
@@ -196,6 +221,8 @@ function finding(event: NormalizedEvent, obj: ObjectRef, slot: Slot, tally: Tall
         cohortPrincipalsWithOne: tally.singles,
         cohortPrincipalsWithSeveral: tally.multis,
       },
+      // A switch: the other id is now the principal's second own (not reported again).
+      ...(pauseMs === undefined ? {} : { switchedAfterSeconds: Math.round(pauseMs / 1000) }),
     },
   };
 }

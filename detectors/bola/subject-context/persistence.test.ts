@@ -53,6 +53,26 @@ describe('bola/subject-context persistence', () => {
     expectSameAtEveryCut(d, events, [1, 5, 10, 12, 15, 16], byKey);
   });
 
+  it('saves a second own record taken on after a pause, and detects after a restore as without one', () => {
+    // Member 2 comes back on day 3 on member 4's account (a switch), keeps to both, then reads member 1's.
+    const events = [
+      ...traffic().slice(0, 15),
+      use(member(2), T0 + 3 * DAY, 'tok_a4'),
+      use(member(2), T0 + 3 * DAY + 60_000, 'tok_a2'),
+      use(member(2), T0 + 3 * DAY + 120_000, 'tok_a4'),
+      use(member(2), T0 + 3 * DAY + 180_000, 'tok_a1'),
+    ];
+    const state = d.createState();
+    expect(feed(d, state, events).map((f) => [f.principal, f.severity, f.evidence.observed])).toEqual([
+      ['user:m2', 'medium', expect.objectContaining({ id: 'tok_a4' })],
+      ['user:m2', 'high', expect.objectContaining({ id: 'tok_a1' })],
+    ]);
+    const row = d.snapshot(state, 1, { principals: new Set(['user:m2']) })[0] as BaselineSnapshot;
+    expect(JSON.parse(row.state)).toEqual({ slots: [['portal', 'accounts', 'tok_a2', 5, T0 + 2000, T0 + 3 * DAY + 120_000, 'flagged', 'tok_a4']] });
+    expectSameAtEveryCut(d, events, [15, 16, 17, 18], byKey);
+    expect(d.restore(d.createState(), [{ ...row, state: '{"slots":[["portal","accounts","tok_a2",1,0,0,"flagged","tok_a2"]]}' }])).toBe(0);
+  });
+
   it('moves with the principal: forget drops its row, a restore brings it back; bad rows are skipped', () => {
     const state = d.createState();
     feed(d, state, traffic().slice(0, 15));

@@ -19,6 +19,8 @@ export interface Slot {
   type: string;
   /** Token of the first id used (the events' tokens, never a raw id). */
   id: string;
+  /** A second own id, taken on after a pause (index.ts `switchGapSeconds`); at most one. */
+  second?: string;
   uses: number;
   firstTs: number;
   lastTs: number;
@@ -55,10 +57,11 @@ export function findSlot(head: Slot | undefined, ctx: string, type: string): Slo
   return undefined;
 }
 
-// ---- Snapshot rows. Principal rows: `{ slots: [[ctx, type, id, uses, firstTs, lastTs, phase], ...] }`.
-// Cohort rows: the tally. Ids are the events' tokens.
+// ---- Snapshot rows. Principal rows: `{ slots: [[ctx, type, id, uses, firstTs, lastTs, phase, second?], ...] }`
+// (`second` only when there is one; rows without it are read as before). Cohort rows: the tally.
+// Ids are the events' tokens.
 
-type EncodedSlot = [string, string, string, number, number, number, Phase];
+type EncodedSlot = [string, string, string, number, number, number, Phase] | [string, string, string, number, number, number, Phase, string];
 const PHASES: ReadonlySet<string> = new Set<Phase>(['learning', 'single', 'flagged', 'multi']);
 
 export function snapshotRows(detector: string, state: SubjectContextState, version: number, select?: ReadonlySet<string>): BaselineSnapshot[] {
@@ -70,7 +73,7 @@ export function snapshotRows(detector: string, state: SubjectContextState, versi
     let lastTs = 0;
     let uses = 0;
     for (let s: Slot | undefined = head; s !== undefined; s = s.next) {
-      slots.push([s.ctx, s.type, s.id, s.uses, s.firstTs, s.lastTs, s.phase]);
+      slots.push(s.second === undefined ? [s.ctx, s.type, s.id, s.uses, s.firstTs, s.lastTs, s.phase] : [s.ctx, s.type, s.id, s.uses, s.firstTs, s.lastTs, s.phase, s.second]);
       firstTs = Math.min(firstTs, s.firstTs);
       lastTs = Math.max(lastTs, s.lastTs);
       uses += s.uses;
@@ -127,12 +130,15 @@ function decodeSlots(v: unknown): Slot | undefined {
 }
 
 function decodeSlot(e: unknown): Slot | undefined {
-  if (!Array.isArray(e) || e.length !== 7) return undefined;
-  const [ctx, type, id, uses, firstTs, lastTs, phase] = e as unknown[];
+  if (!Array.isArray(e) || (e.length !== 7 && e.length !== 8)) return undefined;
+  const [ctx, type, id, uses, firstTs, lastTs, phase, second] = e as unknown[];
   if (typeof ctx !== 'string' || typeof type !== 'string' || type === '' || typeof id !== 'string' || id === '') return undefined;
   if (!Number.isSafeInteger(uses) || (uses as number) < 1 || !Number.isSafeInteger(firstTs) || !Number.isSafeInteger(lastTs)) return undefined;
   if (typeof phase !== 'string' || !PHASES.has(phase)) return undefined;
-  return { ctx, type, id, uses: uses as number, firstTs: firstTs as number, lastTs: lastTs as number, phase: phase as Phase, next: undefined };
+  if (e.length === 8 && (typeof second !== 'string' || second === '' || second === id)) return undefined;
+  const slot: Slot = { ctx, type, id, uses: uses as number, firstTs: firstTs as number, lastTs: lastTs as number, phase: phase as Phase, next: undefined };
+  if (typeof second === 'string') slot.second = second;
+  return slot;
 }
 
 function decodeTally(v: unknown): Tally | undefined {
