@@ -111,13 +111,16 @@ for (const c of clients) {
   c.members = Array.from({ length: 50 }, () => uuid());
 }
 
-/** A client's current token: a new one every five minutes, as SMART backend services get them. */
+/**
+ * A client's current token: a new one every five minutes, as SMART backend services get them.
+ * `holder`: who asks for it; someone holding a client's credentials mints tokens of their own.
+ */
 const tokens = new Map<string, { t: number; bearer: string }>();
-function bearerAt(c: Client, t: number): string {
-  const cur = tokens.get(c.id);
+function tokenAt(c: Client, t: number, holder = c.id): string {
+  const cur = tokens.get(holder);
   if (cur !== undefined && t - cur.t < 290_000) return cur.bearer;
   const bearer = token(c, t);
-  tokens.set(c.id, { t, bearer });
+  tokens.set(holder, { t, bearer });
   return bearer;
 }
 
@@ -130,6 +133,8 @@ let polls = 0;
 let files = 0;
 function exportRun(c: Client, t0: number, over: { path?: string; ip?: string; ua?: string; scale?: number } = {}): Export {
   const { path = `/fhir/Group/${c.group}/$export`, ip = c.ip, ua = c.ua, scale = 1 } = over;
+  // The holder: a client on its own address, or whoever else holds its credentials.
+  const bearerAt = (client: Client, t: number) => tokenAt(client, t, `${client.id}@${ip}`);
   const job = uuid();
   let t = t0;
   const kickOff = `${path}?_type=${c.types.join(',')}&_since=${new Date(t0 - DAY).toISOString()}`;
@@ -177,8 +182,8 @@ for (let day = 0; day < DAYS; day++) {
       for (let k = int(10, 40); k > 0; k--) {
         const t = T0 + day * DAY + int(8, 18) * H + int(0, 3599) * 1000;
         const m = pick(c.members);
-        kong(t, { uri: `/fhir/Patient/${m}`, ip: c.ip, ua: c.ua, status: 200, bearer: bearerAt(c, t), bytes: int(1500, 4000) });
-        kong(t + 800, { uri: `/fhir/Coverage?patient=${m}`, ip: c.ip, ua: c.ua, status: 200, bearer: bearerAt(c, t + 800), bytes: int(1500, 9000) });
+        kong(t, { uri: `/fhir/Patient/${m}`, ip: c.ip, ua: c.ua, status: 200, bearer: tokenAt(c, t), bytes: int(1500, 4000) });
+        kong(t + 800, { uri: `/fhir/Coverage?patient=${m}`, ip: c.ip, ua: c.ua, status: 200, bearer: tokenAt(c, t + 800), bytes: int(1500, 9000) });
       }
     }
   }
@@ -190,8 +195,8 @@ const stolen = acmeLatest as Export;
 {
   const thief = client('registry-cancer');
   let t = THEFT;
-  kong(t, { uri: `/fhir/bulkstatus/${stolen.job}`, ip: thief.ip, ua: thief.ua, status: 200, bearer: bearerAt(thief, t), bytes: 3000, contentType: 'application/json' });
-  for (const f of stolen.files) kong((t += 3000), { uri: f.uri, ip: thief.ip, ua: thief.ua, status: 200, bearer: bearerAt(thief, t), bytes: f.bytes, contentType: 'application/fhir+ndjson' });
+  kong(t, { uri: `/fhir/bulkstatus/${stolen.job}`, ip: thief.ip, ua: thief.ua, status: 200, bearer: tokenAt(thief, t), bytes: 3000, contentType: 'application/json' });
+  for (const f of stolen.files) kong((t += 3000), { uri: f.uri, ip: thief.ip, ua: thief.ua, status: 200, bearer: tokenAt(thief, t), bytes: f.bytes, contentType: 'application/fhir+ndjson' });
 }
 const VPS = '45.137.21.9';
 exportRun(client('aco-north'), LAST + 3 * H + 7 * M, { path: '/fhir/$export', ip: VPS, ua: 'python-requests/2.31.0', scale: 40 });
@@ -201,7 +206,7 @@ exportRun(client('hie-connect'), LAST + 15 * H, { path: '/fhir/Patient/$export',
   let t = LAST + 16 * H;
   for (let k = 0; k < 150; k++) {
     t += int(1, 3) * 1000;
-    kong(t, { uri: `/fhir/bulkstatus/${uuid()}`, ip: prober.ip, ua: prober.ua, status: 404, bearer: bearerAt(prober, t), bytes: 180 });
+    kong(t, { uri: `/fhir/bulkstatus/${uuid()}`, ip: prober.ip, ua: prober.ua, status: 404, bearer: tokenAt(prober, t), bytes: 180 });
   }
 }
 

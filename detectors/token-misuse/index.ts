@@ -12,6 +12,7 @@ import { checkExpiry, newExpiryState } from './expiry.js';
 import { judgeContext, newContext, type MachineContext } from './context.js';
 import { networksOf } from './network.js';
 import { newSpread, recordSpread } from './spread.js';
+import { relocated } from './relocated.js';
 import { forgetPrincipals, restoreRows, snapshotRows } from './persist.js';
 import { CHAIN_CAP, newCohortPops, newKeyState, newTokenState, type CohortPops, type KeyState, type NetworkHashes, type TokenMisuseState, type TokenState } from './state.js';
 
@@ -21,7 +22,7 @@ export type { TokenMisuseState } from './state.js';
 export const NAME = 'token-misuse';
 export const OWASP = 'API2:2023';
 
-export type Pattern = 'many_networks' | 'many_user_agents' | 'concurrent_networks' | 'scattered_token' | 'expired_token_accepted' | 'foreign_use';
+export type Pattern = 'many_networks' | 'many_user_agents' | 'concurrent_networks' | 'scattered_token' | 'expired_token_accepted' | 'foreign_use' | 'token_relocated';
 
 const KEY_CAP = 200_000;
 /** Cohort (app + scope set) x scope (principal, token) entries, each with two populations. */
@@ -90,6 +91,8 @@ export function createTokenMisuseDetector(cfg: TokenMisuseConfig = DEFAULTS, dep
         if (switched) out.push(switched);
         const scattered = spread(event, token, nets.wide);
         if (scattered) out.push(scattered);
+        const moved = relocated(detector, event, token, nets.wide, ua);
+        if (moved) out.push(moved);
       }
       return out;
     },

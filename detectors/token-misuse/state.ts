@@ -5,6 +5,7 @@ import type { BoundedCache } from '../../libs/cache/index.js';
 import { newPopulation, type Population } from '../credential-stuffing/stats.js';
 import { CAP, type Seen } from './distinct.js';
 import { decodeSpread, encodeSpread, type SpreadState } from './spread.js';
+import type { Relocation } from './relocated.js';
 
 export interface TokenMisuseState {
   /** By principal id. */
@@ -69,6 +70,8 @@ export interface TokenState extends KeyState {
   chainReturned: boolean;
   /** Its far-apart networks over its life (spread.ts); undefined before its first request. */
   spread: SpreadState | undefined;
+  /** Where and by what client it was first used (relocated.ts); undefined before its first request. */
+  origin: Relocation | undefined;
 }
 
 /** Per cohort (app + scope set) and scope (principal or token): distinct values per principal-window. */
@@ -78,6 +81,15 @@ export interface CohortPops {
   ua: Population;
   /** Event time a window was last added (the snapshot row's lastTs). */
   lastTs: number;
+  /** Token scope only: where the cohort's tokens moved to (relocated.ts); undefined until one did. */
+  moves: Move[] | undefined;
+}
+
+/** A place (wide block, user agent) tokens of a cohort moved to, and the first principals whose did (hash32 of their ids). */
+export interface Move {
+  wide: number;
+  ua: number;
+  principals: number[];
 }
 
 /** Principal-windows per cohort the quantile is taken over. */
@@ -105,6 +117,7 @@ export function newTokenState(owner: string): TokenState {
     chainWides: undefined,
     chainReturned: false,
     spread: undefined,
+    origin: undefined,
   };
 }
 
@@ -112,7 +125,7 @@ export function newTokenState(owner: string): TokenState {
 export const CHAIN_CAP = 8;
 
 export function newCohortPops(cohort: string): CohortPops {
-  return { cohort, net: newPopulation(COHORT_RING), ua: newPopulation(COHORT_RING), lastTs: 0 };
+  return { cohort, net: newPopulation(COHORT_RING), ua: newPopulation(COHORT_RING), lastTs: 0, moves: undefined };
 }
 
 // ---- Snapshot encodings: numbers and hashes only. Decoders reject anything malformed (undefined).
@@ -135,6 +148,7 @@ export type EncodedToken = EncodedKey & {
   chainWides: number[] | null;
   chainReturned: boolean;
   spread: unknown;
+  origin: [number, number, boolean] | null;
 };
 
 export function encodeKey(k: KeyState): EncodedKey {
@@ -159,6 +173,7 @@ export function encodeToken(t: TokenState): EncodedToken {
     chainWides: t.chainWides ?? null,
     chainReturned: t.chainReturned,
     spread: t.spread === undefined ? null : encodeSpread(t.spread),
+    origin: t.origin === undefined ? null : [t.origin.wide, t.origin.ua, t.origin.reported],
   };
 }
 
@@ -199,7 +214,18 @@ export function decodeToken(v: unknown, owner: string): TokenState | undefined {
   if (!absent && spread === undefined) return undefined;
   const chain = decodeChain(o.chainWides, o.chainReturned);
   if (chain === undefined) return undefined;
-  return { ...k, owner, lastWide: o.lastWide, lastTs: o.lastTs, switches: o.switches, firstSwitchTs: o.firstSwitchTs, ...chain, spread };
+  const origin = decodeOrigin(o.origin);
+  if (origin === false) return undefined;
+  return { ...k, owner, lastWide: o.lastWide, lastTs: o.lastTs, switches: o.switches, firstSwitchTs: o.firstSwitchTs, ...chain, spread, origin };
+}
+
+/** Rows saved before tokens kept their origin (2026-12-01) have none: the token's next request sets it. */
+function decodeOrigin(v: unknown): Relocation | undefined | false {
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v) || v.length !== 3) return false;
+  const [wide, ua, reported] = v as unknown[];
+  if (!isInt(wide) || !isInt(ua) || typeof reported !== 'boolean') return false;
+  return { wide, ua, reported };
 }
 
 /**
@@ -224,8 +250,9 @@ interface EncodedPopulation {
   cached: number;
 }
 
-export function encodePops(c: CohortPops): { net: EncodedPopulation; ua: EncodedPopulation } {
-  return { net: encodePopulation(c.net), ua: encodePopulation(c.ua) };
+export function encodePops(c: CohortPops): { net: EncodedPopulation; ua: EncodedPopulation; moves?: [number, number, number[]][] } {
+  const pops = { net: encodePopulation(c.net), ua: encodePopulation(c.ua) };
+  return c.moves === undefined ? pops : { ...pops, moves: c.moves.map((m) => [m.wide, m.ua, [...m.principals]]) };
 }
 
 function encodePopulation(p: Population): EncodedPopulation {
@@ -238,8 +265,28 @@ export function decodePops(v: unknown, cohort: string, lastTs: number): CohortPo
   const o = v as Record<string, unknown>;
   const net = decodePopulation(o.net);
   const ua = decodePopulation(o.ua);
-  return net && ua ? { cohort, net, ua, lastTs } : undefined;
+  const moves = decodeMoves(o.moves);
+  return net && ua && moves !== false ? { cohort, net, ua, lastTs, moves } : undefined;
 }
+
+/** Rows saved before tokens' moves were kept (2026-12-01) have none. */
+function decodeMoves(v: unknown): Move[] | undefined | false {
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v) || v.length > MOVES_CAP) return false;
+  const out: Move[] = [];
+  for (const e of v as unknown[]) {
+    if (!Array.isArray(e) || e.length !== 3) return false;
+    const [wide, ua, principals] = e as unknown[];
+    if (!isInt(wide) || !isInt(ua) || !Array.isArray(principals) || principals.length > MOVE_PRINCIPALS_CAP) return false;
+    if (!principals.every(isInt)) return false;
+    out.push({ wide, ua, principals: [...(principals)] });
+  }
+  return out;
+}
+
+/** Places remembered per cohort, and principals per place (enough to tell infrastructure). */
+export const MOVES_CAP = 16;
+export const MOVE_PRINCIPALS_CAP = 3;
 
 function decodePopulation(v: unknown): Population | undefined {
   if (typeof v !== 'object' || v === null) return undefined;
