@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Alert } from '../libs/contracts/index.js';
 import { createRandom } from '../scripts/traffic.js';
-import { replayBeforeAll, type TimedLine } from './test-support/vigil-replay.js';
+import { kongLine, replayBeforeAll, type TimedLine } from './test-support/vigil-replay.js';
 
 /**
  * A FHIR server's bulk data API (SMART Bulk Data Access) used by 14 backend services (payers, an
@@ -42,17 +42,10 @@ interface Call {
 }
 
 function kong(t: number, c: Call): void {
-  const request = {
-    method: c.method ?? 'GET',
-    uri: c.uri,
-    url: `https://${HOST}${c.uri}`,
-    size: 380,
-    querystring: {},
-    headers: { host: HOST, authorization: `Bearer ${c.bearer}`, 'user-agent': c.ua, accept: 'application/fhir+json', prefer: 'respond-async' },
-  };
-  const response = { status: c.status, size: c.bytes ?? 2300, headers: { 'content-type': c.contentType ?? 'application/fhir+json', ...c.headers } };
-  const line = { request, response, route: { name: 'fhir' }, service: { name: 'fhir-r4' }, latencies: { request: 40, kong: 1, proxy: 39 }, client_ip: c.ip, started_at: t };
-  lines.push({ t, line: JSON.stringify(line) });
+  const headers = { authorization: `Bearer ${c.bearer}`, 'user-agent': c.ua, accept: 'application/fhir+json', prefer: 'respond-async' };
+  const responseHeaders = { 'content-type': c.contentType ?? 'application/fhir+json', ...c.headers };
+  const line = kongLine({ t, method: c.method ?? 'GET', uri: c.uri, ip: c.ip, status: c.status, host: HOST, headers, route: 'fhir', service: 'fhir-r4', responseHeaders, responseBytes: c.bytes });
+  lines.push({ t, line });
 }
 
 interface Client {

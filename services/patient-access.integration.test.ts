@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Alert } from '../libs/contracts/index.js';
 import { createRandom } from '../scripts/traffic.js';
-import { replayBeforeAll, type TimedLine } from './test-support/vigil-replay.js';
+import { kongLine, replayBeforeAll, type TimedLine } from './test-support/vigil-replay.js';
 
 /**
  * A payer's Patient Access API (the CMS interoperability rule's FHIR API), six days of Kong
@@ -27,18 +27,10 @@ const { next: rnd, int, pick, hex, uuid } = createRandom(20261116);
 
 const lines: TimedLine[] = [];
 function kong(t: number, c: { method?: string; uri: string; ip: string; status?: number; bearer?: string; ua: string; bytes?: number }): void {
-  const headers: Record<string, string> = { host: HOST, 'user-agent': c.ua };
+  const headers: Record<string, string> = { 'user-agent': c.ua };
   if (c.bearer !== undefined) headers.authorization = `Bearer ${c.bearer}`;
-  const line = {
-    request: { method: c.method ?? 'GET', uri: c.uri, url: `https://${HOST}${c.uri}`, size: 380, querystring: {}, headers },
-    response: { status: c.status ?? 200, size: c.bytes ?? 2300, headers: { 'content-type': 'application/fhir+json' } },
-    route: { name: 'patient-access' },
-    service: { name: 'fhir' },
-    latencies: { request: 60, kong: 1, proxy: 59 },
-    client_ip: c.ip,
-    started_at: t,
-  };
-  lines.push({ t, line: JSON.stringify(line) });
+  const line = kongLine({ t, method: c.method ?? 'GET', uri: c.uri, ip: c.ip, status: c.status ?? 200, host: HOST, headers, route: 'patient-access', service: 'fhir', responseHeaders: { 'content-type': 'application/fhir+json' }, responseBytes: c.bytes });
+  lines.push({ t, line });
 }
 
 interface Member {

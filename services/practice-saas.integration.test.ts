@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Alert } from '../libs/contracts/index.js';
 import { createRandom } from '../scripts/traffic.js';
-import { replayBeforeAll, type TimedLine } from './test-support/vigil-replay.js';
+import { kongLine, replayBeforeAll, type TimedLine } from './test-support/vigil-replay.js';
 
 /**
  * A multi-tenant practice-management SaaS (Kong http-log, six days, ~140,000 lines) through the real
@@ -41,21 +41,13 @@ interface Call {
 }
 
 function kong(t: number, c: Call): void {
-  const headers: Record<string, string> = { host: HOST, 'user-agent': c.ua };
+  const headers: Record<string, string> = { 'user-agent': c.ua };
   if (c.bearer !== undefined) headers.authorization = `Bearer ${c.bearer}`;
   if (c.apikey !== undefined) headers['x-api-key'] = c.apikey;
-  const responseHeaders: Record<string, string> = { 'content-type': 'application/json' };
+  const responseHeaders: Record<string, string> = {};
   if (c.location !== undefined) responseHeaders.location = c.location;
-  const line = {
-    request: { method: c.method ?? 'GET', uri: c.uri, url: `https://${HOST}${c.uri}`, size: 420, querystring: {}, headers },
-    response: { status: c.status ?? 200, size: c.bytes ?? 2300, headers: responseHeaders },
-    route: { name: 'api' },
-    service: { name: 'practice-api' },
-    latencies: { request: 30, kong: 1, proxy: 29 },
-    client_ip: c.ip,
-    started_at: t,
-  };
-  lines.push({ t, line: JSON.stringify(line) });
+  const line = kongLine({ t, method: c.method ?? 'GET', uri: c.uri, ip: c.ip, status: c.status ?? 200, host: HOST, headers, route: 'api', service: 'practice-api', responseHeaders, responseBytes: c.bytes });
+  lines.push({ t, line });
 }
 
 interface User {
