@@ -219,6 +219,18 @@ describe('bfla', () => {
     expect(run([...learning(staff, () => ({ route: '/api/v1/clinics/{id}/patients/{id}' })), ...young].sort((a, b) => a.ts - b.ts).concat(event({ ts: AFTER, principal: staff[0], route: '/api/v1/clinics/{id}/users' })))).toEqual([]);
   });
 
+  it('does not take consent choices for roles: scopes a patient declined, or SMART resource scopes, name no role', () => {
+    const FULL = ['openid', 'fhirUser', 'launch/patient', 'offline_access', 'patient/*.read', 'patient/Immunization.read'];
+    const full = Array.from({ length: 3 }, (_, i) => principal(`user:f${i}`, 'mychart', FULL));
+    // Declined offline access and immunizations: a subset of the scopes, not a lesser role.
+    const declined = Array.from({ length: 3 }, (_, i) => principal(`user:d${i}`, 'mychart', ['openid', 'fhirUser', 'launch/patient', 'patient/*.read']));
+    const work = [
+      ...learning(full, (i) => ({ route: i % 2 === 0 ? '/fhir/Immunization' : '/fhir/Observation' })),
+      ...learning(declined, (i) => ({ ts: T0 + i * 60_000 + 500, route: '/fhir/Observation' })),
+    ].sort((a, b) => a.ts - b.ts);
+    expect(run([...work, event({ ts: AFTER, principal: declined[0], route: '/fhir/Immunization' })])).toEqual([]);
+  });
+
   it('does not call ordinary reads, creates or custom-API profile updates privileged', () => {
     expect(privilegeOf('GET', '/fhir/Patient/{id}')).toBeUndefined();
     expect(privilegeOf('POST', '/fhir/Observation')).toBeUndefined();

@@ -1,5 +1,25 @@
 import type { ProfileMap, Tracked } from '../../libs/baseline/index.js';
+import { isSmartScope } from '../scope-violation/smart-scopes.js';
 import type { CohortUse } from './cohort.js';
+
+/**
+ * Scopes that say what a token may carry or how it was launched, not what its holder's role is
+ * (OpenID Connect, SMART launch context). Patients choose scopes at consent (ONC Cures Act): a
+ * patient who declined `offline_access` is no lesser role.
+ */
+const CONTEXT_SCOPES: ReadonlySet<string> = new Set([
+  'openid', 'profile', 'email', 'address', 'phone', 'fhirUser', 'offline_access', 'online_access',
+  'launch', 'launch/patient', 'launch/encounter',
+]);
+
+/**
+ * A scope that names a role: neither context nor a SMART resource scope. What SMART scopes allow is
+ * scope-violation's to judge (exactly, per resource); a cohort short of one is no lesser role
+ * either: a patient app's users consent to different resource types.
+ */
+function isRoleScope(scope: string): boolean {
+  return !CONTEXT_SCOPES.has(scope) && !isSmartScope(scope);
+}
 
 /**
  * Functions of a role, learned from traffic: a (method, route) that only principals of the same app
@@ -42,8 +62,9 @@ export const newSiblingMemo = (): SiblingMemo => ({ size: -1, byKey: new Map() }
 
 /**
  * Evidence that `pair` is a function of a role above `own`'s: a learned cohort of the same app whose
- * scopes strictly include `own`'s uses it, and no cohort of the app with no scope beyond `own`'s
- * does (a function everyone may use is nobody's privilege). Undefined otherwise.
+ * scopes strictly include `own`'s, one of the extra ones naming a role (`isRoleScope`), uses it, and
+ * no cohort of the app with no scope beyond `own`'s does (a function everyone may use is nobody's
+ * privilege). Undefined otherwise.
  */
 export function roleOnly(
   cohorts: ProfileMap<CohortUse>,
@@ -72,7 +93,8 @@ export function roleOnly(
     if (!tracked.profile.routes.has(pair)) continue;
     if (within(role.scopes, entry.own.scopes)) return undefined;
     if (found === undefined && within(entry.own.scopes, role.scopes) && !cohorts.learning(tracked)) {
-      found = { cohort: tracked.key, extraScopes: [...role.scopes].filter((s) => !entry.own.scopes.has(s)) };
+      const extraScopes = [...role.scopes].filter((s) => !entry.own.scopes.has(s));
+      if (extraScopes.some(isRoleScope)) found = { cohort: tracked.key, extraScopes };
     }
   }
   return found;

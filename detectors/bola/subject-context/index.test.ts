@@ -146,6 +146,20 @@ describe('bola/subject-context', () => {
     expect(findings[0]?.evidence).toMatchObject({ switchedAfterSeconds: (ATTACK - (T0 + DAY + 3 * 60_000 + 1000)) / 1000 });
   });
 
+  it('measures the pause since the principal’s last request of any type it uses, not of the subject alone', () => {
+    // Member 3 reads its own record, then only EOBs for 40 minutes, then another member's record: a
+    // swap mid-session, not a switch.
+    const eobOnly = (ts: number, id: string) => event({ ts, principal: member(3), service: 'member-api', route: '/api/v2/eob/{id}', objects: [ref('eob', id)] });
+    const findings = run([
+      ...cohortHabits(25),
+      eob(member(3), ATTACK, 'tok_m3', 'tok_own'),
+      eobOnly(ATTACK + 20 * 60_000, 'tok_e_a'),
+      eobOnly(ATTACK + 35 * 60_000, 'tok_e_b'),
+      eob(member(3), ATTACK + 40 * 60_000, 'tok_m9', 'tok_x'),
+    ]);
+    expect(findings.map((f) => [f.ts, f.severity])).toEqual([[ATTACK + 40 * 60_000, 'high']]);
+  });
+
   it('gives no second record to a principal already reported, nor to a write after a pause', () => {
     // Reported mid-session on day 2, member 3 comes back the next day to the same other record: still reported.
     const caught = run([

@@ -25,7 +25,7 @@ export interface SubjectContextConfig {
   /** A type is singular in a cohort while at most this share of its principals used several ids. */
   maxMultiRate: number;
   /**
-   * A principal that comes back after this long without using the type, on another id of it, may be
+   * A principal that comes back after this long without a request (on any type it is tracked on), on another id of the type, may be
    * a member of two (a locum working at a second clinic, a parent switching to a child's account):
    * that first read is reported once, at medium severity, and the id becomes its second own one.
    * Mid-session, every use of another id is reported: that is an id swapped in a URL, not a switch.
@@ -140,7 +140,11 @@ export function createSubjectContextDetector(
       state.principals.set(who, fresh);
       return undefined;
     }
-    if (slot.phase === 'multi') return undefined;
+    if (slot.phase === 'multi') {
+      // Still activity: a switch is judged by the pause since the principal's last request.
+      if (ts > slot.lastTs) slot.lastTs = ts;
+      return undefined;
+    }
     const tally = tallyOf(state, cohort, obj.type, ts);
     tally.lastTs = Math.max(tally.lastTs, ts);
     if (obj.id === slot.id || obj.id === slot.second) {
@@ -160,7 +164,11 @@ export function createSubjectContextDetector(
       // second own. NOTE: not a write (changing someone's record first thing is no way to start
       // working there), and not for a principal already reported: one caught swapping ids gets no
       // second home.
-      const pause = ts - slot.lastTs;
+      // NOTE: the pause is since the principal's last use of any type it keeps a slot for, so a
+      // swap mid-session on an API whose other calls name other types is no pause.
+      let last = slot.lastTs;
+      for (let x = head; x !== undefined; x = x.next) if (x.lastTs > last) last = x.lastTs;
+      const pause = ts - last;
       const read = event.method === 'GET' || event.method === 'HEAD';
       const switched = read && slot.phase !== 'flagged' && pause >= switchGapMs;
       if (slot.phase !== 'flagged') {
