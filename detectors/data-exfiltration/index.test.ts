@@ -105,6 +105,22 @@ describe('data-exfiltration', () => {
     expect(findings.map((f) => [f.evidence.pattern, f.evidence.baseline, f.severity])).toEqual([['bulk_new', 'cohort', 'high']]);
   });
 
+  it('lets a principal judged by its cohort receive again what it already received unflagged (a nightly crawl)', () => {
+    // Night 1, while the cohort learns: a crawler takes 60 MiB in two windows, unjudged. Night 2,
+    // a day and a half later, it has two windows of its own (not the five its own baseline needs):
+    // judged by the cohort, which has learned by then.
+    const crawl = (start: number, pages: number, gapMs = 5000) =>
+      Array.from({ length: pages }, (_, i) => event({ ts: start + i * gapMs, responseBytes: MiB, principal: user('user:crawler'), route: '/fhir' }));
+    // Thirty readers, so that the crawler's night in the cohort's own baseline does not excuse it.
+    const readers = Array.from({ length: 30 }, (_, i) => `user:r${i}`);
+    const cohort = readers.flatMap((id) => reads(id, T0 + 2 * W, 440, 50_000)).sort((a, b) => a.ts - b.ts);
+    const night2 = T0 + 36 * HOUR;
+    expect(run([...crawl(T0, 60), ...cohort, ...crawl(night2, 60)].sort((a, b) => a.ts - b.ts)).findings).toEqual([]);
+    // Three times that volume in a window is still beyond what it did.
+    const more = run([...crawl(T0, 60), ...cohort, ...crawl(night2, 180, 1500)].sort((a, b) => a.ts - b.ts)).findings;
+    expect(more.map((f) => [f.evidence.pattern, f.evidence.baseline])).toEqual([['volume_spike', 'cohort']]);
+  });
+
   it('reports no volume while principal and cohort both learn, however large', () => {
     const big = Array.from({ length: 100 }, (_, i) => event({ ts: T0 + i * 100, responseBytes: 10 * MiB, principal: user('user:new', 'app:new') }));
     expect(run(big).findings).toEqual([]);

@@ -112,6 +112,10 @@ export function createExfilDetector(cfg: ExfilConfig = DEFAULTS, deps: TraitsDep
       threshold = Math.max(upperBoundAt(d, BYTES, bound), peak);
     } else if (!state.cohorts.learning(c) && c.profile.bytes.n >= cfg.learningWindows) {
       source = 'cohort';
+      // Its own history is too short to judge by, but what it already did without alerting still
+      // counts: a nightly job of two windows a night is back the next night, before its own
+      // baseline has the windows or the day it needs.
+      if ((d[BYTES_N] as number) > 0) peak = cfg.peakFactor * peakValueAt(d, PEAK, event.ts, peakHalfLifeMs);
       threshold = Math.max(upperBound(c.profile.bytes, bound), peak);
     } else {
       // Principal and cohort both still learning: nothing to compare with, so nothing is reported.
