@@ -95,6 +95,20 @@ describe('scraping', () => {
     expect(findings[0]?.evidence).toMatchObject({ pattern: 'search_volume', baseline: 'cohort', baselineMean: 5, threshold: 100, observed: 101 });
   });
 
+  it('lets a principal judged by its cohort do again what it already did unflagged (a nightly crawl of one window)', () => {
+    // Night 1, while the cohort learns: a crawler's 150 searches in one window, unjudged, then one
+    // search an hour later. Night 2 it has two windows of its own (not the five its own baseline
+    // needs): judged by its cohort of thirty searchers, learned by then.
+    const crawl = (start: number, n: number, gapMs: number) => Array.from({ length: n }, (_, i) => search('user:crawler', start + i * gapMs));
+    const night1 = [...crawl(T0, 150, 1900), search('user:crawler', T0 + HOUR)];
+    const cohort = Array.from({ length: 30 }, (_, i) => `user:s${i}`).flatMap((id) => habit(id, T0 + 2 * HOUR, 24));
+    const night2 = T0 + 24 * HOUR;
+    expect(run([...night1, ...cohort, ...crawl(night2, 150, 1900)].sort((a, b) => a.ts - b.ts)).findings).toEqual([]);
+    // Far more than it did is still flagged: 400 in one window, over 1.5 x its peak of 150 (decayed over the day).
+    const more = run([...night1, ...cohort, ...crawl(night2, 400, 500)].sort((a, b) => a.ts - b.ts)).findings;
+    expect(more.map((f) => [f.evidence.pattern, f.evidence.baseline, f.evidence.threshold])).toEqual([['search_volume', 'cohort', 204.61]]);
+  });
+
   it('reports nothing while principal and cohort both learn', () => {
     const walk = Array.from({ length: 500 }, (_, i) => search('user:new', T0 + i * 100, { offset: 20 * (i + 1), count: 5000 }));
     expect(run(walk).findings).toEqual([]);

@@ -106,7 +106,11 @@ export function createScrapingDetector(
       return { source: 'principal', cohort: undefined, own, peak: pk, threshold: Math.max(upperBoundAt(pr, own, bound), pk) };
     }
     if (!state.cohorts.learning(c) && cohort.n >= cfg.learningWindows) {
-      return { source: 'cohort', cohort, own, peak: 0, threshold: upperBound(cohort, bound) };
+      // Its own history is too short to judge by, but what it already did without alerting still
+      // counts: a nightly crawl of two windows a night is back the next night, before its own
+      // baseline has the windows it needs.
+      const pk = (pr[own + EWMA_N] as number) > 0 ? cfg.peakFactor * peakValueAt(pr, peak, ts, peakHalfLifeMs) : 0;
+      return { source: 'cohort', cohort, own, peak: pk, threshold: Math.max(upperBound(cohort, bound), pk) };
     }
     // Principal and cohort both still learning: nothing to compare with, so nothing is reported.
     return undefined;
