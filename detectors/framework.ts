@@ -192,6 +192,11 @@ export function createDetectorRuntime(detectors: readonly Detector[], opts: Runt
 
 const NO_FINDINGS: Finding[] = [];
 
+/** 2xx, or 304 (the API confirmed the client's cached copy): the request was served. */
+export function served(status: number): boolean {
+  return (status >= 200 && status < 300) || status === 304;
+}
+
 /**
  * The fields every finding takes from its triggering event: who (the event's principal unless the
  * evidence is keyed otherwise, e.g. an IP), its app, the route, the event time and id, the source IP.

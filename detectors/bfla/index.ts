@@ -9,7 +9,7 @@ import {
 } from '../../libs/baseline/index.js';
 import type { Detector } from '../framework.js';
 import { createTraitsMemo, type TraitsDeps } from '../principal-traits.js';
-import { findingAbout } from '../framework.js';
+import { findingAbout, served } from '../framework.js';
 import { addRoute, addUser, cohortCodec, pairOf, principalsOf, seePrincipal, type CohortUse, type PairUse } from './cohort.js';
 import { actsOnOwnCreation, newCreations, rememberCreations, type Creations } from './own.js';
 import { isDestructive, privilegeOf, type PrivilegeReason } from './privilege.js';
@@ -80,9 +80,9 @@ const PROBE_STATUSES = new Set([0, 401, 403, 404, 405, 429]);
 export function createBflaDetector(cfg: BflaConfig = DEFAULTS, deps: TraitsDeps = {}): Detector<BflaState> & Persistent<BflaState> & CappedSets<BflaState> {
   // The cohort key, from the memo services/registry.ts shares between detectors (one lookup per event).
   const traitsOf = deps.traits ?? createTraitsMemo();
-  const privilegeOfRoute = createRouteMemo(privilegeOf);
-  // One string per (method, route), so the cohorts' route sets are probed with a hashed string.
-  const pairKeyOf = createRouteMemo((method, route) => `${method.toUpperCase()} ${route}`);
+  // Per (method, route), once: its privilege by name, and its key as one string (so the cohorts'
+  // pair maps and route sets are probed with a string whose hash V8 keeps).
+  const routeOf = createRouteMemo((method, route) => ({ named: privilegeOf(method, route), key: `${method.toUpperCase()} ${route}` }));
   const learning = { minEvents: cfg.learningEvents, minSpanMs: cfg.learningSeconds * 1000 };
   const ownMs = cfg.ownCreationSeconds * 1000;
   return {
@@ -109,18 +109,17 @@ export function createBflaDetector(cfg: BflaConfig = DEFAULTS, deps: TraitsDeps 
       const cohort = tracked.profile;
       seePrincipal(cohort, who);
       if (event.objects.length > 0) rememberCreations(state.created, event);
+      const { named, key: pairKey } = routeOf(event.method, event.route);
       const stillLearning = state.cohorts.learning(tracked);
-      const pairKey = pairKeyOf(event.method, event.route);
-      let reason = privilegeOfRoute(event.method, event.route);
+      let reason = named;
       let role: RoleEvidence | undefined;
       if (reason === undefined) {
         // An ordinary function by name: privileged only if the app's principals with more scopes
         // alone use it (role.ts). What the cohort itself does successfully is its own from then on.
-        const ok = (event.status >= 200 && event.status <= 299) || event.status === 304;
         if (cohort.routes.has(pairKey)) return [];
         role = stillLearning ? undefined : roleOnly(state.cohorts, tracked, pairKey, state.siblings);
         if (role === undefined) {
-          if (ok) addRoute(cohort, pairKey);
+          if (served(event.status)) addRoute(cohort, pairKey);
           return [];
         }
         reason = 'role_path';

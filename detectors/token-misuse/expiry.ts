@@ -2,6 +2,7 @@ import type { Finding, NormalizedEvent } from '../../libs/contracts/index.js';
 import { createBoundedCache, type BoundedCache } from '../../libs/cache/index.js';
 import { makeFinding } from '../credential-stuffing/finding.js';
 import { describeDuration } from '../duration.js';
+import { served } from '../framework.js';
 
 /**
  * Bearer JWTs an API still answers long after their `exp`. An API that does not enforce `exp` lets
@@ -26,11 +27,6 @@ const TOKEN_CAP = 50_000;
 
 export function newExpiryState(): ExpiryState {
   return { publicRoutes: createBoundedCache<true>(ROUTE_CAP), reported: createBoundedCache<true>(TOKEN_CAP) };
-}
-
-/** 2xx, or 304 (the API confirmed the client's cached copy): the request was served. */
-function served(status: number): boolean {
-  return (status >= 200 && status < 300) || status === 304;
 }
 
 export interface ExpiryConfig {

@@ -13,19 +13,21 @@ import { MOVE_PRINCIPALS_CAP, MOVES_CAP, type CohortPops, type TokenState } from
  * another token.
  *
  * `origin` is the token's first (wide network, user agent) pair; the token is reported once.
- *
- * NOTE: some architectures move every token on purpose: a backend-for-frontend or a relay passes
- * the user's token on to the API from its own servers. Their moves all go to one place (the
- * servers' network, their HTTP client), so a place that the tokens of more than `SHARED_MOVES`
- * principals of the cohort moved to is infrastructure, and moves there are not reported.
  */
-export const SHARED_MOVES = 2;
 export interface Relocation {
   wide: number;
   ua: number;
   /** Reported already: one finding per token (its alert keeps counting what follows). */
   reported: boolean;
 }
+
+/**
+ * Some architectures move every token on purpose: a backend-for-frontend or a relay passes the
+ * user's token on to the API from its own servers. Their moves all go to one place (the servers'
+ * network, their HTTP client), so a place that the tokens of more than this many principals of the
+ * cohort moved to is infrastructure, and moves there are not reported.
+ */
+export const SHARED_MOVES = 2;
 
 export function relocated(detector: { name: string; owasp: string }, event: NormalizedEvent, token: TokenState, wide: number, ua: number): Finding | undefined {
   const origin = token.origin;

@@ -1,7 +1,7 @@
 import type { Finding, NormalizedEvent } from '../../../libs/contracts/index.js';
 import type { CappedSets, Persistent } from '../../../libs/baseline/index.js';
 import type { Detector } from '../../framework.js';
-import { findingAbout } from '../../framework.js';
+import { findingAbout, served } from '../../framework.js';
 import { forgetOwners, newState, remember, restoreRows, snapshotRows, type AsyncRequestState, type Job, type Tally } from './state.js';
 
 export type { AsyncRequestState } from './state.js';
@@ -45,7 +45,7 @@ export function createAsyncRequestDetector(
       if (p.kind === 'ip' || event.objects.length === 0) return [];
       if (event.status === 202) started(event, state);
       // NOTE: a 202 is also how the API answers a poll still running and a DELETE that cancels.
-      if (!((event.status >= 200 && event.status <= 299) || event.status === 304)) return [];
+      if (!served(event.status)) return [];
       for (const obj of event.objects) {
         if (obj.created) continue;
         const job = state.jobs.get(obj.type, obj.id);

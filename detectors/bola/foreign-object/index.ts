@@ -1,7 +1,7 @@
 import type { Finding, NormalizedEvent, ObjectRef } from '../../../libs/contracts/index.js';
 import { mergePhi, phiEvidence, phiPhrase } from '../../../libs/phi/index.js';
 import type { Detector } from '../../framework.js';
-import { findingAbout } from '../../framework.js';
+import { findingAbout, served } from '../../framework.js';
 import type { CappedSets, Persistent } from '../../../libs/baseline/index.js';
 import { createTraitsMemo, isMachine, type TraitsDeps } from '../../principal-traits.js';
 import { boundPatientOf } from '../patient-context/binding.js';
@@ -104,7 +104,7 @@ export function createForeignObjectDetector(
       cohorts: createBoundedCache<CohortShare>(cfg.cohortCap),
     }),
     detect(event, state) {
-      if (event.objects.length === 0 || !succeeded(event.status)) return [];
+      if (event.objects.length === 0 || !served(event.status)) return [];
       const p = event.principal;
       // An IP is not an owner (NAT, proxies); a backend service (system/ scopes) acts for the
       // organisation and owns nothing.
@@ -182,10 +182,6 @@ export function createForeignObjectDetector(
     forget,
     clearCapped,
   };
-}
-
-function succeeded(status: number): boolean {
-  return (status >= 200 && status <= 299) || status === 304;
 }
 
 /**
