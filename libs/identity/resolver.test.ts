@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ApiEvent, Config, Principal } from '../contracts/index.js';
 import { createTokenizer, textKey } from '../privacy/index.js';
-import { bearerCacheKey, createPrincipalResolver, isUserNamed } from './resolver.js';
+import { apiKeyCacheKey, bearerCacheKey, createPrincipalResolver, isUserNamed } from './resolver.js';
 
 const tokenizer = createTokenizer(Buffer.alloc(32, 1));
 const identity: Config['identity'] = {
@@ -182,6 +182,42 @@ describe('createPrincipalResolver: repeated tokens', () => {
     const ids = [alice, bob, alice, alice, bob].map((t) => fresh(ev(bearer(t))).principal.id);
     expect(ids).toEqual(['user:alice', 'user:bobby', 'user:alice', 'user:alice', 'user:bobby']);
     expect(fresh(ev(bearer(bob))).principal.credentialFingerprint).toBe(tokenizer.fingerprint(bob));
+  });
+});
+
+describe('createPrincipalResolver: repeated API keys', () => {
+  // Two keys of one length whose cache keys are equal: the first pair a search over
+  // `pk_${i.toString(36).padStart(8, '0')}` finds (at i = 2,242,198), checked below.
+  const collidingKeys = (): [string, string] => ['pk_0000k65v', 'pk_0001c23a'];
+
+  it('gives every event of a key its fingerprint, and keeps two keys that share a cache key apart however they alternate', () => {
+    const [a, b] = collidingKeys();
+    expect(a).not.toBe(b);
+    expect(apiKeyCacheKey(a)).toBe(apiKeyCacheKey(b));
+    const fresh = createPrincipalResolver(identity, { tokenizer });
+    const key = (k: string) => fresh(ev({ requestHeaders: { 'x-api-key': k } })).principal;
+    const seen = [a, b, a, a, b].map((k) => [key(k).id, key(k).credentialFingerprint]);
+    const [fa, fb] = [tokenizer.fingerprint(a), tokenizer.fingerprint(b)];
+    expect(fa).not.toBe(fb);
+    expect(seen).toEqual([
+      [`key:${fa}`, fa],
+      [`key:${fb}`, fb],
+      [`key:${fa}`, fa],
+      [`key:${fa}`, fa],
+      [`key:${fb}`, fb],
+    ]);
+  });
+
+  it('takes the bearer token as the credential when a request sends an API key beside it', () => {
+    const token = jwt({ sub: 'alice' });
+    expect(resolve(ev({ requestHeaders: { authorization: `Bearer ${token}`, 'x-api-key': 'pk_live_123' } }))).toEqual({
+      id: 'user:alice',
+      kind: 'user',
+      scopes: [],
+      credentialFingerprint: tokenizer.fingerprint(token),
+      authScheme: 'bearer',
+    });
+    expect(resolve(ev({ requestHeaders: { authorization: 'Bearer opaque-abcdef-123456', 'x-api-key': 'pk_live_123' } })).id).toBe(`key:${tokenizer.fingerprint('opaque-abcdef-123456')}`);
   });
 });
 

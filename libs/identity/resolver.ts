@@ -44,6 +44,8 @@ export type PrincipalResolver = (ev: ApiEvent) => Identity;
  * events missed, each miss a decode and an HMAC). At ~1 KB per JWT, 16,384 costs up to ~16 MB.
  */
 const BEARER_CACHE_SIZE = 16_384;
+/** API keys remembered: one per partner system or service account, far fewer than sessions. */
+const API_KEY_CACHE_SIZE = 4_096;
 
 export function createPrincipalResolver(cfg: Config['identity'], deps: { tokenizer: Tokenizer }): PrincipalResolver {
   const { tokenizer } = deps;
@@ -67,8 +69,25 @@ export function createPrincipalResolver(cfg: Config['identity'], deps: { tokeniz
     if (hit !== undefined && hit.token === token) return hit;
     const claims = decodeJwtPayload(token);
     const jwt = claims === undefined ? undefined : jwtIdentity(claims, tokenizer);
-    const info: BearerInfo = { token, fingerprint: tokenizer.fingerprint(token), jwt, jwtId: jwt === undefined ? undefined : jwtPrincipalId(jwt) };
+    const fingerprint = tokenizer.fingerprint(token);
+    const info: BearerInfo = { token, fingerprint, keyId: `key:${fingerprint}`, jwt, jwtId: jwt === undefined ? undefined : jwtPrincipalId(jwt) };
     bearerCache.set(key, info);
+    return info;
+  }
+
+  /**
+   * API keys remembered, for the same reason as bearer tokens: a partner system sends its key on
+   * every request, and its keyed fingerprint (an HMAC, ~1.3 µs) was computed for every event.
+   * Keyed like the bearer cache (a number for the text; a hit only when the whole key is equal).
+   */
+  const apiKeyCache = createBoundedCache<ApiKeyInfo, number>(API_KEY_CACHE_SIZE);
+  function apiKeyInfo(key: string): ApiKeyInfo {
+    const k = apiKeyCacheKey(key);
+    const hit = apiKeyCache.get(k);
+    if (hit !== undefined && hit.key === key) return hit;
+    const fingerprint = tokenizer.fingerprint(key);
+    const info: ApiKeyInfo = { key, fingerprint, id: `key:${fingerprint}` };
+    apiKeyCache.set(k, info);
     return info;
   }
 
@@ -88,8 +107,11 @@ export function createPrincipalResolver(cfg: Config['identity'], deps: { tokeniz
     const bearerFp = bearer?.fingerprint;
     const jwt = bearer?.jwt;
     const jwtId = bearer?.jwtId;
-    const apiKey = findApiKey(headers, apiKeyHeaders, ev.query);
-    const apiKeyFp = apiKey === undefined ? undefined : tokenizer.fingerprint(apiKey);
+    // NOTE: a bearer token is the credential whenever one was sent (cfp below), so an API key
+    // beside it is neither looked for nor fingerprinted.
+    const rawKey = bearerFp === undefined ? findApiKey(headers, apiKeyHeaders, ev.query) : undefined;
+    const apiKey = rawKey === undefined ? undefined : apiKeyInfo(rawKey);
+    const apiKeyFp = apiKey?.fingerprint;
     const gatewayApp = gatewayAppOf(ev);
     const cfp = bearerFp ?? apiKeyFp;
     // principalOf is called directly rather than through a closure over jwt and cfp: one
@@ -101,8 +123,8 @@ export function createPrincipalResolver(cfg: Config['identity'], deps: { tokeniz
     const user = firstUser(headers, userHeaders, ev.fields, userFields);
     if (user !== undefined) return principalOf(`user:${user}`, 'user', jwt, cfp, 'gateway', gatewayApp);
     if (auth?.scheme === 'basic') return principalOf(`user:${auth.username}`, 'user', jwt, cfp, 'basic', gatewayApp);
-    if (bearerFp !== undefined) return principalOf(`key:${bearerFp}`, 'apikey', jwt, cfp, 'bearer', gatewayApp);
-    if (apiKeyFp !== undefined) return principalOf(`key:${apiKeyFp}`, 'apikey', jwt, cfp, 'apikey', gatewayApp);
+    if (bearer !== undefined) return principalOf(bearer.keyId, 'apikey', jwt, cfp, 'bearer', gatewayApp);
+    if (apiKey !== undefined) return principalOf(apiKey.id, 'apikey', jwt, cfp, 'apikey', gatewayApp);
     if (gatewayApp !== undefined) return principalOf(`consumer:${gatewayApp}`, 'consumer', jwt, cfp, 'gateway', undefined);
     return principalOf(`ip:${ev.clientIp}`, 'ip', jwt, cfp, 'none', undefined);
   }
@@ -115,10 +137,25 @@ export function bearerCacheKey(token: string): number {
   return textKey(token, Math.max(0, token.length - BEARER_KEY_CHARS), token.length);
 }
 
+/** Any text: an API key is short, so all of it makes the key (the length as the seed, like bearerCacheKey). */
+export function apiKeyCacheKey(key: string): number {
+  return textKey(key, 0, key.length);
+}
+
+interface ApiKeyInfo {
+  /** The whole key, compared on every hit. */
+  key: string;
+  fingerprint: string;
+  /** `key:<fingerprint>`, one string for every event of the key (see BearerInfo.jwtId). */
+  id: string;
+}
+
 interface BearerInfo {
   /** The whole token, compared on every hit: the cache key is only its tail. */
   token: string;
   fingerprint: string;
+  /** `key:<fingerprint>`: the principal of an opaque token no user header names. */
+  keyId: string;
   /** Undefined for opaque tokens. Shared between events: never mutate. */
   jwt: JwtIdentity | undefined;
   /**
