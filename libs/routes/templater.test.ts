@@ -123,3 +123,24 @@ describe('createRouteTemplater: learned high-cardinality positions', () => {
     expect(t.template('svc', '/a/three').route).toBe('/a/three');
   });
 });
+
+describe('createRouteTemplater: one template object per template', () => {
+  it('gives paths that differ by their ids the very same template, across scopes too', () => {
+    const t = createRouteTemplater();
+    const first = t.template('ehr', '/fhir/Patient/1');
+    expect(t.template('ehr', '/fhir/Patient/2')).toBe(first);
+    expect(t.template('portal', '/fhir/Patient/3')).toBe(first);
+    expect(first).toEqual({ route: '/fhir/Patient/{id}', idSegments: [2] });
+  });
+
+  it('keeps a literal "{id}" segment apart from an id at the same place', () => {
+    const t = createRouteTemplater();
+    const literal = t.template('s', '/orders/{id}');
+    const id = t.template('s', '/orders/123');
+    expect([literal, id]).toEqual([
+      { route: '/orders/{id}', idSegments: [] },
+      { route: '/orders/{id}', idSegments: [1] },
+    ]);
+    expect(t.template('s', '/orders/456')).toBe(id);
+  });
+});

@@ -27,6 +27,14 @@ export interface RouteTemplaterOptions {
 const MAX_TRACKED_VALUE_LENGTH = 128;
 /** Long paths are mostly unique; caching them would only cost memory. */
 const MAX_CACHED_PATH_LENGTH = 512;
+/** Distinct templates shared (see `shared`): an API has hundreds; a scanner's literal paths age out. */
+const SHARED_TEMPLATES = 4_096;
+
+function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 /**
  * Learns route templates from traffic. Segments the classifier can judge (numbers, UUIDs, FHIR
@@ -52,6 +60,14 @@ export function createRouteTemplater(opts: RouteTemplaterOptions = {}): RouteTem
   // Keyed by (scope, path) as a pair: no joined key string per event, and no NUL-separator
   // ambiguity (a joined "a\0b" + "c" and "a" + "b\0c" were one key).
   const cache = createPairCache<RouteTemplate>(cacheSize);
+  /**
+   * One template object per distinct template. NOTE: paths that differ by an id are cache misses
+   * (the cache is keyed by path), and each miss used to build its own copy of the same route
+   * string: the detectors then looked every event's route up by a fresh string (hash it, compare
+   * it character by character with a stored key likely out of the CPU cache), and the path cache
+   * held thousands of equal copies. Shared, a lookup by route finds its key by identity.
+   */
+  const shared = createBoundedCache<RouteTemplate>(SHARED_TEMPLATES);
 
   /** Returns true when the position at `positionKey` holds ids (possibly learning that now). */
   function observe(positionKey: string, value: string): boolean {
@@ -91,7 +107,13 @@ export function createRouteTemplater(opts: RouteTemplaterOptions = {}): RouteTem
       if (kind === 'id') idSegments.push(i);
       out.push(shown);
     }
-    return { route: `/${out.join('/')}`, idSegments };
+    const route = `/${out.join('/')}`;
+    const known = shared.get(route);
+    // The same text with other id positions: a literal segment spelled "{id}" (a scanner's path).
+    if (known !== undefined && sameNumbers(known.idSegments, idSegments)) return known;
+    const fresh: RouteTemplate = { route, idSegments };
+    shared.set(route, fresh);
+    return fresh;
   }
 
   function template(scope: string, path: string): RouteTemplate {
