@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -9,6 +9,7 @@ import { replay } from '../services/cli/replay.js';
 import { openStore } from '../services/core.js';
 import { alertMatchesLabel, combineScores, formatScore, median, scoreRun, type Score } from '../services/simulate/score.js';
 import type { Label } from '../services/simulate/labels.js';
+import { completionOrder } from '../services/simulate/completion-order.js';
 import { SIM_FORMATS, simulateTraffic, type SimFormat } from '../services/simulate/simulate.js';
 import { templatingReport } from './eval-templating.js';
 
@@ -18,11 +19,13 @@ import { templatingReport } from './eval-templating.js';
  * alert back and score recall per attack kind, precision and time to detect (docs/simulator.md).
  * Prints figures and exits 0 whatever they are: it is a measurement, not a test.
  *
- *   npm run eval -- [--seeds 1,2,3] [--days 2] [--scale 2] [--format kong|nginx|envoy] [--keep] [--detail] [--no-templating]
+ *   npm run eval -- [--seeds 1,2,3] [--days 2] [--scale 2] [--format kong|nginx|envoy] [--completion-order] [--keep] [--detail] [--no-templating]
  * Seeds cycle through the three formats unless --format is given. `--detail` lists every attack with
  * its time to detect (or MISSED) and the expected detector's alerts on its principal, and every alert
  * matching no attack, to study misses and false positives;
- * `--no-templating` skips the route templating report.
+ * `--no-templating` skips the route templating report. `--completion-order` gives requests realistic
+ * latencies and writes Kong and Envoy lines in the order they completed, as gateways do
+ * (services/simulate/completion-order.ts): event times then arrive out of order.
  */
 const { values } = parseArgs({
   options: {
@@ -33,6 +36,7 @@ const { values } = parseArgs({
     keep: { type: 'boolean', default: false },
     detail: { type: 'boolean', default: false },
     'no-templating': { type: 'boolean', default: false },
+    'completion-order': { type: 'boolean', default: false },
   },
 });
 const seeds = values.seeds.split(',').map((s) => Number(s.trim()));
@@ -66,7 +70,13 @@ async function runSeed(seed: number, format: SimFormat): Promise<Score> {
     const simSeconds = (performance.now() - t0) / 1000;
     const io: CliIo = { out: () => undefined, err: () => undefined, env: { VIGIL_TOKENIZATION_KEY: TOKENIZATION_KEY }, tty: false };
     const flags = { 'data-dir': join(dir, 'data'), format };
-    const summary = await replay(io, flags, [sim.trafficFile]);
+    let trafficFile = sim.trafficFile;
+    if (values['completion-order']) {
+      trafficFile = join(dir, 'completion-order.log');
+      const lines = readFileSync(sim.trafficFile, 'utf8').split('\n').filter((l) => l !== '');
+      writeFileSync(trafficFile, `${completionOrder(lines, format, seed).join('\n')}\n`);
+    }
+    const summary = await replay(io, flags, [trafficFile]);
     const { config, logger } = cliConfig(io, flags, true);
     const store = await openStore(config, logger);
     let alerts: Alert[];
@@ -108,7 +118,7 @@ const started = performance.now();
 const scores: Score[] = [];
 for (const [i, seed] of seeds.entries()) scores.push(await runSeed(seed, forced ?? (SIM_FORMATS[i % SIM_FORMATS.length] as SimFormat)));
 const total = combineScores(scores);
-console.log(`\nVigil detection benchmark: ${seeds.length} seeds (${seeds.join(', ')}) x ${days} days, scale ${scale}\n`);
+console.log(`\nVigil detection benchmark: ${seeds.length} seeds (${seeds.join(', ')}) x ${days} days, scale ${scale}${values['completion-order'] ? ', lines in completion order' : ''}\n`);
 console.log(formatScore(total));
 const ttd = median(Object.values(total.perKind).flatMap((k) => k.ttdSeconds));
 console.log(`\ntargets: recall >= 0.95, precision >= 0.9, median time to detect <= 60 s${ttd === undefined ? '' : ` (now ${Math.round(ttd)} s)`}, 0 alerts on the benign populations`);
