@@ -26,6 +26,27 @@ function normalUse(windows: number, perWindow: number, offsetId = 0): Normalized
 }
 
 describe('bola/enumeration', () => {
+  it('counts a read logged after a later window began in that later window, closing no window twice', () => {
+    // Gateways log a request when it completes but stamp it with its start: each window's last read
+    // (a slow one) arrives after the next window's first.
+    const sorted = normalUse(6, 5);
+    const late = [...sorted];
+    for (let w = 1; w < 6; w++) [late[w * 5 - 1], late[w * 5]] = [late[w * 5] as NormalizedEvent, late[w * 5 - 1] as NormalizedEvent];
+    const baseline = (events: NormalizedEvent[]) => {
+      const d = createEnumerationDetector(cfg);
+      const state = d.createState();
+      for (const e of events) d.detect(e, state);
+      const w = state.principals.get('user:alice')?.profile[0];
+      return { learned: w?.learnedWindows, mean: w?.mean };
+    };
+    expect(baseline(sorted)).toEqual({ learned: 5, mean: 5 });
+    // Window 0 closes with 4 ids, windows 1-4 with 5 each (their own 4 and the previous one's late
+    // read): five windows learned as in order, EWMA (alpha 0.2) 4 -> 4.2 -> 4.36 -> 4.488 -> 4.5904.
+    const got = baseline(late);
+    expect(got.learned).toBe(5);
+    expect(got.mean).toBeCloseTo(4.5904, 10);
+  });
+
   it('raises distinct_ids at the first id above the floor when the baseline is small', () => {
     const history = normalUse(6, 5);
     const burstStart = T0 + 6 * W;
