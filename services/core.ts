@@ -101,7 +101,7 @@ export async function createCore(config: Config, deps: { logger: Logger; store?:
   // Learned baselines survive restarts: restore them before the first event is detected.
   const restored = detectors.restore(await store.loadBaselines());
   log.info({ event: 'baselines_restored', rows: restored });
-  const pipeline = createPipeline({ preparer, detectors, alerts, writer, metrics });
+  const pipeline = createPipeline({ preparer, detectors, alerts, writer, metrics, maxFutureSeconds: config.ingest.maxFutureSeconds });
   // After the restore: the first periodic snapshot must not be taken from empty state.
   const snapshots = createBaselineSnapshotter(
     { intervalSeconds: config.detection.snapshotIntervalSeconds },

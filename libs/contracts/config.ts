@@ -182,8 +182,15 @@ export const ConfigSchema = z.object({
        * and HTTP ingest alike). false: everything on one thread, e.g. on a one-core machine.
        */
       parseWorker: bool.default(true),
+      /**
+       * An event stamped further ahead of this machine's clock than this is a dead letter, not an
+       * event: a gateway whose clock or time zone is wrong. Let in, it would move every window of its
+       * principal into the future, where all its later (correctly stamped) events would pile up until
+       * real time caught up. 0 turns the check off.
+       */
+      maxFutureSeconds: z.coerce.number().int().min(0).max(31_536_000).default(300),
     })
-    .default({ batchSize: 5000, flushIntervalMs: 1000, maxBodyBytes: 16 * 1024 * 1024, parseWorker: true }),
+    .default({ batchSize: 5000, flushIntervalMs: 1000, maxBodyBytes: 16 * 1024 * 1024, parseWorker: true, maxFutureSeconds: 300 }),
   detection: z
     .object({
       enumeration: z

@@ -2,9 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { redactRaw } from '../../libs/adapters/index.js';
 import { loadConfig } from '../../libs/config/index.js';
 import type { Config } from '../../libs/contracts/index.js';
 import { createLogger } from '../../libs/log/index.js';
+import { openDb } from '../../libs/store/db.js';
 import { createRandom, kongRecord } from '../../scripts/traffic.js';
 import { createCore } from '../core.js';
 import { createOrdinals } from './ordinals.js';
@@ -72,5 +74,59 @@ describe.each([
     // The first run's close saved the learned baselines; this start restored every row of them.
     expect(r.snapshot).toBeGreaterThan(0);
     expect(r.restored).toBe(r.snapshot);
+  });
+});
+
+describe.each([
+  ['on a prepare worker', 'true'],
+  ['on one thread', 'false'],
+])('events stamped in the future, parsing %s', (_, parseWorker) => {
+  it('dead-letters an event stamped beyond VIGIL_INGEST_MAX_FUTURE_SECONDS ahead of the clock, with its line and why, and keeps the rest', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'vigil-future-'));
+    dirs.push(dataDir);
+    const env = { VIGIL_DATA_DIR: dataDir, VIGIL_TOKENIZATION_KEY: 'b3'.repeat(32), VIGIL_INGEST_PARSE_WORKER: parseWorker, VIGIL_INGEST_MAX_FUTURE_SECONDS: '600' };
+    const config = loadConfig({ env });
+    // Whole seconds, so the reason's figures are exact whatever the test's own duration (< 1 h).
+    const now = Math.floor(Date.now() / 1000) * 1000;
+    const line = (t: number, n: number) => JSON.stringify(kongRecord({ at: t, method: 'GET', uri: `/fhir/Patient/${n}`, status: 200, clientIp: '10.1.1.2' }, rnd));
+    const ahead = now + 36 * 3600 * 1000; // a gateway whose clock is a day and a half fast
+    const lines = [line(now - 60_000, 1), line(now + 120_000, 2), line(ahead, 3)];
+    const r = await run(config, lines);
+    expect(r.counts).toEqual({ lines: 3, events: 2, deadLetters: 1, findings: 1 });
+    expect([r.events, r.deadLetters]).toEqual([2, 1]);
+
+    const db = await openDb({ clickhouse: config.clickhouse, dataDir }, logger);
+    try {
+      const dead = await db.query<{ source: string; position: string; format: string; reason: string; raw: string }>(
+        'SELECT source, position, format, reason, raw FROM {db}.dead_letters',
+      );
+      expect(dead).toHaveLength(1);
+      const seconds = Number(/is (\d+) s ahead/.exec(dead[0]?.reason ?? '')?.[1]);
+      // The check ran within the test, so between 36 h minus its duration and 36 h.
+      expect(seconds).toBeGreaterThan(36 * 3600 - 3600);
+      expect(seconds).toBeLessThanOrEqual(36 * 3600);
+      expect(dead[0]).toEqual({
+        source: 'test.log',
+        position: '3',
+        format: 'kong',
+        reason:
+          `event time ${new Date(ahead).toISOString()} is ${seconds} s ahead of this machine's clock ` +
+          "(more than VIGIL_INGEST_MAX_FUTURE_SECONDS=600): the gateway's clock or time zone is wrong",
+        // Redacted as every dead letter is (ids and secrets out), the rest of the line kept.
+        raw: redactRaw(lines[2] ?? ''),
+      });
+      expect(dead[0]?.raw).toContain('"started_at":' + String(ahead));
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('lets every event in with the check off (0)', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'vigil-future-off-'));
+    dirs.push(dataDir);
+    const config = loadConfig({ env: { VIGIL_DATA_DIR: dataDir, VIGIL_TOKENIZATION_KEY: 'b4'.repeat(32), VIGIL_INGEST_PARSE_WORKER: parseWorker, VIGIL_INGEST_MAX_FUTURE_SECONDS: '0' } });
+    const far = Date.now() + 400 * 24 * 3600 * 1000;
+    const r = await run(config, [JSON.stringify(kongRecord({ at: far, method: 'GET', uri: '/fhir/Patient/9', status: 200, clientIp: '10.1.1.3' }, rnd))]);
+    expect([r.counts.events, r.counts.deadLetters, r.events, r.deadLetters]).toEqual([1, 0, 1, 0]);
   });
 });

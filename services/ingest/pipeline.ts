@@ -21,6 +21,11 @@ export interface SourcePosition {
    * always answer 0 then (see NO_ORDINALS in services/kafka).
    */
   occurrence?: string;
+  /**
+   * The line's text, for a caller that passes none (Kafka: decoding every message only in case it
+   * is needed would cost a copy per event); read only when an event of it becomes a dead letter.
+   */
+  text?: () => string;
 }
 
 export interface PipelineCounts {
@@ -64,9 +69,12 @@ export function createPipeline(deps: {
   alerts: AlertManager;
   writer: BatchWriter;
   metrics: PipelineMetrics;
+  /** Events stamped more than this ahead of `now` are dead letters (Config ingest.maxFutureSeconds); 0: no limit. */
+  maxFutureSeconds?: number;
   now?: () => number;
 }): Pipeline {
   const now = deps.now ?? Date.now;
+  const maxFutureMs = (deps.maxFutureSeconds ?? 0) * 1000;
   const counts: PipelineCounts = { lines: 0, events: 0, deadLetters: 0, findings: 0 };
 
   function deadLetter(raw: string, at: SourcePosition, format: string, reason: string): boolean {
@@ -100,6 +108,14 @@ export function createPipeline(deps: {
       if (ordinal !== 0) {
         if (raw === undefined) throw new Error('pipeline: a repeated line needs its text for its event id');
         step.event.eventId = eventIdFor(identityOf(raw, at.occurrence, step.index), ordinal);
+      }
+      const ahead = maxFutureMs > 0 ? step.event.ts - now() : 0;
+      if (ahead > maxFutureMs) {
+        const reason =
+          `event time ${new Date(step.event.ts).toISOString()} is ${Math.round(ahead / 1000)} s ahead of this machine's clock ` +
+          `(more than VIGIL_INGEST_MAX_FUTURE_SECONDS=${maxFutureMs / 1000}): the gateway's clock or time zone is wrong`;
+        wantsFlush = deadLetter(raw ?? at.text?.() ?? '', at, step.event.source, reason) || wantsFlush;
+        continue;
       }
       wantsFlush = event(step.event, watermark) || wantsFlush;
     }

@@ -91,6 +91,7 @@ export function createKafkaRoles(config: Config, deps: { logger: Logger; handoff
         alerts: core.alerts,
         writer,
         metrics: core.metrics,
+        maxFutureSeconds: config.ingest.maxFutureSeconds,
       });
       const raw = createRawHandler(
         { format: k.format, maxMessageBytes: k.maxMessageBytes },

@@ -23,7 +23,10 @@ const running: { roles: KafkaRoles; core: Core }[] = [];
 
 const good = FIXTURE_LINES.slice(0, 20);
 const wrongTypes = JSON.stringify({ ...(JSON.parse(good[0] as string) as Record<string, unknown>), started_at: 'yesterday', response: { status: 'two hundred' } });
-const rawPoison: (string | null)[] = ['{"request":{"method":"GET"', wrongTypes, `${'x'.repeat(5000)}`, null];
+// A gateway whose clock is two days fast (VIGIL_INGEST_MAX_FUTURE_SECONDS, default 300).
+const futureAt = Date.now() + 2 * 86_400_000;
+const future = JSON.stringify({ ...(JSON.parse(good[1] as string) as Record<string, unknown>), started_at: futureAt });
+const rawPoison: (string | null)[] = ['{"request":{"method":"GET"', wrongTypes, `${'x'.repeat(5000)}`, null, future];
 const validEvent = makeEvent(1, { eventId: 'kafka-poison-ok' });
 const eventPoison = ['not json at all', JSON.stringify({ ...validEvent, ts: 'noon', principal: 7 })];
 
@@ -64,14 +67,20 @@ describe('poison messages', () => {
       partition: headerText(m.headers, DEAD_LETTER_HEADERS.partition),
       offset: headerText(m.headers, DEAD_LETTER_HEADERS.offset),
       reason: headerText(m.headers, DEAD_LETTER_HEADERS.reason) ?? '',
+      value: m.value?.toString('utf8') ?? '',
     }));
     const raw = rows.filter((r) => r.topic === topics.raw).sort((a, b) => Number(a.offset) - Number(b.offset));
     const events = rows.filter((r) => r.topic === topics.events).sort((a, b) => Number(a.offset) - Number(b.offset));
-    expect(raw.map((r) => [r.partition, r.offset])).toEqual([['0', '0'], ['0', '1'], ['0', '2'], ['0', '3']]);
+    expect(raw.map((r) => [r.partition, r.offset])).toEqual([['0', '0'], ['0', '1'], ['0', '2'], ['0', '3'], ['0', '4']]);
     expect(raw[0]?.reason).toBe('invalid JSON at position 26: unexpected end of input (truncated line?)');
     expect(raw[1]?.reason).toBe('kong: response.status is not a number: "two hundred"; started_at is not a number: "yesterday"');
     expect(raw[2]?.reason).toBe('oversized: 5000 bytes > 4096');
     expect(raw[3]?.reason).toBe('empty message (null value)');
+    expect(raw[4]?.reason).toMatch(
+      new RegExp(`^event time ${new Date(futureAt).toISOString()} is 17[0-9]{4} s ahead of this machine's clock \\(more than VIGIL_INGEST_MAX_FUTURE_SECONDS=300\\): the gateway's clock or time zone is wrong$`),
+    );
+    // The line itself (redacted like every dead letter), although a Kafka event carries no text past the worker.
+    expect(raw[4]?.value).toContain(`"started_at":${futureAt}`);
     expect(events.map((r) => [r.partition, r.offset])).toEqual([['0', '0'], ['0', '1']]);
     expect(events[0]?.reason).toBe('invalid JSON: Unexpected token \'o\', "not json at all" is not valid JSON');
     expect(events[1]?.reason).toBe('not a NormalizedEvent: ts: Invalid input: expected number, received string; principal: Invalid input: expected object, received number');

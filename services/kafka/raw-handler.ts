@@ -99,7 +99,8 @@ export function createRawHandler(
         // messages) is handled, and the WeakMap entry would keep the prepared events alive as long.
         prepared.delete(m);
         const watermark = deps.watermark.advance(m, newestTs(ready), m.lag);
-        return deps.pipeline.processPrepared(ready, undefined, { ...at, occurrence: occurrenceOf(m) }, NO_ORDINALS, watermark);
+        const value = m.value;
+        return deps.pipeline.processPrepared(ready, undefined, { ...at, occurrence: occurrenceOf(m), text: () => value.toString('utf8') }, NO_ORDINALS, watermark);
       } finally {
         current = undefined;
       }
