@@ -10,6 +10,7 @@ import { openStore } from '../services/core.js';
 import { alertMatchesLabel, combineScores, formatScore, median, scoreRun, type Score } from '../services/simulate/score.js';
 import type { Label } from '../services/simulate/labels.js';
 import { completionOrder } from '../services/simulate/completion-order.js';
+import { resend } from '../services/simulate/resend.js';
 import { SIM_FORMATS, simulateTraffic, type SimFormat } from '../services/simulate/simulate.js';
 import { templatingReport } from './eval-templating.js';
 
@@ -19,13 +20,15 @@ import { templatingReport } from './eval-templating.js';
  * alert back and score recall per attack kind, precision and time to detect (docs/simulator.md).
  * Prints figures and exits 0 whatever they are: it is a measurement, not a test.
  *
- *   npm run eval -- [--seeds 1,2,3] [--days 2] [--scale 2] [--format kong|nginx|envoy] [--completion-order] [--keep] [--detail] [--no-templating]
+ *   npm run eval -- [--seeds 1,2,3] [--days 2] [--scale 2] [--format kong|nginx|envoy] [--completion-order] [--resend N] [--keep] [--detail] [--no-templating]
  * Seeds cycle through the three formats unless --format is given. `--detail` lists every attack with
  * its time to detect (or MISSED) and the expected detector's alerts on its principal, and every alert
  * matching no attack, to study misses and false positives;
  * `--no-templating` skips the route templating report. `--completion-order` gives requests realistic
  * latencies and writes Kong and Envoy lines in the order they completed, as gateways do
- * (services/simulate/completion-order.ts): event times then arrive out of order.
+ * (services/simulate/completion-order.ts): event times then arrive out of order. `--resend N` sends
+ * the last N lines again after every 20,000, as an at-least-once log shipper does after restarts
+ * (services/simulate/resend.ts).
  */
 const { values } = parseArgs({
   options: {
@@ -37,16 +40,21 @@ const { values } = parseArgs({
     detail: { type: 'boolean', default: false },
     'no-templating': { type: 'boolean', default: false },
     'completion-order': { type: 'boolean', default: false },
+    resend: { type: 'string', default: '0' },
   },
 });
 const seeds = values.seeds.split(',').map((s) => Number(s.trim()));
 const days = Number(values.days);
 const scale = Number(values.scale);
 const forced = values.format as SimFormat | undefined;
-if (seeds.some((s) => !Number.isInteger(s) || s < 0) || !Number.isInteger(days) || days < 1 || !(scale > 0) || (forced !== undefined && !SIM_FORMATS.includes(forced))) {
-  process.stderr.write('eval: --seeds takes integers, --days a positive integer, --scale a positive number, --format kong|nginx|envoy\n');
+const resent = Number(values.resend);
+if (seeds.some((s) => !Number.isInteger(s) || s < 0) || !Number.isInteger(days) || days < 1 || !(scale > 0) || (forced !== undefined && !SIM_FORMATS.includes(forced)) || !Number.isInteger(resent) || resent < 0) {
+  process.stderr.write('eval: --seeds takes integers, --days a positive integer, --scale a positive number, --format kong|nginx|envoy, --resend a whole number\n');
   process.exit(2);
 }
+
+/** `--resend`: lines between two restarts of the simulated log shipper. */
+const RESEND_EVERY = 20_000;
 
 /** One key for every run: tokens only compare under one key, and runs must be reproducible. */
 const TOKENIZATION_KEY = 'e7'.repeat(32);
@@ -71,10 +79,12 @@ async function runSeed(seed: number, format: SimFormat): Promise<Score> {
     const io: CliIo = { out: () => undefined, err: () => undefined, env: { VIGIL_TOKENIZATION_KEY: TOKENIZATION_KEY }, tty: false };
     const flags = { 'data-dir': join(dir, 'data'), format };
     let trafficFile = sim.trafficFile;
-    if (values['completion-order']) {
-      trafficFile = join(dir, 'completion-order.log');
-      const lines = readFileSync(sim.trafficFile, 'utf8').split('\n').filter((l) => l !== '');
-      writeFileSync(trafficFile, `${completionOrder(lines, format, seed).join('\n')}\n`);
+    if (values['completion-order'] || resent > 0) {
+      trafficFile = join(dir, 'delivered.log');
+      let lines = readFileSync(sim.trafficFile, 'utf8').split('\n').filter((l) => l !== '');
+      if (values['completion-order']) lines = completionOrder(lines, format, seed);
+      if (resent > 0) lines = resend(lines, RESEND_EVERY, resent);
+      writeFileSync(trafficFile, `${lines.join('\n')}\n`);
     }
     const summary = await replay(io, flags, [trafficFile]);
     const { config, logger } = cliConfig(io, flags, true);
@@ -118,7 +128,7 @@ const started = performance.now();
 const scores: Score[] = [];
 for (const [i, seed] of seeds.entries()) scores.push(await runSeed(seed, forced ?? (SIM_FORMATS[i % SIM_FORMATS.length] as SimFormat)));
 const total = combineScores(scores);
-console.log(`\nVigil detection benchmark: ${seeds.length} seeds (${seeds.join(', ')}) x ${days} days, scale ${scale}${values['completion-order'] ? ', lines in completion order' : ''}\n`);
+console.log(`\nVigil detection benchmark: ${seeds.length} seeds (${seeds.join(', ')}) x ${days} days, scale ${scale}${values['completion-order'] ? ', lines in completion order' : ''}${resent > 0 ? `, the last ${resent} lines sent again every ${RESEND_EVERY}` : ''}\n`);
 console.log(formatScore(total));
 const ttd = median(Object.values(total.perKind).flatMap((k) => k.ttdSeconds));
 console.log(`\ntargets: recall >= 0.95, precision >= 0.9, median time to detect <= 60 s${ttd === undefined ? '' : ` (now ${Math.round(ttd)} s)`}, 0 alerts on the benign populations`);

@@ -34,6 +34,25 @@ function run(events: NormalizedEvent[], state?: RateState): { findings: Finding[
 }
 
 describe('rate', () => {
+  it('counts no request from before the previous window: a shipper re-sending an hour of lines raises nothing', () => {
+    const history = steady('user:alice', T0, 120, () => 5);
+    // After a crash the log shipper sends the last hour again (at least once delivery): lines of
+    // minutes 60-117 arrive within seconds, then traffic goes on as before. (Lines of the last two
+    // minutes would still be counted: within a window, a late line is a slow request's.)
+    const resent = history.slice(-300, -10);
+    const after = steady('user:alice', T0 + 120 * MIN, 10, () => 5);
+    const { findings, state } = run([...history, ...resent, ...after]);
+    expect(findings).toEqual([]);
+    // And the baseline learned from the windows that followed as if the lines had come once.
+    const once = run([...history, ...after]).state;
+    const slot = (s: RateState) => {
+      const p = s.principals.get('user:alice');
+      return p === undefined ? undefined : routeRate(p, ROUTE);
+    };
+    expect(slot(once)).toBeDefined();
+    expect(slot(state)).toEqual(slot(once));
+  });
+
   it('flags a request burst far above the principal’s own per-minute baseline, once per window', () => {
     const history = steady('user:alice', T0, 120, () => 5);
     const start = T0 + 122 * MIN; // a quiet minute between, so the window holds the burst only

@@ -13,7 +13,7 @@ import {
   type Persistent,
   type ProfileMap,
 } from '../../libs/baseline/index.js';
-import { COUNTER_ALERTED, COUNTER_CUR, estimateAt, rollAt } from '../../libs/baseline/counter.js';
+import { COUNTER_ALERTED, COUNTER_CUR, estimateAt, rollAt, tooLateAt } from '../../libs/baseline/counter.js';
 import { observeAt, unpackEwma, upperBoundAt } from '../../libs/baseline/ewma.js';
 import { observePeakAt, peakValueAt } from '../../libs/baseline/peak.js';
 import type { Finding, NormalizedEvent } from '../../libs/contracts/index.js';
@@ -92,6 +92,8 @@ export function createRateDetector(cfg: RateConfig = DEFAULTS, deps: TraitsDeps 
       // NOTE: read after routeSlot, which may replace the array.
       const d = p.data;
       const cohortRoute = routeOf(c.profile.routes, event.route, cfg.routesPerCohort, newEwma, (x) => x.lastTs);
+      // A request from before the previous window (a re-sent log line) belongs to no window still counted.
+      if (tooLateAt(d, o + COUNTER, ts, windowMs)) return [];
       const closed = rollAt(d, o + COUNTER, ts, windowMs);
       // NOTE: a minute that closes inside a run above the bound is not learned: the run may yet
       // prove to be abuse, and an attack must not become the baseline it is judged against.

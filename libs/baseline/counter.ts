@@ -70,6 +70,17 @@ export function unpackCounter(a: readonly number[], o: number): WindowCounter {
   return { start: a[o] as number, cur: a[o + 1] as number, prev: a[o + 2] as number, alerted: a[o + 3] === 1 };
 }
 
+/**
+ * True when `ts` falls before the previous bucket of the packed counter at `o`: outside every window
+ * the counter still estimates, so counting it in the current bucket (what `roll` does with a late
+ * event) would only inflate it. Such events are re-sent log lines (shippers deliver at least once:
+ * a restart re-sends what was not acknowledged, hours of it after a crash), not a latency's disorder.
+ */
+export function tooLateAt(a: readonly number[], o: number, ts: number, widthMs: number): boolean {
+  const start = a[o] as number;
+  return start >= 0 && ts < start - widthMs;
+}
+
 /** `roll` on a packed counter. */
 export function rollAt(a: number[], o: number, ts: number, widthMs: number): number {
   const bucket = Math.floor(ts / widthMs) * widthMs;

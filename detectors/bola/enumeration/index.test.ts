@@ -26,6 +26,15 @@ function normalUse(windows: number, perWindow: number, offsetId = 0): Normalized
 }
 
 describe('bola/enumeration', () => {
+  it('records no read from before the previous window: a shipper re-sending hours of lines raises nothing', () => {
+    // Six windows of 15 distinct patients each (90 in all, far above the floor of 20 together),
+    // then the shipper sends the first five windows again, then reading goes on.
+    const history = normalUse(6, 15);
+    const resent = history.slice(0, 5 * 15);
+    const after = normalUse(1, 15, 500_000).map((e, i) => ({ ...e, ts: T0 + 6 * W + 20_000 + i * 1000 }));
+    expect(run([...history, ...resent, ...after])).toEqual([]);
+  });
+
   it('counts a read logged after a later window began in that later window, closing no window twice', () => {
     // Gateways log a request when it completes but stamp it with its start: each window's last read
     // (a slow one) arrives after the next window's first.

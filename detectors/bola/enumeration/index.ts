@@ -6,7 +6,7 @@ import type { Detector } from '../../framework.js';
 import { findingAbout } from '../../framework.js';
 import { isMachine } from '../../principal-traits.js';
 import { clearCappedWindows, createTypesCodec, type Types } from './profile.js';
-import { advance, endDrift, liveDrift, newTypeWindow, record, stepSequence, threshold, unseal, type TypeWindow } from './window.js';
+import { advance, endDrift, liveDrift, newTypeWindow, record, stepSequence, threshold, tooLate, unseal, type TypeWindow } from './window.js';
 
 export const NAME = 'bola/enumeration';
 export const OWASP = 'API1:2023';
@@ -65,6 +65,7 @@ export function createEnumerationDetector(
         // Created objects are the principal's own (201 Location): never evidence of enumeration.
         if (obj.created) continue;
         const w = windowOf(p, obj.type);
+        if (tooLate(w, event.ts, windowMs)) continue;
         advance(w, event.ts, windowMs, cfg.learningWindows, machine);
         // A walk restored from a snapshot learns its previous id back from this one (see unseal).
         if (w.walk?.seal !== undefined && obj.seq !== undefined) unseal(w.walk, w.type, obj.seq, event.ts, windowMs, token);

@@ -137,6 +137,15 @@ function dropOldest(w: TypeWindow): void {
   }
 }
 
+/**
+ * True when `ts` falls before the window's previous tumbling window: a re-sent log line (shippers
+ * deliver at least once; after a crash, hours of lines come again), which recorded now would stay
+ * among the live accesses, behind newer ones, and swell the distinct count with ids read long ago.
+ */
+export function tooLate(w: TypeWindow, ts: number, windowMs: number): boolean {
+  return w.bucket >= 0 && Math.floor(ts / windowMs) < w.bucket - 1;
+}
+
 /** Expires entries older than the window and rolls the tumbling baseline forward to `ts`. */
 export function advance(w: TypeWindow, ts: number, windowMs: number, learningWindows: number, machine = false): void {
   while (w.head < w.entries.length && (w.entries[w.head] as Access).ts <= ts - windowMs) dropOldest(w);
