@@ -40,6 +40,15 @@ function exporterDay(day: number): NormalizedEvent[] {
 }
 
 describe('data-exfiltration', () => {
+  it('counts no response from before the previous window: a shipper re-sending three hours of lines raises nothing', () => {
+    const history = reads('user:alice', T0, 312, MiB); // 26 hours, 1 MiB a window
+    // After a crash the log shipper sends hours 23-26 again (at least once delivery): 36 MiB of
+    // responses stamped up to three hours ago arrive within seconds, then reading goes on.
+    const resent = history.slice(-37, -1);
+    const after = reads('user:alice', T0 + 312 * W, 3, MiB);
+    expect(run([...history, ...resent, ...after]).findings).toEqual([]);
+  });
+
   it('flags response volume far above the principal’s own baseline', () => {
     const history = reads('user:alice', T0, 312, 200_000); // 26 hours
     const start = T0 + 313 * W + 10_000;

@@ -14,7 +14,7 @@ import {
   type ProfileMap,
   type Tracked,
 } from '../../libs/baseline/index.js';
-import { COUNTER_ALERTED, COUNTER_CUR, estimateAt, rollAt } from '../../libs/baseline/counter.js';
+import { COUNTER_ALERTED, COUNTER_CUR, estimateAt, rollAt, tooLateAt } from '../../libs/baseline/counter.js';
 import { observeAt, unpackEwma, upperBoundAt } from '../../libs/baseline/ewma.js';
 import { hourAddAt, isUsualHourAt } from '../../libs/baseline/hour-profile.js';
 import { observePeakAt, peakValueAt } from '../../libs/baseline/peak.js';
@@ -77,6 +77,8 @@ export function createExfilDetector(cfg: ExfilConfig = DEFAULTS, deps: TraitsDep
 
   function volume(event: NormalizedEvent, state: ExfilState, p: PrincipalVolume, c: Tracked<CohortVolume>, cohort: string): Finding[] {
     const d = p.data;
+    // A response from before the previous window (a re-sent log line) belongs to no window still counted.
+    if (tooLateAt(d, WINDOW, event.ts, windowMs)) return [];
     const bucket = d[WINDOW];
     const closed = rollAt(d, WINDOW, event.ts, windowMs);
     if (closed >= 0) {

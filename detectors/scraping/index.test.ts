@@ -30,6 +30,16 @@ function run(events: NormalizedEvent[], state?: ScrapingState): { findings: Find
 }
 
 describe('scraping', () => {
+  it('counts no search from before the previous window: a shipper re-sending hours of lines raises nothing', () => {
+    const history = habit('user:alice', T0, 48, 10); // four hours, 10 searches a window
+    // After a crash the log shipper sends the last three hours again but its final window (at least
+    // once delivery): 350 searches stamped up to three hours ago arrive within seconds, then
+    // searching goes on.
+    const resent = history.slice(120, -10);
+    const after = habit('user:alice', T0 + 48 * W, 2, 10);
+    expect(run([...history, ...resent, ...after]).findings).toEqual([]);
+  });
+
   it('flags a walk through search pages by a principal that never pages', () => {
     const history = habit('user:alice', T0, 24);
     const start = T0 + 25 * W;

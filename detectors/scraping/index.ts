@@ -13,7 +13,7 @@ import {
   type ProfileMap,
   type Tracked,
 } from '../../libs/baseline/index.js';
-import { COUNTER_ALERTED, COUNTER_CUR, estimateAt, rollAt } from '../../libs/baseline/counter.js';
+import { COUNTER_ALERTED, COUNTER_CUR, estimateAt, rollAt, tooLateAt } from '../../libs/baseline/counter.js';
 import { observeAt, unpackEwma, upperBoundAt } from '../../libs/baseline/ewma.js';
 import { observePeakAt, peakValueAt } from '../../libs/baseline/peak.js';
 import type { Finding, NormalizedEvent, Severity } from '../../libs/contracts/index.js';
@@ -146,6 +146,8 @@ export function createScrapingDetector(
       const pr = state.principals.touch(event.principal.id, ts);
       const c = state.cohorts.touch(traitsOf(event.principal).cohort, ts);
       const cr = c.profile;
+      // A search from before the previous window (a re-sent log line) belongs to no window still counted.
+      if (tooLateAt(pr, SEARCHES, ts, windowMs)) return [];
       rollWindows(pr, cr, ts);
       const out: Finding[] = [];
 
