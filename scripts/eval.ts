@@ -20,7 +20,7 @@ import { templatingReport } from './eval-templating.js';
  * alert back and score recall per attack kind, precision and time to detect (docs/simulator.md).
  * Prints figures and exits 0 whatever they are: it is a measurement, not a test.
  *
- *   npm run eval -- [--seeds 1,2,3] [--days 2] [--scale 2] [--format kong|nginx|envoy] [--completion-order] [--resend N] [--keep] [--detail] [--no-templating]
+ *   npm run eval -- [--seeds 1,2,3] [--days 2] [--scale 2] [--format kong|nginx|envoy] [--completion-order] [--resend N] [--no-dedup] [--keep] [--detail] [--no-templating]
  * Seeds cycle through the three formats unless --format is given. `--detail` lists every attack with
  * its time to detect (or MISSED) and the expected detector's alerts on its principal, and every alert
  * matching no attack, to study misses and false positives;
@@ -28,7 +28,9 @@ import { templatingReport } from './eval-templating.js';
  * latencies and writes Kong and Envoy lines in the order they completed, as gateways do
  * (services/simulate/completion-order.ts): event times then arrive out of order. `--resend N` sends
  * the last N lines again after every 20,000, as an at-least-once log shipper does after restarts
- * (services/simulate/resend.ts).
+ * (services/simulate/resend.ts). `--no-dedup` turns off the memory of recent event ids
+ * (VIGIL_INGEST_DEDUP_EVENTS=0), so re-sent copies reach the detectors: what they do with copies
+ * older than that memory, or with lines that name no request.
  */
 const { values } = parseArgs({
   options: {
@@ -41,6 +43,7 @@ const { values } = parseArgs({
     'no-templating': { type: 'boolean', default: false },
     'completion-order': { type: 'boolean', default: false },
     resend: { type: 'string', default: '0' },
+    'no-dedup': { type: 'boolean', default: false },
   },
 });
 const seeds = values.seeds.split(',').map((s) => Number(s.trim()));
@@ -76,7 +79,7 @@ async function runSeed(seed: number, format: SimFormat): Promise<Score> {
     const t0 = performance.now();
     const sim = simulateTraffic({ outDir: join(dir, 'sim'), days, seed, format, scale });
     const simSeconds = (performance.now() - t0) / 1000;
-    const io: CliIo = { out: () => undefined, err: () => undefined, env: { VIGIL_TOKENIZATION_KEY: TOKENIZATION_KEY }, tty: false };
+    const io: CliIo = { out: () => undefined, err: () => undefined, env: { VIGIL_TOKENIZATION_KEY: TOKENIZATION_KEY, ...(values['no-dedup'] ? { VIGIL_INGEST_DEDUP_EVENTS: '0' } : {}) }, tty: false };
     const flags = { 'data-dir': join(dir, 'data'), format };
     let trafficFile = sim.trafficFile;
     if (values['completion-order'] || resent > 0) {
@@ -99,7 +102,7 @@ async function runSeed(seed: number, format: SimFormat): Promise<Score> {
     const attacks = sim.labels.length;
     const detected = Object.values(score.perKind).reduce((n, k) => n + k.detected, 0);
     console.log(
-      `seed ${seed} (${format}): ${sim.records} records in ${simSeconds.toFixed(1)} s; replay ${summary.events} events, ${summary.deadLetters} dead letters, ` +
+      `seed ${seed} (${format}): ${sim.records} records in ${simSeconds.toFixed(1)} s; replay ${summary.events} events, ${summary.deadLetters} dead letters, ${summary.duplicates} duplicates, ` +
         `${summary.seconds.toFixed(1)} s; ${alerts.length} alerts; ${detected}/${attacks} attacks detected` +
         (values.keep ? `; kept in ${dir}` : ''),
     );
@@ -128,7 +131,7 @@ const started = performance.now();
 const scores: Score[] = [];
 for (const [i, seed] of seeds.entries()) scores.push(await runSeed(seed, forced ?? (SIM_FORMATS[i % SIM_FORMATS.length] as SimFormat)));
 const total = combineScores(scores);
-console.log(`\nVigil detection benchmark: ${seeds.length} seeds (${seeds.join(', ')}) x ${days} days, scale ${scale}${values['completion-order'] ? ', lines in completion order' : ''}${resent > 0 ? `, the last ${resent} lines sent again every ${RESEND_EVERY}` : ''}\n`);
+console.log(`\nVigil detection benchmark: ${seeds.length} seeds (${seeds.join(', ')}) x ${days} days, scale ${scale}${values['completion-order'] ? ', lines in completion order' : ''}${resent > 0 ? `, the last ${resent} lines sent again every ${RESEND_EVERY}` : ''}${values['no-dedup'] ? ', no memory of recent event ids' : ''}\n`);
 console.log(formatScore(total));
 const ttd = median(Object.values(total.perKind).flatMap((k) => k.ttdSeconds));
 console.log(`\ntargets: recall >= 0.95, precision >= 0.9, median time to detect <= 60 s${ttd === undefined ? '' : ` (now ${Math.round(ttd)} s)`}, 0 alerts on the benign populations`);

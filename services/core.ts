@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Alert, Config } from '../libs/contracts/index.js';
 import type { Logger } from '../libs/log/index.js';
+import { createRecentIds, type RecentIds } from '../libs/cache/index.js';
 import { createAuditLog, createKeyService, type AuditLog, type KeyService } from '../libs/auth/index.js';
 import { createKeyring, loadOrCreateKey, parsePreviousKeys, type Keyring, type Tokenizer } from '../libs/privacy/index.js';
 import { createRouteTemplater } from '../libs/routes/index.js';
@@ -39,6 +40,8 @@ export interface Core {
   /** The parts the pipeline is built from, for transports that build their own (services/kafka). */
   detectors: DetectorRuntime;
   metrics: PipelineMetrics;
+  /** The latest event ids (ingest.dedupEvents), shared by every path that detects or forwards events; undefined when off. */
+  recent: RecentIds | undefined;
   /** Baseline rows restored from the store at start (0 on a first start). */
   baselinesRestored: number;
   /** API inventory (services/inventory): fed with every detected event, flushed with the writer. */
@@ -101,7 +104,9 @@ export async function createCore(config: Config, deps: { logger: Logger; store?:
   // Learned baselines survive restarts: restore them before the first event is detected.
   const restored = detectors.restore(await store.loadBaselines());
   log.info({ event: 'baselines_restored', rows: restored });
-  const pipeline = createPipeline({ preparer, detectors, alerts, writer, metrics, maxFutureSeconds: config.ingest.maxFutureSeconds });
+  // One memory of event ids per process: a copy is a copy whichever transport delivers it.
+  const recent = config.ingest.dedupEvents > 0 ? createRecentIds(config.ingest.dedupEvents) : undefined;
+  const pipeline = createPipeline({ preparer, detectors, alerts, writer, metrics, maxFutureSeconds: config.ingest.maxFutureSeconds, recent });
   // After the restore: the first periodic snapshot must not be taken from empty state.
   const snapshots = createBaselineSnapshotter(
     { intervalSeconds: config.detection.snapshotIntervalSeconds },
@@ -124,6 +129,7 @@ export async function createCore(config: Config, deps: { logger: Logger; store?:
     keyring,
     detectors,
     metrics,
+    recent,
     baselinesRestored: restored,
     inventory,
     snapshots,

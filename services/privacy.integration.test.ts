@@ -64,11 +64,11 @@ function cleanEnv(): Record<string, string | undefined> {
   return { ...env, VIGIL_TOKENIZATION_KEY: KEY_HEX };
 }
 
-async function ingest(format: string, text: string, type: string): Promise<{ accepted: number; deadLettered: number }> {
+async function ingest(format: string, text: string, type: string): Promise<{ accepted: number; deadLettered: number; duplicates: number }> {
   // As a gateway does: with its own analyst key (README "Sending Vigil logs").
   const a = await client.call('POST', `/v1/ingest?format=${format}`, { key: gatewayKey, text, type });
   if (a.status !== 202) throw new Error(`${a.request} -> ${a.status}: ${a.body}`);
-  return JSON.parse(a.body) as { accepted: number; deadLettered: number };
+  return JSON.parse(a.body) as { accepted: number; deadLettered: number; duplicates: number };
 }
 
 const captured = (): number => Object.values(receivers).reduce((n, r) => n + r.captures.length, 0);
@@ -142,7 +142,7 @@ beforeAll(async () => {
   accepted += (await ingest('nginx', nginx.join('\n'), 'text/plain')).accepted;
   accepted += (await ingest('vigil', native.join('\n'), 'application/x-ndjson')).accepted;
   const deadResult = await ingest('kong', dead.join('\n'), 'text/plain');
-  expect({ accepted, deadResult }).toEqual({ accepted: EXPECTED_EVENTS, deadResult: { accepted: 0, deadLettered: 3 } });
+  expect({ accepted, deadResult }).toEqual({ accepted: EXPECTED_EVENTS, deadResult: { accepted: 0, deadLettered: 3, duplicates: 0 } });
   await deliveriesSettle();
   // Triage: a false positive (a suppression rule, and a status change every SIEM hears about).
   const alerts = (await client.get<{ alerts: AlertView[] }>('/v1/alerts?limit=1000')).alerts;

@@ -1,5 +1,6 @@
 // Keyed by a pair of strings without building a key per lookup (pair.ts).
 export { createPairCache, type PairCache } from './pair.js';
+export { createRecentIds, type RecentIds } from './recent-ids.js';
 
 /**
  * A bounded memo for per-event hot paths: two generations of Maps. Lookups check the young one,

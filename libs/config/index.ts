@@ -25,6 +25,7 @@ export const ENV_KEYS: Record<string, string> = {
   VIGIL_INGEST_MAX_BODY_BYTES: 'ingest.maxBodyBytes',
   VIGIL_INGEST_PARSE_WORKER: 'ingest.parseWorker',
   VIGIL_INGEST_MAX_FUTURE_SECONDS: 'ingest.maxFutureSeconds',
+  VIGIL_INGEST_DEDUP_EVENTS: 'ingest.dedupEvents',
   VIGIL_ENUM_WINDOW_SECONDS: 'detection.enumeration.windowSeconds',
   VIGIL_SNAPSHOT_INTERVAL_SECONDS: 'detection.snapshotIntervalSeconds',
   VIGIL_HANDOFF_WAIT_SECONDS: 'detection.handoffWaitSeconds',

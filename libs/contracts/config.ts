@@ -189,8 +189,14 @@ export const ConfigSchema = z.object({
        * real time caught up. 0 turns the check off.
        */
       maxFutureSeconds: z.coerce.number().int().min(0).max(31_536_000).default(300),
+      /**
+       * How many of the latest event ids are remembered to recognise an event delivered twice (a
+       * shipper re-sending after a restart, a gateway retrying a batch): a copy is counted as a
+       * duplicate, not detected or stored again. 16 bytes per id; 0 turns it off.
+       */
+      dedupEvents: z.coerce.number().int().min(0).max(50_000_000).default(1_000_000),
     })
-    .default({ batchSize: 5000, flushIntervalMs: 1000, maxBodyBytes: 16 * 1024 * 1024, parseWorker: true, maxFutureSeconds: 300 }),
+    .default({ batchSize: 5000, flushIntervalMs: 1000, maxBodyBytes: 16 * 1024 * 1024, parseWorker: true, maxFutureSeconds: 300, dedupEvents: 1_000_000 }),
   detection: z
     .object({
       enumeration: z

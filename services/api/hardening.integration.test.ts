@@ -15,7 +15,7 @@ const T0 = new Date('2031-03-02T10:00:00.000Z');
 beforeAll(async () => {
   h = await startHarness('hardening', {
     rateLimit: { perMinute: 3, ingestPerMinute: 5 },
-    ingest: () => (ingestError ? Promise.reject(ingestError) : Promise.resolve({ accepted: 1, deadLettered: 0 })),
+    ingest: () => (ingestError ? Promise.reject(ingestError) : Promise.resolve({ accepted: 1, deadLettered: 0, duplicates: 0 })),
   });
 });
 afterAll(async () => h.close());

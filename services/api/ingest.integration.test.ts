@@ -16,7 +16,7 @@ beforeAll(async () => {
         failNext = false;
         return Promise.reject(new Error('disk full at /var/lib/vigil: secret internals'));
       }
-      return Promise.resolve({ accepted: 3, deadLettered: 1 });
+      return Promise.resolve({ accepted: 3, deadLettered: 1, duplicates: 0 });
     },
   });
 });
@@ -41,7 +41,7 @@ describe('POST /v1/ingest', () => {
       headers: { 'content-type': 'application/json' },
     });
     expect(res.status).toBe(202);
-    expect(await res.json()).toEqual({ accepted: 3, deadLettered: 1 });
+    expect(await res.json()).toEqual({ accepted: 3, deadLettered: 1, duplicates: 0 });
     expect(h.ingestCalls).toEqual([{ body: kongBatch, format: 'kong', source: 'http:/v1/ingest' }]);
   });
 

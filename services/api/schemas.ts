@@ -89,6 +89,8 @@ export const AlertDetailSchema = z.object({ alert: AlertSchema, sampleEvents: z.
 export const IngestResultSchema = z.object({
   accepted: z.number().int().nonnegative(),
   deadLettered: z.number().int().nonnegative(),
+  /** Items that were copies of events already received (a gateway retrying a batch): neither detected nor stored again. */
+  duplicates: z.number().int().nonnegative(),
 });
 /** Allow-list, not deny-list: parsing through it strips `hash` and anything a store adds later. */
 export const ApiKeySchema = ApiKeyRecordSchema.omit({ hash: true });

@@ -29,7 +29,7 @@ export interface ApiConfig {
 }
 
 /** Parses, normalizes and queues a body of gateway logs; owned by the ingest pipeline. */
-export type IngestFn = (body: string, format: InputFormat, source: string) => Promise<{ accepted: number; deadLettered: number }>;
+export type IngestFn = (body: string, format: InputFormat, source: string) => Promise<{ accepted: number; deadLettered: number; duplicates: number }>;
 
 export interface ApiDeps {
   store: Store;

@@ -181,7 +181,7 @@ describe('vigil CLI end to end', () => {
       const batch = readFileSync(fixture, 'utf8').split('\n').slice(0, 3).map((l) => JSON.parse(l) as unknown);
       const r = await api('/v1/ingest', analyst, { method: 'POST', body: JSON.stringify(batch), headers: { 'content-type': 'application/json' } });
       expect(r.status).toBe(202);
-      expect(await r.json()).toEqual({ accepted: 3, deadLettered: 0 });
+      expect(await r.json()).toEqual({ accepted: 3, deadLettered: 0, duplicates: 0 });
     });
 
     it('stops cleanly on SIGTERM and removes its run files', async () => {

@@ -113,7 +113,7 @@ describe('vigil CLI on a ClickHouse server (CLICKHOUSE_URL)', () => {
         headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
       });
       expect(r.status).toBe(202);
-      expect(await r.json()).toEqual({ accepted: 3, deadLettered: 0 });
+      expect(await r.json()).toEqual({ accepted: 3, deadLettered: 0, duplicates: 0 });
       // The same three lines were stored by the replay: same deterministic ids, so nothing new.
       expect(await storedEvents()).toBe(FIXTURE_EVENTS);
     });

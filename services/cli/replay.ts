@@ -15,6 +15,8 @@ export interface ReplaySummary {
   lines: number;
   events: number;
   deadLetters: number;
+  /** Events left out as copies of one already replayed (the same named line again: ingest.dedupEvents). */
+  duplicates: number;
   findings: number;
   alertsCreated: number;
   alertsUpdated: number;
@@ -69,6 +71,7 @@ export async function replay(io: CliIo, flags: Record<string, unknown>, files: s
     lines: c.lines,
     events: c.events,
     deadLetters: c.deadLetters,
+    duplicates: c.duplicates,
     findings: c.findings,
     alertsCreated: after.created - before.created,
     alertsUpdated: after.updated - before.updated,
@@ -83,7 +86,8 @@ async function replayFile(core: Core, file: string, format: InputFormat): Promis
   const raw = createReadStream(file);
   const input = file.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
   const lines = createInterface({ input, crlfDelay: Infinity });
-  // Ordinals are per file: identical lines within one file are distinct requests.
+  // Ordinals are per file: identical lines within one file are distinct requests, unless they name
+  // their request (a gateway request id): then they are one request delivered twice (prepare.ts).
   const ordinals = createOrdinals();
   let n = 0;
   const prepare = (run: string[]) => core.pipeline.preparer.lines(run.map((line) => ({ line })), format);
@@ -122,7 +126,9 @@ function startProgress(io: CliIo, core: Core, started: number) {
 export function formatSummary(s: ReplaySummary): string {
   const rate = s.seconds > 0 ? Math.round(s.events / s.seconds) : s.events;
   return (
-    `Replayed ${s.files} file${s.files === 1 ? '' : 's'}: ${s.lines} lines -> ${s.events} events, ${s.deadLetters} dead-lettered; ` +
+    `Replayed ${s.files} file${s.files === 1 ? '' : 's'}: ${s.lines} lines -> ${s.events} events, ${s.deadLetters} dead-lettered` +
+    // Only named when there were any, so the line reads as before for input without copies.
+    `${s.duplicates > 0 ? `, ${s.duplicates} duplicate${s.duplicates === 1 ? '' : 's'} left out` : ''}; ` +
     `${s.findings} findings -> ${s.alertsCreated} new alerts, ${s.alertsUpdated} alert updates; ` +
     `${s.seconds.toFixed(2)} s (${rate} events/s)`
   );

@@ -15,6 +15,12 @@ export function createPipelineMetrics(registry: Registry) {
       labelNames: ['format'],
       registers: [registry],
     }),
+    duplicates: new Counter({
+      name: 'vigil_duplicate_events_total',
+      help: 'Events left out as copies of one seen lately (delivered again by a shipper or gateway), by input format',
+      labelNames: ['format'],
+      registers: [registry],
+    }),
     findings: new Counter({
       name: 'vigil_findings_total',
       help: 'Detector findings, by detector',

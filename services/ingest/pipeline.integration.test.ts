@@ -61,7 +61,7 @@ describe.each([
   it('keeps the good elements of a batch line, dead-letters the bad one, and keeps identical lines apart', async () => {
     const r = await run(config, lines);
     // One finding: the inventory's API2 alert for /fhir/Patient/{id} answering 200 without any credential.
-    expect(r.counts).toEqual({ lines: 4, events: 4, deadLetters: 2, findings: 1 });
+    expect(r.counts).toEqual({ lines: 4, events: 4, deadLetters: 2, findings: 1, duplicates: 0 });
     expect(r.restored).toBe(0);
     expect(r.events).toBe(4);
     expect(r.deadLetters).toBe(2);
@@ -92,7 +92,7 @@ describe.each([
     const ahead = now + 36 * 3600 * 1000; // a gateway whose clock is a day and a half fast
     const lines = [line(now - 60_000, 1), line(now + 120_000, 2), line(ahead, 3)];
     const r = await run(config, lines);
-    expect(r.counts).toEqual({ lines: 3, events: 2, deadLetters: 1, findings: 1 });
+    expect(r.counts).toEqual({ lines: 3, events: 2, deadLetters: 1, findings: 1, duplicates: 0 });
     expect([r.events, r.deadLetters]).toEqual([2, 1]);
 
     const db = await openDb({ clickhouse: config.clickhouse, dataDir }, logger);
@@ -128,5 +128,35 @@ describe.each([
     const far = Date.now() + 400 * 24 * 3600 * 1000;
     const r = await run(config, [JSON.stringify(kongRecord({ at: far, method: 'GET', uri: '/fhir/Patient/9', status: 200, clientIp: '10.1.1.3' }, rnd))]);
     expect([r.counts.events, r.counts.deadLetters, r.events, r.deadLetters]).toEqual([1, 0, 1, 0]);
+  });
+});
+
+describe.each([
+  ['on a prepare worker', 'true'],
+  ['on one thread', 'false'],
+])('lines delivered twice, parsing %s', (_, parseWorker) => {
+  const request = (n: number) => good(n); // Kong records naming their request (x-request-id)
+  const [a, b, c] = [request(11), request(12), request(13)];
+  // A shipper re-sending a line, a gateway re-batching what it retries, identical lines without an id.
+  const lines = [JSON.stringify([a, b]), JSON.stringify(a), JSON.stringify([b, c]), combined, combined, JSON.stringify(a)];
+
+  it('detects and stores a line that names its request once, however it is batched, and keeps identical unnamed lines apart', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'vigil-dedup-'));
+    dirs.push(dataDir);
+    const config = loadConfig({ env: { VIGIL_DATA_DIR: dataDir, VIGIL_TOKENIZATION_KEY: 'b5'.repeat(32), VIGIL_INGEST_PARSE_WORKER: parseWorker } });
+    const r = await run(config, lines);
+    // a, b, c once each and the two combined lines; the second a, the second b and the third a left out.
+    expect(r.counts).toEqual({ lines: 6, events: 5, deadLetters: 0, findings: 1, duplicates: 3 });
+    expect(r.events).toBe(5);
+  });
+
+  it('with the memory off (0) detects every copy, and the store still keeps one row per request', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'vigil-dedup-off-'));
+    dirs.push(dataDir);
+    const config = loadConfig({ env: { VIGIL_DATA_DIR: dataDir, VIGIL_TOKENIZATION_KEY: 'b6'.repeat(32), VIGIL_INGEST_PARSE_WORKER: parseWorker, VIGIL_INGEST_DEDUP_EVENTS: '0' } });
+    const r = await run(config, lines);
+    expect(r.counts).toEqual({ lines: 6, events: 8, deadLetters: 0, findings: 1, duplicates: 0 });
+    // Same event id for every copy of a named line: the store's deduplication merges them.
+    expect(r.events).toBe(5);
   });
 });

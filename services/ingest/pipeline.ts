@@ -1,4 +1,5 @@
 import { redactRaw } from '../../libs/adapters/index.js';
+import type { RecentIds } from '../../libs/cache/index.js';
 import type { InputFormat, NormalizedEvent } from '../../libs/contracts/index.js';
 import type { DetectorRuntime } from '../../detectors/framework.js';
 import type { AlertManager } from '../detect/alert-manager.js';
@@ -18,7 +19,8 @@ export interface SourcePosition {
    * Where this exact input sits, when the transport can say so for good (Kafka: topic/partition/offset).
    * When set, event ids hash the line with it instead of counting identical lines, because occurrence
    * counts restart with the process while a redelivered message keeps its coordinate. Pass ordinals that
-   * always answer 0 then (see NO_ORDINALS in services/kafka).
+   * always answer 0 then (see NO_ORDINALS in services/kafka). A line that names its request (a gateway
+   * request id) hashes neither: a copy of it at another offset is the same request (prepare.ts).
    */
   occurrence?: string;
   /**
@@ -33,6 +35,8 @@ export interface PipelineCounts {
   events: number;
   deadLetters: number;
   findings: number;
+  /** Events left out as copies of one seen lately (Config ingest.dedupEvents): neither detected nor stored again. */
+  duplicates: number;
 }
 
 export interface Pipeline {
@@ -51,7 +55,7 @@ export interface Pipeline {
    */
   processPrepared(prepared: PreparedLine, line: string | undefined, at: SourcePosition, ordinals: Ordinals, watermark?: number): boolean;
   /** A whole POSTed body; resolves once its rows are durably written (so a 202 means stored). */
-  ingestBody(body: string, format: InputFormat, source: string, ordinals: Ordinals): Promise<{ accepted: number; deadLettered: number }>;
+  ingestBody(body: string, format: InputFormat, source: string, ordinals: Ordinals): Promise<{ accepted: number; deadLettered: number; duplicates: number }>;
   /** Parses and normalizes, on the worker thread when there is one (see preparer.ts). */
   readonly preparer: Preparer;
   flush(): Promise<void>;
@@ -71,16 +75,24 @@ export function createPipeline(deps: {
   metrics: PipelineMetrics;
   /** Events stamped more than this ahead of `now` are dead letters (Config ingest.maxFutureSeconds); 0: no limit. */
   maxFutureSeconds?: number;
+  /** The latest event ids (Config ingest.dedupEvents), to leave out an event delivered again; none: every event counts. */
+  recent?: RecentIds;
   now?: () => number;
 }): Pipeline {
   const now = deps.now ?? Date.now;
   const maxFutureMs = (deps.maxFutureSeconds ?? 0) * 1000;
-  const counts: PipelineCounts = { lines: 0, events: 0, deadLetters: 0, findings: 0 };
+  const counts: PipelineCounts = { lines: 0, events: 0, deadLetters: 0, findings: 0, duplicates: 0 };
 
   function deadLetter(raw: string, at: SourcePosition, format: string, reason: string): boolean {
     counts.deadLetters++;
     deps.metrics.deadLetters.inc({ format });
     return deps.writer.addDeadLetter({ source: at.source, position: at.position, format, reason, raw: redactRaw(raw), receivedAt: now() });
+  }
+
+  /** An event delivered again: already detected and buffered (or stored), so only counted. */
+  function duplicate(ev: NormalizedEvent): void {
+    counts.duplicates++;
+    deps.metrics.duplicates.inc({ format: ev.source });
   }
 
   function event(ev: NormalizedEvent, watermark: number | undefined): boolean {
@@ -104,7 +116,7 @@ export function createPipeline(deps: {
         wantsFlush = deadLetter(raw ?? '', at, step.format, step.reason) || wantsFlush;
         continue;
       }
-      const ordinal = ordinals.next(step.event.eventId);
+      const ordinal = step.named ? 0 : ordinals.next(step.event.eventId);
       if (ordinal !== 0) {
         if (raw === undefined) throw new Error('pipeline: a repeated line needs its text for its event id');
         step.event.eventId = eventIdFor(identityOf(raw, at.occurrence, step.index), ordinal);
@@ -115,6 +127,10 @@ export function createPipeline(deps: {
           `event time ${new Date(step.event.ts).toISOString()} is ${Math.round(ahead / 1000)} s ahead of this machine's clock ` +
           `(more than VIGIL_INGEST_MAX_FUTURE_SECONDS=${maxFutureMs / 1000}): the gateway's clock or time zone is wrong`;
         wantsFlush = deadLetter(raw ?? at.text?.() ?? '', at, step.event.source, reason) || wantsFlush;
+        continue;
+      }
+      if (deps.recent?.seen(step.event.eventId) === true) {
+        duplicate(step.event);
         continue;
       }
       wantsFlush = event(step.event, watermark) || wantsFlush;
@@ -148,13 +164,13 @@ export function createPipeline(deps: {
     processPrepared,
 
     async ingestBody(body, format, source, ordinals) {
-      const before = { events: counts.events, dead: counts.deadLetters };
+      const before = { events: counts.events, dead: counts.deadLetters, duplicates: counts.duplicates };
       for (const item of await deps.preparer.body(body, format)) {
         counts.lines++;
         if (applyItem(item, undefined, { source, position: item.item ?? '0' }, ordinals)) await deps.writer.flush();
       }
       await deps.writer.flush();
-      return { accepted: counts.events - before.events, deadLettered: counts.deadLetters - before.dead };
+      return { accepted: counts.events - before.events, deadLettered: counts.deadLetters - before.dead, duplicates: counts.duplicates - before.duplicates };
     },
 
     flush: () => deps.writer.flush(),

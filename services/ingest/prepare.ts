@@ -10,8 +10,12 @@ import { eventIdFor, type Normalizer } from './normalize.js';
  * line gives the same events whichever thread prepared it.
  */
 export type Step =
-  /** `event.eventId` is the first-occurrence id; the pipeline re-derives it when the line repeats. */
-  | { kind: 'event'; event: NormalizedEvent; index: number }
+  /**
+   * `event.eventId` is the first-occurrence id; the pipeline re-derives it when the line repeats,
+   * unless `named`: the line names its request (a gateway request id), so a copy of it is the same
+   * request delivered again, not another one, and keeps the same id wherever and however often it comes.
+   */
+  | { kind: 'event'; event: NormalizedEvent; index: number; named: boolean }
   /** `first` is set when normalizing failed: the event's occurrence still counts, as before the split. */
   | { kind: 'dead'; format: string; reason: string; first?: string };
 
@@ -73,9 +77,14 @@ function prepareItem(normalize: Normalizer, outcome: ParseOutcome, raw: string, 
   outcome.events.forEach((ev, index) => {
     // NOTE: one raw item normally holds one event; should an adapter ever return several, each
     // gets the item plus its index as identity.
-    const first = eventIdFor(identityOf(raw, occurrence, index), 0);
+    // NOTE: the request id alone is not the identity (a client can send its own X-Request-Id); the
+    // whole line is, and it also holds the start time to the millisecond and the latencies, so two
+    // requests practically never give the same named line. Lines without an id (nginx `combined`:
+    // whole seconds) keep counting identical copies as distinct requests.
+    const named = ev.requestId !== undefined && ev.requestId !== '';
+    const first = eventIdFor(identityOf(raw, named ? undefined : occurrence, index), 0);
     try {
-      steps.push({ kind: 'event', event: normalize(ev, { eventId: first, source: outcome.format }), index });
+      steps.push({ kind: 'event', event: normalize(ev, { eventId: first, source: outcome.format }), index, named });
     } catch (e) {
       // NOTE: normalization of a schema-valid event should not fail; if it does, keep the input.
       steps.push({ kind: 'dead', format: outcome.format, reason: `normalize: ${e instanceof Error ? e.message : String(e)}`, first });

@@ -85,4 +85,17 @@ describe('Kafka, all roles in one process', () => {
     expect([...seen.keys()].sort()).toEqual([...stored.keys()].sort());
     for (const [id, a] of stored) expect(seen.get(id)).toMatchObject({ count: a.count, version: a.version, lastSeen: a.lastSeen });
   });
+
+  it('detects and stores lines a shipper sends again once: at new offsets, they are duplicates, not events', async () => {
+    // The last 348 lines (Mallory's walk among them), as a log shipper re-sends after a restart.
+    const again = FIXTURE_LINES.slice(300);
+    expect(FIXTURE_BAD_LINES.every((i) => i < 300)).toBe(true);
+    await produce(kafka, topics.raw, again);
+    await waitFor('the copies committed', async () => (await committedTotal(kafka, `${group}.ingest`, topics.raw)) === FIXTURE_LINES.length + again.length);
+    expect(await core.store.countEvents()).toBe(FIXTURE_EVENTS);
+    const duplicates = (await core.registry.getSingleMetric('vigil_duplicate_events_total')?.get())?.values.reduce((n, v) => n + v.value, 0);
+    expect(duplicates).toBe(again.length);
+    const after = (await core.store.listAlerts({ limit: 100 })).alerts;
+    expect(after.map((a) => [a.id, a.count, a.lastSeen]).sort()).toEqual(alerts.map((a) => [a.id, a.count, a.lastSeen]).sort());
+  });
 });

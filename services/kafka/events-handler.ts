@@ -1,4 +1,5 @@
 import { redactRaw } from '../../libs/adapters/index.js';
+import type { RecentIds } from '../../libs/cache/index.js';
 import { NormalizedEventSchema, type DeadLetter, type NormalizedEvent } from '../../libs/contracts/index.js';
 import type { BatchHandler, DeadLetterTopic, KafkaProducer, Watermark } from '../../libs/kafka/index.js';
 import type { DetectorRuntime } from '../../detectors/framework.js';
@@ -24,11 +25,16 @@ export function createEventsHandler(
     metrics: PipelineMetrics;
     /** Event time across the consumed partitions, handed to detection (libs/kafka/watermark.ts). */
     watermark: Watermark;
+    /**
+     * The latest event ids: an event the ingest role produced twice (re-reading the raw topic after a
+     * crash before its commit) is detected and stored once.
+     */
+    recent?: RecentIds;
     now?: () => number;
   },
-): BatchHandler & { counts(): { events: number; deadLetters: number; findings: number } } {
+): BatchHandler & { counts(): { events: number; deadLetters: number; findings: number; duplicates: number } } {
   const now = deps.now ?? Date.now;
-  const counts = { events: 0, deadLetters: 0, findings: 0 };
+  const counts = { events: 0, deadLetters: 0, findings: 0, duplicates: 0 };
 
   return {
     // See the raw handler: the writer and the producer chain their flushes.
@@ -55,6 +61,13 @@ export function createEventsHandler(
         const d: DeadLetter = { source, position: m.offset, format: 'vigil-event', reason: reason ?? 'unknown', raw: redactRaw(text.slice(0, 64 * 1024)), receivedAt: now() };
         deps.deadLetters.add(m, { reason: d.reason, raw: d.raw, format: d.format, position: '0' });
         return deps.writer.addDeadLetter(d);
+      }
+      if (deps.recent?.seen(event.eventId) === true) {
+        // Still moves event time: the partition's position is past it.
+        deps.watermark.advance(m, event.ts, m.lag);
+        counts.duplicates++;
+        deps.metrics.duplicates.inc({ format: event.source });
+        return false;
       }
       counts.events++;
       deps.metrics.events.inc({ format: event.source });

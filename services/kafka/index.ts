@@ -92,6 +92,7 @@ export function createKafkaRoles(config: Config, deps: { logger: Logger; handoff
         writer,
         metrics: core.metrics,
         maxFutureSeconds: config.ingest.maxFutureSeconds,
+        recent: core.recent,
       });
       const raw = createRawHandler(
         { format: k.format, maxMessageBytes: k.maxMessageBytes },
@@ -103,7 +104,7 @@ export function createKafkaRoles(config: Config, deps: { logger: Logger; handoff
     if (detect) {
       return createEventsHandler(
         { maxMessageBytes: k.maxMessageBytes },
-        { detectors: core.detectors, alerts: core.alerts, writer: core.writer, producer, deadLetters, metrics: core.metrics, watermark },
+        { detectors: core.detectors, alerts: core.alerts, writer: core.writer, producer, deadLetters, metrics: core.metrics, watermark, recent: core.recent },
       );
     }
     return undefined;

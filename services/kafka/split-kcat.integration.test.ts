@@ -8,7 +8,7 @@ import { committedTotal } from '../../libs/kafka/index.js';
 import { createLogger } from '../../libs/log/index.js';
 import { createCore, openStore, type Core } from '../core.js';
 import { createKafkaRoles, type KafkaRoles } from './index.js';
-import { createTopics, onePerTopic, kafkaTestConfig, readTopic, TEST_BROKERS, testKafka, testTopics, unique, waitFor } from './test-support/kafka.js';
+import { createTopics, onePerTopic, kafkaTestConfig, produce, readTopic, TEST_BROKERS, testKafka, testTopics, unique, waitFor } from './test-support/kafka.js';
 import { byPrincipal, EXPECTED_MALLORY, EXPECTED_PROBE, FIXTURE, FIXTURE_EVENTS, FIXTURE_LINES } from './test-support/scenario.js';
 
 /**
@@ -73,5 +73,18 @@ describe('Kafka, ingest and detect as separate roles, lines produced by kcat', (
     expect([...partitionsOf.values()].every((p) => p.size === 1)).toBe(true);
     // The fixture's principals spread over more than one partition, so the split is real.
     expect(new Set([...partitionsOf.values()].flatMap((p) => [...p])).size).toBeGreaterThan(1);
+  });
+
+  it('detects and stores an event the ingest role produces again (re-reading its raw topic after a crash) once', async () => {
+    const detect = running[1]?.core;
+    const events = (await readTopic(kafka, topics.events, FIXTURE_EVENTS)).map((m) => m.value?.toString() ?? '');
+    const again = events.slice(-300);
+    await produce(kafka, topics.events, again, (i) => (JSON.parse(again[i] ?? '{}') as NormalizedEvent).principal.id);
+    await waitFor('the detect stage committed the copies', async () => (await committedTotal(kafka, `${group}.detect`, topics.events)) === FIXTURE_EVENTS + again.length);
+    expect(await detect?.store.countEvents()).toBe(FIXTURE_EVENTS);
+    const duplicates = (await detect?.registry.getSingleMetric('vigil_duplicate_events_total')?.get())?.values.reduce((n, v) => n + v.value, 0);
+    expect(duplicates).toBe(again.length);
+    const after = (await detect?.store.listAlerts({ limit: 100 }))?.alerts ?? [];
+    expect(after.map((a) => [a.id, a.count, a.lastSeen]).sort()).toEqual(alerts.map((a) => [a.id, a.count, a.lastSeen]).sort());
   });
 });

@@ -44,7 +44,7 @@ export function ingestRoutes(deps: { ingest: IngestFn }): Route[] {
           throw new VigilError('bad_request', 'empty ingest body', { publicMessage: 'body: empty; send log lines or JSON' });
         }
         const result = await deps.ingest(body, query.format, HTTP_INGEST_SOURCE);
-        return { status: 202, json: { accepted: result.accepted, deadLettered: result.deadLettered } };
+        return { status: 202, json: { accepted: result.accepted, deadLettered: result.deadLettered, duplicates: result.duplicates } };
       },
     }),
   ];

@@ -102,7 +102,7 @@ export async function startHarness(
       keys,
       ingest: (body, format, source) => {
         ingestCalls.push({ body, format, source });
-        return opts.ingest ? opts.ingest(body, format, source) : Promise.resolve({ accepted: 3, deadLettered: 1 });
+        return opts.ingest ? opts.ingest(body, format, source) : Promise.resolve({ accepted: 3, deadLettered: 1, duplicates: 0 });
       },
       alerts: alertManager,
       suppressions: suppressor,

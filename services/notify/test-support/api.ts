@@ -44,7 +44,7 @@ export async function startNotifyApi(label: string, cfg: NotifyConfig, clock: { 
       logger: silentLogger,
       registry,
       keys,
-      ingest: () => Promise.resolve({ accepted: 0, deadLettered: 0 }),
+      ingest: () => Promise.resolve({ accepted: 0, deadLettered: 0, duplicates: 0 }),
       alerts,
       suppressions: suppressor,
       ready: () => store.ping(),
