@@ -26,6 +26,8 @@ export const ENV_KEYS: Record<string, string> = {
   VIGIL_INGEST_PARSE_WORKER: 'ingest.parseWorker',
   VIGIL_INGEST_MAX_FUTURE_SECONDS: 'ingest.maxFutureSeconds',
   VIGIL_INGEST_DEDUP_EVENTS: 'ingest.dedupEvents',
+  VIGIL_FOLLOW: 'ingest.follow',
+  VIGIL_FOLLOW_FROM: 'ingest.followFrom',
   VIGIL_ENUM_WINDOW_SECONDS: 'detection.enumeration.windowSeconds',
   VIGIL_SNAPSHOT_INTERVAL_SECONDS: 'detection.snapshotIntervalSeconds',
   VIGIL_HANDOFF_WAIT_SECONDS: 'detection.handoffWaitSeconds',

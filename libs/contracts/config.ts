@@ -16,6 +16,17 @@ const csv = z
   )
   .pipe(z.array(z.string()));
 
+/** File paths: a JSON array, or a comma-separated string from the environment (case kept). */
+const pathList = z.union([
+  z.array(z.string().min(1)),
+  z.string().transform((s) =>
+    s
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
+  ),
+]);
+
 const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')]);
 
 const RoleName = z.enum(['ingest', 'detect', 'api', 'notify']);
@@ -195,8 +206,24 @@ export const ConfigSchema = z.object({
        * duplicate, not detected or stored again. 16 bytes per id; 0 turns it off.
        */
       dedupEvents: z.coerce.number().int().min(0).max(50_000_000).default(1_000_000),
+      /**
+       * Log files `vigil start` follows as a gateway writes them (`--follow FILE`, repeatable), across
+       * rotation, resuming where it stopped (services/ingest/follow.ts).
+       */
+      follow: pathList.default([]),
+      /** Where a followed file Vigil has never read starts: its first line, or what is written from now on. */
+      followFrom: z.enum(['beginning', 'end']).default('beginning'),
     })
-    .default({ batchSize: 5000, flushIntervalMs: 1000, maxBodyBytes: 16 * 1024 * 1024, parseWorker: true, maxFutureSeconds: 300, dedupEvents: 1_000_000 }),
+    .default({
+      batchSize: 5000,
+      flushIntervalMs: 1000,
+      maxBodyBytes: 16 * 1024 * 1024,
+      parseWorker: true,
+      maxFutureSeconds: 300,
+      dedupEvents: 1_000_000,
+      follow: [],
+      followFrom: 'beginning',
+    }),
   detection: z
     .object({
       enumeration: z

@@ -8,3 +8,4 @@ export * from './notify-config.js';
 export * from './auth-config.js';
 export * from './audit.js';
 export * from './phi-config.js';
+export * from './follow.js';

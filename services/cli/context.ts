@@ -19,7 +19,9 @@ export function cliConfig(io: CliIo, flags: Record<string, unknown>, quiet: bool
   const config = loadConfig({
     env: io.env,
     ...(typeof flags.config === 'string' ? { file: flags.config } : {}),
-    flags: Object.fromEntries(Object.entries({ dataDir: flags['data-dir'], port: flags.port, host: flags.host }).filter(([, v]) => v !== undefined)),
+    flags: Object.fromEntries(
+      Object.entries({ dataDir: flags['data-dir'], port: flags.port, host: flags.host, 'ingest.follow': flags.follow }).filter(([, v]) => v !== undefined),
+    ),
   });
   // Short-lived commands log warnings only unless asked: their output is for people and pipes.
   const level = quiet && !io.env.VIGIL_LOG_LEVEL ? 'warn' : config.logLevel;

@@ -11,6 +11,7 @@ export const USAGE = `Usage: vigil <command> [options]
 
 Commands:
   start   [--data-dir DIR] [--port N] [--host H]      API + ingest + pipeline (embedded ClickHouse)
+          [--follow FILE]...                           also read log files as they are written (tail -F)
           [--kafka-brokers H:P,...] [--roles ingest,detect,api,notify]   Kafka mode (see README "Kafka")
   replay  [--data-dir DIR] [--format auto|kong|nginx|envoy|vigil] FILE...
                                                        run log files through the pipeline on event time
@@ -43,6 +44,7 @@ const OPTIONS = {
   until: { type: 'string' },
   'kafka-brokers': { type: 'string' },
   roles: { type: 'string' },
+  follow: { type: 'string', multiple: true },
   out: { type: 'string' },
   days: { type: 'string' },
   seed: { type: 'string' },

@@ -4,6 +4,8 @@ import { createConsoleSso } from '../../libs/auth/index.js';
 import { createApiApp } from '../api/index.js';
 import { listenApi, loadTls, type Listening } from '../api/server.js';
 import { createCore } from '../core.js';
+import { createFileFollower, type FileFollower } from '../ingest/follow.js';
+import { createFollowPositionStore } from '../ingest/follow-positions.js';
 import { createOrdinals } from '../ingest/ordinals.js';
 import type { Alert } from '../../libs/contracts/index.js';
 import { createNotifier, type Notifier } from '../notify/index.js';
@@ -163,8 +165,27 @@ export async function startVigil(io: CliIo, flags: Record<string, unknown>, opts
     });
     core.keys.addEphemeralKey(key, 'admin');
   }
+  // Log files on this machine, as their gateway writes them (after the writer starts: it stores their rows).
+  let follower: FileFollower | undefined;
+  try {
+    if (config.ingest.follow.length > 0) {
+      follower = createFileFollower(
+        { files: config.ingest.follow, from: config.ingest.followFrom },
+        { pipeline: core.pipeline, writer: core.writer, positions: createFollowPositionStore(config.dataDir), logger, registry: core.registry },
+      );
+    }
+  } catch (e) {
+    // A positions file that cannot be read: say so before anything is read twice or skipped.
+    await kafka?.stop().catch(() => undefined);
+    await server?.close();
+    await notifier?.stop();
+    await core.close();
+    if (url && !config.clickhouse.url) removeRunInfo(config.dataDir);
+    throw e;
+  }
   logger.info({ event: 'vigil_started', url, data_dir: config.dataDir, embedded: !config.clickhouse.url, roles: config.roles, kafka: kafka?.consumes ?? 'off' });
   if (url) io.out(`Vigil listening on ${url} (data dir ${config.dataDir})`);
+  if (follower) io.out(`Vigil following ${config.ingest.follow.join(', ')} (positions in ${config.dataDir}/follow)`);
   if (kafka) io.out(`Vigil consuming ${kafka.consumes} from Kafka (roles ${config.roles.join(',')}, data dir ${config.dataDir})`);
   if (url && (await core.keys.list()).length === 0) {
     io.out('No API keys yet: create one with `npx vigil keys create --role admin`');
@@ -184,8 +205,10 @@ export async function startVigil(io: CliIo, flags: Record<string, unknown>, opts
       await kafkaAlertFeed?.stop();
       // Stop taking requests first, so nothing arrives after the final flush.
       await server?.close();
-      // Then the Kafka loop: its last batch is flushed and committed before the store closes.
+      // Then the Kafka loop and the followed files: what they read is stored, and their
+      // positions saved, before the store closes.
       await kafka?.stop();
+      await follower?.stop();
       // Then the delivery worker: in-flight attempts finish and are stored before the store closes.
       await notifier?.stop();
       await core.close();
@@ -204,6 +227,7 @@ export async function startVigil(io: CliIo, flags: Record<string, unknown>, opts
     stop().catch(() => resolveDone(1));
   };
   kafka?.done.catch(fatal('kafka consumer'));
+  follower?.done.catch(fatal('file follower'));
   core.pipeline.preparer.done.catch(fatal('prepare worker'));
   if (opts.handleSignals) {
     for (const sig of ['SIGINT', 'SIGTERM'] as const) {

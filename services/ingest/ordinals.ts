@@ -18,3 +18,10 @@ export function createOrdinals(capacity = 100_000) {
   };
 }
 export type Ordinals = ReturnType<typeof createOrdinals>;
+
+/**
+ * For transports whose input has a coordinate of its own (a Kafka offset, a byte offset in a followed
+ * file: SourcePosition.occurrence): identical lines are told apart by it, not by counting, so every
+ * id is "first occurrence".
+ */
+export const NO_ORDINALS: Ordinals = { next: () => 0 };

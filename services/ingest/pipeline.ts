@@ -19,7 +19,7 @@ export interface SourcePosition {
    * Where this exact input sits, when the transport can say so for good (Kafka: topic/partition/offset).
    * When set, event ids hash the line with it instead of counting identical lines, because occurrence
    * counts restart with the process while a redelivered message keeps its coordinate. Pass ordinals that
-   * always answer 0 then (see NO_ORDINALS in services/kafka). A line that names its request (a gateway
+   * always answer 0 then (NO_ORDINALS in ./ordinals.ts). A line that names its request (a gateway
    * request id) hashes neither: a copy of it at another offset is the same request (prepare.ts).
    */
   occurrence?: string;

@@ -4,13 +4,8 @@ import type { BatchHandler, ConsumedMessage, DeadLetterTopic, KafkaProducer, Wat
 import type { BatchWriter } from '../ingest/batch-writer.js';
 import type { Pipeline } from '../ingest/pipeline.js';
 import type { PreparedLine } from '../ingest/prepare.js';
-import type { Ordinals } from '../ingest/ordinals.js';
+import { NO_ORDINALS } from '../ingest/ordinals.js';
 
-/**
- * Kafka messages carry their own coordinate (SourcePosition.occurrence), so identical lines are
- * told apart by offset, not by counting: every id is "first occurrence".
- */
-export const NO_ORDINALS: Ordinals = { next: () => 0 };
 
 /**
  * Wraps the store writer the pipeline writes into so each dead letter also goes to the dead-letter
