@@ -35,7 +35,7 @@ const HOST = 'fhir.stbrendan-hospital.example';
 const ISS = 'https://sso.stbrendan-hospital.example/oauth2/default';
 const EHR_UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36 Edg/126.0.2592.87';
 const VPN_UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
-const { next: rnd, int, pick, hex } = createRandom(20261125);
+const { next: rnd, int, pick, hex } = createRandom(20261123);
 
 const lines: TimedLine[] = [];
 interface Call {
