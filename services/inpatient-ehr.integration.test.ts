@@ -648,12 +648,3 @@ describe("a hospital's inpatient EHR FHIR API with shared workstations, end to e
     expect(replayed.alerts.filter((a) => !known.has(a.principal) && !duringAbuse(a)).map(show)).toEqual([]);
   });
 });
-// DEBUG-TEMP
-import { writeFileSync as __w } from 'node:fs';
-describe('debug dump', () => {
-  it('dumps', () => {
-    __w('/tmp/ehr-alerts.json', replayed.alertsJson);
-    __w('/tmp/ehr.log', [...lines].sort((a, b) => a.t - b.t).map((l) => l.line).join('\n'));
-    __w('/tmp/ehr-meta.json', JSON.stringify({ lines: lines.length, snoop: user(snoop), robbed: user(robbed), climber: user(climber), leaver: user(leaver), quality: user(quality), bedBoard: user(bedBoard), nurses: nurses.map(user), hospitalists: hospitalists.map(user), edDocs: edDocs.map(user), coders: coders.map(user), itAdmins: itAdmins.map(user), abuses, newPids: nextPid - REGISTERED, stays: stays.length, nightlyPages, coded, walkMisses, bedBoardRetries }));
-  });
-});

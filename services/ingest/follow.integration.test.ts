@@ -157,6 +157,15 @@ describe('following a log file as it is written', () => {
     await core.close();
   });
 
+  it('stops with the reason when a followed path cannot be read', async () => {
+    const { dir, config } = setup();
+    const core = await createCore(config, { logger });
+    const f = follow(core, config.dataDir, [dir]); // a directory: opens, but cannot be read
+    await expect(f.done).rejects.toThrow(`cannot read ${dir}: EISDIR: illegal operation on a directory, read`);
+    await f.stop();
+    await core.close();
+  });
+
   it('dead-letters a line that is not a log line with the file and its byte offset', async () => {
     const { config, log } = setup();
     const first = `${kong()}\n`;

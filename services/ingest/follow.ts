@@ -100,6 +100,7 @@ export function createFileFollower(
     });
   let stopping = false;
   let wake: AbortController | undefined;
+  let readBuf: Buffer | undefined;
   /** Bytes read since the positions were last saved, and when that was. */
   let unsaved = 0;
   let savedAt = now();
@@ -143,8 +144,15 @@ export function createFileFollower(
 
   /** Reads what is new in `src`, up to CHUNK bytes; true when it read anything. */
   async function pump(src: Source): Promise<boolean> {
-    const buf = Buffer.allocUnsafe(CHUNK);
-    const { bytesRead } = await src.handle.read(buf, 0, CHUNK, src.readAt);
+    // One buffer for every read: what is kept of it (a partial line) is copied, and the preparer
+    // copies the lines it is handed before `feed` returns.
+    const buf = (readBuf ??= Buffer.allocUnsafe(CHUNK));
+    let bytesRead: number;
+    try {
+      ({ bytesRead } = await src.handle.read(buf, 0, CHUNK, src.readAt));
+    } catch (e) {
+      throw new Error(`cannot read ${src.name}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
     if (bytesRead === 0) return false;
     src.lastDataAt = now();
     const start = src.readAt - src.partial.length;
