@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { encodeHll } from '../../libs/baseline/index.js';
 import type { Finding, NormalizedEvent, Principal } from '../../libs/contracts/index.js';
+import { jwtIdentity } from '../../libs/identity/claims.js';
+import { createTokenizer } from '../../libs/privacy/index.js';
 import { event, principal } from '../test-support/events.js';
 import { createBflaDetector, DEFAULTS, type BflaConfig } from './index.js';
 import { privilegeOf } from './privilege.js';
@@ -199,6 +201,23 @@ describe('bfla', () => {
     expect(findings[0]?.summary).toBe(
       'user:mallory used the privileged function GET /api/v1/clinics/{id}/users (role_path, answered 200), which its cohort of ~6 principals never used while learning and only principals with more scopes (admin:clinic) use',
     );
+  });
+
+  it('learns a role given in a role claim, not a scope: Keycloak administrators and staff with the same scopes', () => {
+    // The IdP tells administrators apart by a realm role; every token carries `openid profile`.
+    const tokenizer = createTokenizer(Buffer.alloc(32, 3));
+    const keycloak = (sub: string, roles: string[]) =>
+      principal(`user:${sub}`, 'pc-web', jwtIdentity({ sub, azp: 'pc-web', scope: 'openid profile', realm_access: { roles } }, tokenizer).scopes);
+    const staff = Array.from({ length: 5 }, (_, i) => keycloak(`s${i}`, ['staff']));
+    const admins = [keycloak('adm1', ['staff', 'clinic-admin']), keycloak('adm2', ['staff', 'clinic-admin'])];
+    const work = [
+      ...learning(staff, () => ({ route: '/api/v1/clinics/{id}/patients/{id}' })),
+      ...learning(admins, (i) => ({ ts: T0 + i * 60_000 + 500, route: i % 2 === 0 ? '/api/v1/clinics/{id}/users' : '/api/v1/clinics/{id}/patients/{id}' })),
+    ].sort((a, b) => a.ts - b.ts);
+    const findings = run([...work, event({ ts: AFTER, eventId: 'm1', principal: keycloak('mallory', ['staff']), route: '/api/v1/clinics/{id}/users' })]);
+    expect(findings.map((f) => [f.eventId, f.evidence.reason, f.evidence.usedBy])).toEqual([
+      ['m1', 'role_path', { cohort: 'pc-web|openid profile role:clinic-admin role:staff', extraScopes: ['role:clinic-admin'] }],
+    ]);
   });
 
   it('does not call a function privileged when principals with no more scopes use it too, or before the richer role has learned', () => {

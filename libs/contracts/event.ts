@@ -77,6 +77,7 @@ export const PrincipalSchema = z.object({
   /** Application / client (OAuth client_id or azp, Kong consumer) when distinct from the user. */
   app: z.string().optional(),
   issuer: z.string().optional(),
+  /** OAuth scopes, then roles from the token's role claims as `role:<name>` (libs/identity/jwt.ts rolesOf). */
   scopes: z.array(z.string()),
   /** Token of the SMART launch patient the credential is bound to. */
   patient: z.string().optional(),

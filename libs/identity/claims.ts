@@ -1,12 +1,13 @@
 import { parseReference } from '../objects/reference.js';
 import type { Tokenizer } from '../privacy/index.js';
-import { scopesOf, stringClaim, type Claims } from './jwt.js';
+import { rolesOf, scopesOf, stringClaim, type Claims } from './jwt.js';
 
 /** What a JWT says about its bearer, with SMART patient / fhirUser ids already tokenized. */
 export interface JwtIdentity {
   sub?: string;
   clientId?: string;
   issuer?: string;
+  /** OAuth scopes, then roles from role claims as `role:<name>` (jwt.ts rolesOf). */
   scopes: string[];
   patient?: string;
   fhirUser?: string;
@@ -33,6 +34,9 @@ export function jwtIdentity(claims: Claims, tokenizer: Tokenizer): JwtIdentity {
       break;
     }
   }
+  // Roles granted in other claims count like scopes: they are what the caller may do (jwt.ts).
+  const roles = rolesOf(claims, out.clientId);
+  if (roles.length > 0) out.scopes.push(...roles);
   const iss = stringClaim(claims, 'iss');
   if (iss !== undefined) out.issuer = iss;
 

@@ -54,3 +54,42 @@ export function scopesOf(claims: Claims): string[] {
   }
   return [...out];
 }
+
+/** Roles past this many are not a role set but a directory's group list: cohorts of one, so left out. */
+export const MAX_ROLES = 32;
+
+/**
+ * Roles an IdP put in claims other than `scope`, as `role:<name>` entries to add to the scopes:
+ * `roles` or `role` (Entra ID app roles, many others), Keycloak's realm roles (`realm_access.roles`)
+ * and the token's own client's roles (`resource_access.<client>.roles`), Cognito's `cognito:groups`,
+ * and namespaced claims ending in `/roles` (Auth0's custom claims).
+ * Sorted, deduplicated; none when there are more than MAX_ROLES.
+ *
+ * Why: detectors compare a principal with its cohort (app + scopes). Where the IdP tells an
+ * administrator from a clerk by a role claim and both carry the same scopes, they were one cohort,
+ * and bfla could not learn which functions only administrators use. `groups` claims (Okta, Entra
+ * ID) are left out: they list directory groups, often dozens per user, which would split every
+ * cohort into cohorts of one.
+ */
+export function rolesOf(claims: Claims, clientId: string | undefined): string[] {
+  const out = new Set<string>();
+  const add = (v: unknown) => {
+    const parts = typeof v === 'string' ? v.split(/\s+/) : Array.isArray(v) ? v : [];
+    for (const p of parts) if (typeof p === 'string' && p !== '') out.add(`role:${p}`);
+  };
+  add(claims.roles);
+  add(claims.role);
+  add(claims['cognito:groups']);
+  // Auth0 requires custom claims to be namespaced: `https://example.org/roles`.
+  for (const name of Object.keys(claims)) if (name.endsWith('/roles')) add(claims[name]);
+  const realm = claims.realm_access;
+  if (isRecord(realm)) add(realm.roles);
+  const resources = claims.resource_access;
+  const own = clientId === undefined || !isRecord(resources) ? undefined : resources[clientId];
+  if (isRecord(own)) add(own.roles);
+  return out.size > MAX_ROLES ? [] : [...out].sort();
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

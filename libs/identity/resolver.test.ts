@@ -48,6 +48,26 @@ describe('createPrincipalResolver: bearer JWTs', () => {
     });
   });
 
+  it('adds the roles of role claims to the scopes as role:<name> (a Keycloak token)', () => {
+    const token = jwt({
+      iss: 'https://sso.example.org/realms/acme',
+      sub: 'u-42',
+      azp: 'pc-web',
+      scope: 'openid profile',
+      realm_access: { roles: ['staff', 'clinic-admin'] },
+      resource_access: { 'pc-web': { roles: ['billing'] } },
+    });
+    expect(resolve(ev(bearer(token)))).toEqual({
+      id: 'user:u-42',
+      kind: 'user',
+      app: 'pc-web',
+      issuer: 'https://sso.example.org/realms/acme',
+      scopes: ['openid', 'profile', 'role:billing', 'role:clinic-admin', 'role:staff'],
+      authScheme: 'bearer',
+      credentialFingerprint: tokenizer.fingerprint(token),
+    });
+  });
+
   it('names a client-credentials token (sub equals client id) as the app, reading azp and an scp array', () => {
     const token = jwt({ iss: 'https://idp', sub: 'svc-batch', azp: 'svc-batch', scp: ['system/*.read'] });
     expect(resolve(ev(bearer(token)))).toEqual({
