@@ -33,9 +33,19 @@ export function createRecentIds(capacity: number): RecentIds {
   let lo = 0;
 
   function fingerprint(id: string): void {
-    if (HEX16.test(id)) {
-      hi = parseInt(id.slice(0, 8), 16);
-      lo = parseInt(id.slice(8, 16), 16);
+    // The first 16 hex digits as two 32-bit halves, read in place (no slices, no regex).
+    let h = 0;
+    let l = 0;
+    let hex = id.length >= 16;
+    for (let i = 0; hex && i < 16; i++) {
+      const d = hexDigit(id.charCodeAt(i));
+      if (d < 0) hex = false;
+      else if (i < 8) h = h * 16 + d;
+      else l = l * 16 + d;
+    }
+    if (hex) {
+      hi = h;
+      lo = l;
     } else {
       // Not one of eventIdFor's ids (an event produced by something else): hash it to the same shape.
       const d = createHash('sha256').update(id).digest();
@@ -88,4 +98,9 @@ export function createRecentIds(capacity: number): RecentIds {
   };
 }
 
-const HEX16 = /^[0-9a-f]{16}/;
+/** A lowercase hex digit's value (event ids are lowercase hex), else -1. */
+function hexDigit(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  return -1;
+}
