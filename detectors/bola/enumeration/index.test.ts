@@ -150,6 +150,53 @@ describe('bola/enumeration', () => {
     expect(run(paced(T0, 8, 10, (w, i) => 50_000 + w * 100 + i * 7))).toEqual([]);
   });
 
+  describe("a machine credential's day", () => {
+    const DAY = 86_400_000;
+    const NINE = Date.UTC(2026, 10, 2, 9);
+    let next = 0;
+    /** Consecutive windows from `start`, `perWindow` new ids each (never re-read), for each [windows, perWindow] segment. */
+    const shape = (start: number, segments: [number, number][], principal: NormalizedEvent['principal']) => {
+      const out: NormalizedEvent[] = [];
+      let w = 0;
+      for (const [windows, perWindow] of segments) {
+        for (let k = 0; k < windows; k++, w++) {
+          for (let i = 0; i < perWindow; i++) out.push(event({ ts: start + w * W + i * 10_000, principal, objects: [patient(1_000_000 + 7 * next++, { seq: undefined })] }));
+        }
+      }
+      return out;
+    };
+    // A partner checking claims: 8 a window, 14 through the morning's rush, 8 again, 2 all evening.
+    const DAY_SHAPE: [number, number][] = [
+      [6, 8],
+      [24, 14],
+      [48, 8],
+      [36, 2],
+    ];
+    const partner = { id: 'key:partner', kind: 'apikey' as const, scopes: [], authScheme: 'apikey' as const };
+    const alice = { id: 'user:alice', kind: 'user' as const, scopes: [], authScheme: 'bearer' as const };
+
+    it("judges a machine's morning rise against its busiest window of the last day, not against the quiet evening", () => {
+      // A person with the same day: the second morning drifts above twice the evening's baseline.
+      const person = run([...shape(NINE, DAY_SHAPE, alice), ...shape(NINE + DAY, DAY_SHAPE, alice)]);
+      expect(person.map((f) => f.evidence.pattern)).toEqual(['sustained_distinct_ids']);
+      expect(person[0]?.evidence).toMatchObject({ allowancePerWindow: 5 });
+      // The machine read 14 a window yesterday morning, unflagged: the same today is no drift.
+      expect(run([...shape(NINE, DAY_SHAPE, partner), ...shape(NINE + DAY, DAY_SHAPE, partner)])).toEqual([]);
+    });
+
+    it('still catches a machine reading more than its busiest window, window after window', () => {
+      // 19 new ids a window (under distinct_ids' floor of 20) against yesterday's peak of 14: 5 extra
+      // a window, 20 by the fourth window.
+      const found = run([...shape(NINE, DAY_SHAPE, partner), ...shape(NINE + DAY, [[8, 19]], partner)]);
+      expect(found.map((f) => [f.evidence.pattern, f.evidence.allowancePerWindow, f.evidence.windows, f.evidence.excessIds])).toEqual([['sustained_distinct_ids', 14, 4, 20]]);
+    });
+
+    it('forgets a peak after a day: a machine away for two days is judged by its baseline again', () => {
+      const found = run([...shape(NINE, DAY_SHAPE, partner), ...shape(NINE + 3 * DAY, [[8, 19]], partner)]);
+      expect(found.map((f) => [f.evidence.pattern, f.evidence.allowancePerWindow])).toEqual([['sustained_distinct_ids', 5]]);
+    });
+  });
+
   it('raises sequential_walk on consecutive integer ids in request order, tolerating small gaps', () => {
     const ids = [1000, 1001, 1002, 1004, 1005, 1006, 1007, 1008, 1009, 1010, 1011];
     const walk = ids.map((id, i) => event({ ts: T0 + i * 1000, objects: [patient(id)] }));

@@ -101,6 +101,28 @@ describe('bola/enumeration persistence', () => {
     expect(resumed).toEqual(whole);
   });
 
+  it("keeps a machine credential's hourly peaks across a snapshot, so its next morning is judged as uninterrupted", () => {
+    const partner = { id: 'key:partner', kind: 'apikey' as const, scopes: [], authScheme: 'apikey' as const };
+    const day = (start: number, segments: [number, number][], first: number) => {
+      const out: NormalizedEvent[] = [];
+      let w = 0;
+      let n = first;
+      for (const [windows, perWindow] of segments) {
+        for (let k = 0; k < windows; k++, w++) for (let i = 0; i < perWindow; i++) out.push(event({ ts: start + w * W + i * 10_000, principal: partner, objects: [patient(7 * n++, { seq: undefined })] }));
+      }
+      return out;
+    };
+    // 14 a window through the morning, 2 all evening; the next morning 19 a window (5 over the peak).
+    const events = [...day(T0, [[24, 14], [36, 2]], 0), ...day(T0 + 86_400_000, [[8, 19]], 10_000)];
+    const cut = events.findIndex((e) => e.ts >= T0 + 86_400_000);
+    const { whole, resumed, rows } = splitRun(events, cut);
+    const saved = JSON.parse(rows[0]?.state ?? '[]') as { peaks?: number[] }[];
+    expect(saved[0]?.peaks).toHaveLength(27);
+    expect(Math.max(...(saved[0]?.peaks?.slice(1) ?? []))).toBe(14);
+    expect(whole.map((f) => [f.evidence.pattern, f.evidence.allowancePerWindow])).toEqual([['sustained_distinct_ids', 14]]);
+    expect(resumed).toEqual(whole);
+  });
+
   it('continues 403/404 probing cut by a snapshot', () => {
     const probes = Array.from({ length: 16 }, (_, i) => event({ ts: T0 + i * 1000, status: i % 2 ? 404 : 403, objects: [patient(i * 97, { seq: undefined })] }));
     const { whole, resumed } = splitRun(probes, 8);

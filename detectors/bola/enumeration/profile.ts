@@ -1,7 +1,7 @@
 import type { ProfileCodec } from '../../../libs/baseline/index.js';
 import { decodePhiEvidence, type PhiEvidence } from '../../../libs/phi/index.js';
 import type { Tokenizer } from '../../../libs/privacy/index.js';
-import { BUCKET_ID_CAP, WINDOW_ENTRY_CAP, newTypeWindow, sealOf, type Access, type TypeWindow } from './window.js';
+import { BUCKET_ID_CAP, PEAK_HOURS, WINDOW_ENTRY_CAP, newTypeWindow, sealOf, type Access, type TypeWindow } from './window.js';
 
 /**
  * A principal's enumeration state: one window per resource type it touched, in first-touch order.
@@ -40,6 +40,8 @@ interface EncodedWindow {
   phiBucket?: number;
   /** A machine credential's alerted episodes: [last, episode, prev] buckets (window.ts `Schedule`). */
   schedule?: [number, number, number];
+  /** A machine credential's hourly peaks: [latest hour, ...PEAK_HOURS maxima] (window.ts `Peaks`). */
+  peaks?: number[];
 }
 
 export type TokenOf = Tokenizer['token'];
@@ -65,7 +67,7 @@ export function createTypesCodec(token: TokenOf | undefined): ProfileCodec<Types
     bytes(p) {
       let n = 16 + 4 * p.length;
       for (const w of p) {
-        n += 200 + (w.walk === undefined ? 0 : 80) + (w.schedule === undefined ? 0 : 48) + 90 * (w.entries.length - w.head);
+        n += 200 + (w.walk === undefined ? 0 : 80) + (w.schedule === undefined ? 0 : 48) + (w.peaks === undefined ? 0 : 280) + 90 * (w.entries.length - w.head);
         n += 40 * ((w.okIds?.size ?? 0) + (w.failedIds?.size ?? 0) + (w.bucketIds?.size ?? 0) + (w.driftIds?.size ?? 0));
       }
       return n;
@@ -117,6 +119,7 @@ function encodeWindow(w: TypeWindow, token: TokenOf | undefined): EncodedWindow 
     ...(w.phi === undefined ? {} : { phi: w.phi }),
     ...(w.phiBucket === undefined ? {} : { phiBucket: w.phiBucket }),
     ...(w.schedule === undefined ? {} : { schedule: [w.schedule.last, w.schedule.episode, w.schedule.prev] }),
+    ...(w.peaks === undefined ? {} : { peaks: [w.peaks.hour, ...w.peaks.max] }),
   };
 }
 
@@ -197,6 +200,13 @@ function decodeWindow(v: unknown): TypeWindow | undefined {
     if (!Array.isArray(s) || s.length !== 3 || !s.every((x) => Number.isSafeInteger(x) && (x as number) >= -1)) return undefined;
     const [last, episode, prev] = s as [number, number, number];
     w.schedule = { last, episode, prev };
+  }
+  // Rows saved before peaks were kept have none: a machine's next morning may drift once more.
+  if (o.peaks !== undefined) {
+    const p = o.peaks;
+    if (!Array.isArray(p) || p.length !== PEAK_HOURS + 1 || !p.every(isCount)) return undefined;
+    const [hour, ...max] = p;
+    w.peaks = { hour: hour as number, max };
   }
   return w;
 }

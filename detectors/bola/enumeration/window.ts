@@ -57,6 +57,11 @@ export interface TypeWindow {
    * time every day (`advance`); created at its first alerted window, never for people.
    */
   schedule?: Schedule;
+  /**
+   * A machine credential's busiest learned window per hour over the last PEAK_HOURS hours
+   * (`notePeak`): what its slow-enumeration allowance starts from. Never for people.
+   */
+  peaks?: Peaks;
   /** PHI in this type's successful responses during the bucket `phiBucket` (libs/phi); set only when seen. */
   phi?: PhiEvidence;
   phiBucket?: number;
@@ -71,6 +76,16 @@ export interface Schedule {
   episode: number;
   prev: number;
 }
+
+/** Hourly maxima of distinct ids per learned window: `max[h % PEAK_HOURS]` for the hours up to `hour`. */
+export interface Peaks {
+  /** The latest hour (epoch hours) written. */
+  hour: number;
+  max: number[];
+}
+
+/** A day, and the two hours a job queue moves a daily start (as `recursDaily` allows). */
+export const PEAK_HOURS = 26;
 
 export interface Walk {
   /** The previous integer id. NaN on a restored walk until `unseal` resolves `seal`. */
@@ -163,9 +178,12 @@ export function advance(w: TypeWindow, ts: number, windowMs: number, learningWin
   // `roll` does: closing windows on every step back re-learned a window of one id each time
   // (15 windows learned instead of 5 in index.test.ts) and cut an enumeration's count short.
   if (bucket > w.bucket) {
-    if (w.bucket >= 0) closeDrift(w, w.bucketIds?.size ?? 0, bucket, learningWindows);
+    if (w.bucket >= 0) closeDrift(w, w.bucketIds?.size ?? 0, bucket, learningWindows, machine ? recentPeak(w, hourOf(w.bucket, windowMs)) : 0);
     const daily = w.bucket >= 0 && w.bucketAlerted && machine && recursDaily(w, windowMs);
-    if (w.bucket >= 0 && w.bucketIds !== undefined && (!w.bucketAlerted || daily)) learn(w, w.bucketIds.size);
+    if (w.bucket >= 0 && w.bucketIds !== undefined && (!w.bucketAlerted || daily)) {
+      learn(w, w.bucketIds.size);
+      if (machine) notePeak(w, hourOf(w.bucket, windowMs), w.bucketIds.size);
+    }
     w.bucket = bucket;
     w.bucketIds = undefined;
     w.bucketAlerted = false;
@@ -195,10 +213,46 @@ function recursDaily(w: TypeWindow, windowMs: number): boolean {
 
 /**
  * Twice the baseline, or 3 sd above it: what a window may show before it counts toward a slow
- * enumeration. An integer, so the sum stays one.
+ * enumeration. An integer, so the sum stays one. `peak`: for a machine credential, its busiest
+ * learned window of the last day (`recentPeak`), 0 for people.
  */
-function driftAllowance(w: TypeWindow): number {
-  return Math.max(1, Math.ceil(Math.max(2 * w.mean, w.mean + 3 * Math.sqrt(w.variance))));
+function driftAllowance(w: TypeWindow, peak: number): number {
+  return Math.max(1, peak, Math.ceil(Math.max(2 * w.mean, w.mean + 3 * Math.sqrt(w.variance))));
+}
+
+const hourOf = (bucket: number, windowMs: number): number => Math.floor((bucket * windowMs) / 3_600_000);
+
+/**
+ * Notes a learned window of a machine credential in its hourly maxima.
+ * Why: a service's or partner's load follows its upstream's day (claims checked as pharmacies fill
+ * the night's queue each morning, at 2-3 times the afternoon's pace), while the EWMA follows the
+ * last few hours, which by morning are the quiet evening's: every morning's rise then read as a slow
+ * enumeration against an allowance of twice the evening (an independent pharmacy probe,
+ * 2026-12-01: an insurer's key on five mornings of six). What the credential itself read in a
+ * window within the last day, unflagged, is no drift today. People are not judged this way: their
+ * busy windows are not a schedule, and an insider's slow harvest is what this pattern is for.
+ */
+function notePeak(w: TypeWindow, hour: number, distinct: number): void {
+  const p = (w.peaks ??= { hour, max: new Array<number>(PEAK_HOURS).fill(0) });
+  if (hour > p.hour) {
+    // Hours since the last note had no learned window: clear them (all of them after a day away).
+    for (let h = Math.max(p.hour + 1, hour - PEAK_HOURS + 1); h <= hour; h++) p.max[h % PEAK_HOURS] = 0;
+    p.hour = hour;
+  }
+  // A window learned late (hour < p.hour) counts in its own hour if still within the ring.
+  if (hour > p.hour - PEAK_HOURS) {
+    const i = hour % PEAK_HOURS;
+    p.max[i] = Math.max(p.max[i] ?? 0, distinct);
+  }
+}
+
+/** The busiest learned window in the PEAK_HOURS hours up to `hour`, 0 when none. */
+function recentPeak(w: TypeWindow, hour: number): number {
+  const p = w.peaks;
+  if (p === undefined) return 0;
+  let max = 0;
+  for (let h = Math.max(hour - PEAK_HOURS + 1, p.hour - PEAK_HOURS + 1); h <= Math.min(hour, p.hour); h++) max = Math.max(max, p.max[h % PEAK_HOURS] ?? 0);
+  return max;
 }
 
 /**
@@ -208,11 +262,11 @@ function driftAllowance(w: TypeWindow): number {
  * window's ids new to the run minus the allowance, and ends when the sum falls to 0, when an idle
  * window breaks the sequence, or when the window alerted.
  */
-function closeDrift(w: TypeWindow, distinct: number, next: number, learningWindows: number): void {
+function closeDrift(w: TypeWindow, distinct: number, next: number, learningWindows: number, peak: number): void {
   if (w.driftStart >= 0 && !w.bucketAlerted) {
     w.drift += w.driftNew - w.driftAllowance;
   } else if (!w.bucketAlerted && w.learnedWindows >= learningWindows) {
-    const allowance = driftAllowance(w);
+    const allowance = driftAllowance(w, peak);
     if (distinct > allowance) {
       w.driftStart = w.bucket;
       w.driftAllowance = allowance;
