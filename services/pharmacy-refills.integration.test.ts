@@ -700,6 +700,14 @@ describe("a pharmacy chain's prescription and refill API with caregivers, store 
     });
   }
 
+  it('names 8 of the 12 accounts the proxy pool took: those whose address failed 3 times or more before getting in', () => {
+    // Before a success from an address of a reported surge counted (credential-stuffing README,
+    // account_takeover), only the 3 whose address failed 10 times in a row were named.
+    const named = new Set(replayed.alerts.filter((a) => a.detector === 'credential-stuffing' && a.evidence.pattern === 'post_takeover_activity').map((a) => a.principal));
+    expect(taken.filter((p) => named.has(user(p.acct))).length).toBe(8);
+    expect(taken.length).toBe(12);
+  });
+
   it('raises nothing that is not about an abuse but two machine credentials on their first day (documented cold starts)', () => {
     const unexplained = replayed.alerts.filter((a) => !explained(a));
     expect(unexplained.map((a) => [a.detector, isInsurer(a, MERIDIAN) ? MERIDIAN.name : a.principal, a.route, a.severity, a.firstSeen])).toEqual([

@@ -46,6 +46,13 @@ export const CredentialStuffingConfigSchema = z.object({
   surgeLearningAttempts: z.number().int().positive().default(100),
   /** Half-life of a route's learned failure odds: it follows the deployment. */
   surgeHalfLifeHours: z.number().positive().default(168),
+  /**
+   * While a route's surge is reported (takeoverLookbackSeconds after each report), a login that
+   * succeeds from an address among the surge's failures, right after at least this many failures
+   * from there (and more than the deployment's p99 before a success), is a takeover: a person who
+   * mistyped needs one or two.
+   */
+  surgeTakeoverMinFailures: z.number().int().min(2).default(3),
 });
 
 export type CredentialStuffingConfig = z.infer<typeof CredentialStuffingConfigSchema>;

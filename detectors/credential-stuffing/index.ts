@@ -8,7 +8,7 @@ import { makeFinding, round2 } from './finding.js';
 import { BIND_CAP, FOLLOW_ROUTE_CAP, type Followed, type Session } from './persist.js';
 import { endRun, extendRun, guessed, learnRun, runLimit, type EndedRun } from './run.js';
 import { advance, counts, limitOf, newSource, recordFailure, recordSuccess, type Counts, type Limit, type SourceState } from './source.js';
-import { advanceSurge, expectedFailures, learnedAttempts, liveExcess, newSurge, recordSurgeFailure, recordSurgeSuccess, SURGE_SET_CAP, topAddressFailures, type SurgeState } from './surge.js';
+import { advanceSurge, expectedFailures, flagSurge, learnedAttempts, liveExcess, newSurge, recordSurgeFailure, recordSurgeSuccess, SURGE_SET_CAP, surgeParticipant, topAddressFailures, type SurgeState } from './surge.js';
 import { clearCappedState, forgetSources, newCredentialStuffingState, restoreState, snapshotState, type CredentialStuffingState } from './state.js';
 
 export { DEFAULTS, CredentialStuffingConfigSchema, type CredentialStuffingConfig } from './config.js';
@@ -91,7 +91,14 @@ export function createCredentialStuffingDetector(
       const flagged = ipState && ipState.flaggedUntil >= event.ts ? { src: ipState, key: `ip:${ip}` } : netState && netState.flaggedUntil >= event.ts ? { src: netState, key: `net:${net}` } : undefined;
       const limit = runLimit(state.runPopulation, cfg);
       const longRun = ended !== undefined && guessed(ended) && ended.failures >= limit.threshold ? ended : undefined;
-      const src = flagged?.src ?? (longRun ? ipState : undefined);
+      // A pool spread too thin for any address to burst or run long: once the route's surge is
+      // reported, a success from one of its addresses right after more failures than a person who
+      // mistyped makes (and than 99 % of the deployment's logins) is an account it took.
+      const surgeFloor = Math.max(cfg.surgeTakeoverMinFailures, Math.floor(limit.populationQuantile) + 1);
+      const surgeRoute = `${event.method} ${event.route}`;
+      const bySurge =
+        flagged === undefined && longRun === undefined && authRoute && ended !== undefined && guessed(ended) && ended.failures >= surgeFloor && inReportedSurge(state, surgeRoute, ip, event.ts);
+      const src = flagged?.src ?? (longRun || bySurge ? ipState : undefined);
       const successOfAttack = src !== undefined && (authRoute || src.failedRoutes.has(event.route));
       const already = state.followed.get(event.principal.id);
       if (!successOfAttack || (already && already.until >= event.ts)) {
@@ -99,7 +106,8 @@ export function createCredentialStuffingDetector(
         if (authRoute && !flagged && !longRun) learnRun(state.runPopulation, ended?.failures ?? 0);
         return out;
       }
-      out.push(takeover(event, src, flagged?.key ?? `ip:${ip}`, state, flagged ? undefined : { run: longRun as EndedRun, threshold: limit.threshold, basis: limit.basis }));
+      const run = flagged ? undefined : bySurge ? { run: ended, threshold: surgeFloor, basis: 'surge', surge: surgeRoute } : { run: longRun as EndedRun, threshold: limit.threshold, basis: limit.basis };
+      out.push(takeover(event, src, flagged?.key ?? `ip:${ip}`, state, run));
       return out;
     },
   };
@@ -164,7 +172,13 @@ export function createCredentialStuffingDetector(
     const excess = liveExcess(s);
     if (excess < cfg.surgeMinFailures || 2 * topAddressFailures(r) >= r.failures) return undefined;
     r.alerted = true;
+    flagSurge(s, event.ts + lookbackMs);
     return surgeFinding(event, key, s, excess);
+  }
+
+  function inReportedSurge(state: CredentialStuffingState, route: string, ip: string, ts: number): boolean {
+    const s = state.surges.get(route);
+    return s !== undefined && surgeParticipant(s, ip, ts);
   }
 
   function surgeFinding(event: NormalizedEvent, key: string, s: SurgeState, excess: number): Finding {
@@ -204,7 +218,7 @@ export function createCredentialStuffingDetector(
   }
 
   /** `byRun` when the source never burst and the success ended a long failure run instead. */
-  function takeover(event: NormalizedEvent, src: SourceState, key: string, state: CredentialStuffingState, byRun?: { run: EndedRun; threshold: number; basis: string }): Finding {
+  function takeover(event: NormalizedEvent, src: SourceState, key: string, state: CredentialStuffingState, byRun?: { run: EndedRun; threshold: number; basis: string; surge?: string }): Finding {
     const p = event.principal;
     const c = counts(src, event.ts, windowMs);
     const named = p.kind !== 'ip';
@@ -217,7 +231,8 @@ export function createCredentialStuffingDetector(
       severity: 'high',
       principal: named ? p.id : key,
       summary: byRun
-        ? `${named ? p.id : key} authenticated successfully from ${key.slice(key.indexOf(':') + 1)} right after ${byRun.run.failures} consecutive failed attempts from there over ${byRun.run.seconds}s (threshold ${byRun.threshold})`
+        ? `${named ? p.id : key} authenticated successfully from ${key.slice(key.indexOf(':') + 1)} right after ${byRun.run.failures} consecutive failed attempts from there over ${byRun.run.seconds}s ` +
+          (byRun.surge === undefined ? `(threshold ${byRun.threshold})` : `(threshold ${byRun.threshold}), an address of the reported login failure surge on ${byRun.surge}`)
         : `${named ? p.id : key} authenticated successfully from ${key.slice(key.indexOf(':') + 1)} right after ${c.failures} failed attempts from there within ${cfg.windowSeconds}s`,
       evidence: {
         pattern: 'account_takeover',
@@ -226,7 +241,9 @@ export function createCredentialStuffingDetector(
         distinctAccounts: c.accounts,
         accountAmongFailures: accountFailed,
         flaggedSource: key,
-        ...(byRun ? { evidenceKind: 'failure_run', runSeconds: byRun.run.seconds, runThreshold: byRun.threshold, runThresholdBasis: byRun.basis } : { evidenceKind: 'burst' }),
+        ...(byRun
+          ? { evidenceKind: byRun.surge === undefined ? 'failure_run' : 'surge_run', runSeconds: byRun.run.seconds, runThreshold: byRun.threshold, runThresholdBasis: byRun.basis, ...(byRun.surge === undefined ? {} : { surgeRoute: byRun.surge }) }
+          : { evidenceKind: 'burst' }),
         windowSeconds: cfg.windowSeconds,
         lookbackSeconds: cfg.takeoverLookbackSeconds,
         followSeconds: cfg.followSeconds,

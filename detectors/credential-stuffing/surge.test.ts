@@ -105,6 +105,40 @@ describe('credential-stuffing login_failure_surge', () => {
     expect(found.map((f) => [f.principal, (f.ts - attackStart) / 1000])).toEqual([4107, 8307, 12507, 16707, 20907].map((s) => ['route:POST /oauth2/token', s]));
   });
 
+  it('takes a success from an address of a reported surge, after more failures than a typo, for an account the pool took', () => {
+    const attackStart = T0 + 24 * W;
+    const reported = attackStart + 4_107_000; // the first report (test above); the next at 8,307 s
+    // A member of the pool (it failed in the reported run) fails 3 more times (4 in its run, with the
+    // pool's try at 3,507 s) and gets in; another, whose last try was over 30 minutes before, gets in
+    // after 2 (a typo's count); an address that never failed before the report, after 3.
+    const tries = (ip: string, at: number, failures: number) => [
+      ...Array.from({ length: failures }, (_, k) => login(at + k * 20_000, ip, 401)),
+      login(at + failures * 20_000, ip, 200),
+    ];
+    // After the last report's lookback (8,307 s + 900 s) a pool member getting in is no longer judged so.
+    const late = attackStart + 10_500_000;
+    const events = byTime([
+      ...ordinary(0, 64),
+      ...proxyPool(attackStart, 120, 30, 100_000),
+      ...tries('198.18.5.10', reported + 60_000, 3),
+      ...tries('198.18.15.10', reported + 43_000, 2),
+      ...tries('203.0.113.50', reported + 120_000, 3),
+      ...tries('198.18.7.10', late, 3),
+    ]);
+    // Restored anywhere around the report and the success, it decides the same (the report and its addresses are saved).
+    const success = events.findIndex((e) => e.clientIp === '198.18.5.10' && e.status === 200);
+    const report = events.findIndex((e) => e.ts >= reported);
+    const byKey = (rows: BaselineSnapshot[]) => [...rows].sort((a, b) => (a.scope + a.key < b.scope + b.key ? -1 : 1));
+    expectSameAtEveryCut(d, events, [report - 1, report + 1, success - 1, success], byKey);
+    const takeovers = feed(d, d.createState(), events).filter((f) => f.evidence.pattern === 'account_takeover');
+    expect(takeovers.map((f) => [f.principal, f.ts - reported, f.evidence.evidenceKind, f.evidence.failuresBefore, f.evidence.runThreshold, f.evidence.surgeRoute])).toEqual([
+      ['ip:198.18.5.10', 120_000, 'surge_run', 4, 3, 'POST /oauth2/token'],
+    ]);
+    expect(takeovers[0]?.summary).toBe(
+      'ip:198.18.5.10 authenticated successfully from 198.18.5.10 right after 4 consecutive failed attempts from there over 720s (threshold 3), an address of the reported login failure surge on POST /oauth2/token',
+    );
+  });
+
   it('expects more failures when more members log in: a shift change is not a surge', () => {
     // Logins triple for two hours, typos with them (3 a window against 24 successes).
     const events = byTime([...ordinary(0, 24), ...ordinary(24, 24, 24), ...ordinary(48, 24)]);

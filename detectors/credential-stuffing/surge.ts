@@ -43,6 +43,13 @@ export interface SurgeState {
   pendingFailures: number;
   pendingSuccesses: number;
   run: SurgeRun;
+  /**
+   * Until when the route's latest surge report stands, and the addresses of the runs reported
+   * (capped): a login that succeeds from one of them meanwhile may be an account the pool took
+   * (index.ts). -1: never reported.
+   */
+  flaggedUntil: number;
+  flaggedIps: Set<string>;
 }
 
 export interface SurgeParams {
@@ -54,7 +61,41 @@ export interface SurgeParams {
 const newRun = (): SurgeRun => ({ first: 0, failures: 0, successes: 0, expected: 0, ips: new Map(), accounts: new Set(), credentials: new Set(), alerted: false });
 
 export function newSurge(ts: number, windowMs: number): SurgeState {
-  return { window: Math.floor(ts / windowMs), failures: 0, successes: 0, baseFailures: 0, baseSuccesses: 0, excess: 0, pendingFailures: 0, pendingSuccesses: 0, run: newRun() };
+  return {
+    window: Math.floor(ts / windowMs),
+    failures: 0,
+    successes: 0,
+    baseFailures: 0,
+    baseSuccesses: 0,
+    excess: 0,
+    pendingFailures: 0,
+    pendingSuccesses: 0,
+    run: newRun(),
+    flaggedUntil: -1,
+    flaggedIps: new Set(),
+  };
+}
+
+/** Addresses of reported surges remembered per route. */
+export const FLAGGED_IPS_CAP = 256;
+
+/** The run just reported: its addresses stand as the pool's until `until` (each report extends it). */
+export function flagSurge(s: SurgeState, until: number): void {
+  if (s.flaggedUntil < 0 || until > s.flaggedUntil) s.flaggedUntil = until;
+  for (const ip of s.run.ips.keys()) if (s.flaggedIps.size < FLAGGED_IPS_CAP) s.flaggedIps.add(ip);
+}
+
+/**
+ * True when `ip` failed in a reported surge run of the route whose report still stands at `ts`.
+ * NOTE: only the reported runs' addresses: an address that starts failing after a report is not
+ * taken for the pool's (anyone failing on the route joins the run going on), until a later report.
+ */
+export function surgeParticipant(s: SurgeState, ip: string, ts: number): boolean {
+  if (s.flaggedUntil < ts) {
+    if (s.flaggedIps.size > 0) s.flaggedIps = new Set();
+    return false;
+  }
+  return s.flaggedIps.has(ip);
 }
 
 /** Failures the route's baseline expects alongside `successes` (Laplace-smoothed odds). */
@@ -160,7 +201,7 @@ export function topAddressFailures(r: SurgeRun): number {
 export const learnedAttempts = (s: SurgeState): number => s.baseFailures + s.baseSuccesses;
 
 export function encodeSurge(s: SurgeState): unknown {
-  return { ...s, run: { ...s.run, ips: [...s.run.ips], accounts: [...s.run.accounts], credentials: [...s.run.credentials] } };
+  return { ...s, flaggedIps: [...s.flaggedIps], run: { ...s.run, ips: [...s.run.ips], accounts: [...s.run.accounts], credentials: [...s.run.credentials] } };
 }
 
 function ipCounts(v: unknown): Map<string, number> | undefined {
@@ -183,6 +224,10 @@ export function decodeSurge(v: unknown): SurgeState | undefined {
   if (!ints.every(Number.isSafeInteger) || !reals.every((x) => typeof x === 'number' && Number.isFinite(x) && x >= 0)) return undefined;
   const ips = ipCounts(r.ips);
   if (ips === undefined || !isStrings(r.accounts) || !isStrings(r.credentials) || typeof r.alerted !== 'boolean') return undefined;
+  // Rows saved before reports were remembered have neither: no surge stands.
+  const flaggedUntil = o.flaggedUntil ?? -1;
+  const flaggedIps = o.flaggedIps ?? [];
+  if (!Number.isSafeInteger(flaggedUntil) || !isStrings(flaggedIps, FLAGGED_IPS_CAP)) return undefined;
   return {
     window: o.window as number,
     failures: o.failures as number,
@@ -202,9 +247,11 @@ export function decodeSurge(v: unknown): SurgeState | undefined {
       credentials: new Set(r.credentials),
       alerted: r.alerted,
     },
+    flaggedUntil: flaggedUntil as number,
+    flaggedIps: new Set(flaggedIps),
   };
 }
 
-function isStrings(v: unknown): v is string[] {
-  return Array.isArray(v) && v.length <= SURGE_SET_CAP && v.every((x) => typeof x === 'string');
+function isStrings(v: unknown, cap = SURGE_SET_CAP): v is string[] {
+  return Array.isArray(v) && v.length <= cap && v.every((x) => typeof x === 'string');
 }
