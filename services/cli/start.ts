@@ -4,7 +4,7 @@ import { createConsoleSso } from '../../libs/auth/index.js';
 import { createApiApp } from '../api/index.js';
 import { listenApi, loadTls, type Listening } from '../api/server.js';
 import { createCore } from '../core.js';
-import { createFileFollower, type FileFollower } from '../ingest/follow.js';
+import { createFileFollower } from '../ingest/follow.js';
 import { createFollowPositionStore } from '../ingest/follow-positions.js';
 import { createOrdinals } from '../ingest/ordinals.js';
 import type { Alert } from '../../libs/contracts/index.js';
@@ -41,6 +41,10 @@ export async function startVigil(io: CliIo, flags: Record<string, unknown>, opts
   );
   const { config, logger } = cliConfig({ ...io, env: { ...io.env, ...kafkaEnv } }, flags, false);
   const roles = new Set(config.roles);
+  // Followed files' saved positions, read before anything starts: a file that cannot be read fails
+  // the start here, with nothing to undo.
+  const followPositions = config.ingest.follow.length > 0 ? createFollowPositionStore(config.dataDir) : undefined;
+  const followSaved = followPositions?.load();
   // Detector baselines follow their principals' partitions between detect instances (docs/baselines.md).
   const handoff = config.kafka.brokers.length > 0 && roles.has('detect') && !roles.has('ingest') ? createConfiguredHandoff(config, logger) : undefined;
   const kafka = config.kafka.brokers.length > 0 ? createKafkaRoles(config, { logger, ...(handoff ? { handoff } : {}) }) : undefined;
@@ -166,23 +170,13 @@ export async function startVigil(io: CliIo, flags: Record<string, unknown>, opts
     core.keys.addEphemeralKey(key, 'admin');
   }
   // Log files on this machine, as their gateway writes them (after the writer starts: it stores their rows).
-  let follower: FileFollower | undefined;
-  try {
-    if (config.ingest.follow.length > 0) {
-      follower = createFileFollower(
-        { files: config.ingest.follow, from: config.ingest.followFrom },
-        { pipeline: core.pipeline, writer: core.writer, positions: createFollowPositionStore(config.dataDir), logger, registry: core.registry },
-      );
-    }
-  } catch (e) {
-    // A positions file that cannot be read: say so before anything is read twice or skipped.
-    await kafka?.stop().catch(() => undefined);
-    await server?.close();
-    await notifier?.stop();
-    await core.close();
-    if (url && !config.clickhouse.url) removeRunInfo(config.dataDir);
-    throw e;
-  }
+  const follower =
+    followPositions && followSaved
+      ? createFileFollower(
+          { files: config.ingest.follow, from: config.ingest.followFrom },
+          { pipeline: core.pipeline, writer: core.writer, positions: followPositions, saved: followSaved, logger, registry: core.registry },
+        )
+      : undefined;
   logger.info({ event: 'vigil_started', url, data_dir: config.dataDir, embedded: !config.clickhouse.url, roles: config.roles, kafka: kafka?.consumes ?? 'off' });
   if (url) io.out(`Vigil listening on ${url} (data dir ${config.dataDir})`);
   if (follower) io.out(`Vigil following ${config.ingest.follow.join(', ')} (positions in ${config.dataDir}/follow)`);

@@ -38,9 +38,10 @@ function setup() {
 }
 
 function follow(core: Core, dataDir: string, files: string[], from: 'beginning' | 'end' = 'beginning'): FileFollower {
+  const positions = createFollowPositionStore(dataDir);
   return createFileFollower(
     { files, from, pollMs: 10, quietMs: 1000 },
-    { pipeline: core.pipeline, writer: core.writer, positions: createFollowPositionStore(dataDir), logger, registry: core.registry },
+    { pipeline: core.pipeline, writer: core.writer, positions, saved: positions.load(), logger, registry: core.registry },
   );
 }
 

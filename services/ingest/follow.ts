@@ -81,14 +81,22 @@ interface Followed {
 
 export function createFileFollower(
   opts: FollowOptions,
-  deps: { pipeline: Pipeline; writer: BatchWriter; positions: FollowPositionStore; logger: Logger; registry: Registry; now?: () => number },
+  deps: {
+    pipeline: Pipeline;
+    writer: BatchWriter;
+    /** Where positions are saved; `saved` is what it held at start (loaded by the caller before anything else starts, so a bad file fails the start cleanly). */
+    positions: FollowPositionStore;
+    saved: ReadonlyMap<string, FollowedFile[]>;
+    logger: Logger;
+    registry: Registry;
+    now?: () => number;
+  },
 ): FileFollower {
   const now = deps.now ?? Date.now;
   const pollMs = opts.pollMs ?? 250;
   const quietMs = opts.quietMs ?? 10_000;
   const log = deps.logger.child({ component: 'follow' });
-  const saved = deps.positions.load();
-  const followed: Followed[] = opts.files.map((path) => ({ path, current: undefined, rotated: [], saved: saved.get(path), waitingLogged: false, appeared: false }));
+  const followed: Followed[] = opts.files.map((path) => ({ path, current: undefined, rotated: [], saved: deps.saved.get(path), waitingLogged: false, appeared: false }));
   // One per registry: a follower started again in the same process (tests) shares it.
   const behind =
     (deps.registry.getSingleMetric(BEHIND) as Gauge | undefined) ??
