@@ -3,6 +3,7 @@ import type { Finding, NormalizedEvent, Principal } from '../../libs/contracts/i
 import { principalOf } from '../test-support/auth.js';
 import { event, ref } from '../test-support/events.js';
 import { createFlowAbuseDetector, DEFAULTS } from './index.js';
+import { ownRareRate, type PrincipalFlow } from './session.js';
 import { H, med, MED, oddSession, patientUser, REFILL, T0 } from './test-traffic.js';
 
 const SESSIONS = 30;
@@ -221,6 +222,7 @@ describe('flow-abuse', () => {
       log10Chance: -5.64,
       log10Limit: -4.16,
       cohortSessionsPerDay: 144,
+      ownRareRate: 0,
       familyAlpha: 0.01,
     });
     expect(found[0]?.summary).toBe(
@@ -236,6 +238,40 @@ describe('flow-abuse', () => {
     const all = [...population(), ...clinic].sort((a, b) => a.ts - b.ts);
     expect(run([...all, ...oddSession(clinician(3), AFTER)])).toEqual([]);
     expect(run([...all, ...oddSession(patientUser(3), AFTER)]).map((f) => [f.principal, f.evidence.pattern])).toEqual([['user:p3', 'unseen_transition']]);
+  });
+
+  it("judges a principal whose past sessions often held a step its cohort rarely takes against its own rate too (a minority role in the cohort)", () => {
+    // p2 and p3 are patients like the others, except that p2, an hour after each of its last ten
+    // refill sessions, opens a prescription and updates some other record, a different one each
+    // time (a caregiver's account, say: steps no other patient takes); p3 did that once.
+    const TYPES = ['Observation', 'Condition', 'AllergyIntolerance', 'Goal', 'CarePlan', 'Appointment', 'Communication', 'Consent', 'Coverage', 'Device'];
+    const aside = (u: number, k: number, type: string) => {
+      const at = T0 + k * 2 * H + H + u * 60_000;
+      return [
+        event({ ts: at, principal: patientUser(u), route: MED, objects: [med(u * 100 + k)] }),
+        event({ ts: at + 5000, principal: patientUser(u), route: `/fhir/${type}/{id}`, method: 'PUT', objects: [ref(type, `tok_${u}_${k}`)] }),
+      ];
+    };
+    const habit = TYPES.flatMap((type, i) => aside(2, 20 + i, type));
+    const base = [...population(), ...habit, ...aside(3, 27, 'Immunization')].sort((a, b) => a.ts - b.ts);
+    const found = (u: number) => {
+      const d = createFlowAbuseDetector(DEFAULTS);
+      const state = d.createState();
+      const out = [...base, ...oddSession(patientUser(u), AFTER)].flatMap((e) => d.detect(e, state));
+      return { out, flow: state.principals.peek(`user:p${u}`) };
+    };
+    const p2 = found(2);
+    expect(p2.out).toEqual([]);
+    // 39 judged steps (a refill session's refill, an aside's update), 6 of them anomalous: the first
+    // four asides came before the cohort's transitions from a prescription read were trusted
+    // (fewer than 300). Its rate, 6 / (39 + 20), floors each of the odd session's three p of 0.0083:
+    // C(4, 3) x 0.10^3 is 1e-2.4, far above the limit of 1e-4.16 that p3's 1e-5.68 is under.
+    expect([p2.flow?.pastJudged, p2.flow?.pastRare]).toEqual([39, 6]);
+    expect(ownRareRate(p2.flow as PrincipalFlow)).toBeCloseTo(6 / 59, 12);
+    const p3 = found(3);
+    // One such step is chance, not a habit: p3 is judged against its cohort alone.
+    expect(p3.out.map((f) => [f.principal, f.evidence.pattern, f.evidence.log10Chance, f.evidence.ownRareRate])).toEqual([['user:p3', 'unseen_transition', -5.68, 0]]);
+    expect([p3.flow?.pastJudged, p3.flow?.pastRare]).toEqual([30, 1]);
   });
 
   it('does not call a step skipped when the cohort only ever takes it after the same step (a step is never required before itself)', () => {

@@ -10,7 +10,7 @@ import { judgeStep } from './judge.js';
 import { pushClose, takeDue } from './close-queue.js';
 import { closeWindow, newRepeatPopulation, noteOngoing, ongoingKey, peersThreshold, recordRepeat, REPEAT_CAP, repeatLimit, type Repeat, type RepeatPopulation, type TargetKind } from './repeats.js';
 import { rememberCreated, undoneBy } from './undo.js';
-import { countSession, newCohortDays, newFlow, resetSession, sessionsPerDay, VISITED_CAP, type PrincipalFlow, type Session } from './session.js';
+import { countSession, foldSession, newCohortDays, newFlow, ownRareRate, resetSession, sessionsPerDay, VISITED_CAP, type PrincipalFlow, type Session } from './session.js';
 import { clearCappedState, forgetPrincipals, newFlowAbuseState, restoreState, snapshotState, type FlowAbuseState } from './state.js';
 import { learnArrival, learnTransition, newFromStats, newTargetStats } from './transitions.js';
 
@@ -73,6 +73,7 @@ export function createFlowAbuseDetector(cfg: FlowAbuseConfig = DEFAULTS, deps: T
       // The session's fields live on the principal's flow object (one object per principal).
       const s: Session = flow;
       if (event.ts - s.lastTs > gapMs) {
+        foldSession(flow);
         resetSession(s);
         countSession(state.cohortDays.getOrCreate(cohort, newCohortDays), event.ts);
       }
@@ -90,6 +91,7 @@ export function createFlowAbuseDetector(cfg: FlowAbuseConfig = DEFAULTS, deps: T
           from: fromKey === undefined ? undefined : state.from.get(fromKey),
           target: state.targets.get(targetKey as string),
           firstArrival,
+          ownRate: ownRareRate(flow),
           cohortSessions: sessionsPerDay(state.cohortDays.getOrCreate(cohort, newCohortDays)),
         };
         const found = judgeStep(ctx, cfg, NAME, OWASP);

@@ -15,6 +15,8 @@ export interface StepContext {
   firstArrival: boolean;
   /** Sessions the principal's cohort starts per day: how many sessions are tested daily. */
   cohortSessions: number;
+  /** How often the principal's own past steps were cohort-rare (session.ts `ownRareRate`); 0 when it has no such habit. */
+  ownRate: number;
 }
 
 /**
@@ -39,7 +41,8 @@ export function judgeStep(ctx: StepContext, cfg: FlowAbuseConfig, detector: stri
   if (anomaly === undefined || !addAnomaly(s, anomaly)) return undefined;
   // Defined now: addAnomaly just added one.
   const anomalies = s.anomalies as Anomaly[];
-  const chance = log10Chance(s.judged, anomalies);
+  // A principal that often makes steps its cohort rarely makes is judged against its own rate too.
+  const chance = log10Chance(s.judged, anomalies, ctx.ownRate);
   const limit = Math.log10(cfg.familyAlpha / ctx.cohortSessions);
   if (chance >= limit) return undefined;
   s.alerted = true;
@@ -59,6 +62,7 @@ export function judgeStep(ctx: StepContext, cfg: FlowAbuseConfig, detector: stri
       log10Chance: round2(chance),
       log10Limit: round2(limit),
       cohortSessionsPerDay: ctx.cohortSessions,
+      ownRareRate: Number(ctx.ownRate.toPrecision(2)),
       familyAlpha: cfg.familyAlpha,
     },
   });

@@ -28,6 +28,8 @@ export function encodeFlow(f: PrincipalFlow, queued: number | undefined): unknow
     repeats: f.repeats === undefined ? [] : [...f.repeats].map(([key, r]) => ({ key, ...r })),
     created: f.created === undefined ? [] : [...f.created].map(([key, c]) => ({ key, ...c })),
     bucketStart: f.bucketStart,
+    pastJudged: f.pastJudged,
+    pastRare: f.pastRare,
     queued: queued ?? null,
   };
 }
@@ -35,6 +37,10 @@ export function encodeFlow(f: PrincipalFlow, queued: number | undefined): unknow
 export function decodeFlow(v: unknown): SavedFlow | undefined {
   if (!isObject(v)) return undefined;
   const { lastTs, last, visited, judged, anomalies, alerted, repeats, created, bucketStart, queued } = v;
+  // Absent in rows saved before a principal's own past was kept: no past.
+  const pastJudged = v.pastJudged ?? 0;
+  const pastRare = v.pastRare ?? 0;
+  if (!isInt(pastJudged) || !isInt(pastRare) || pastJudged < 0 || pastRare < 0 || pastRare > pastJudged) return undefined;
   if (lastTs !== null && !isInt(lastTs)) return undefined;
   if ((last !== null && !isString(last)) || !isInt(judged) || typeof alerted !== 'boolean' || !isInt(bucketStart)) return undefined;
   if ((queued !== null && !isInt(queued)) || !isStrings(visited, VISITED_CAP)) return undefined;
@@ -52,6 +58,8 @@ export function decodeFlow(v: unknown): SavedFlow | undefined {
     repeats: r.length === 0 ? undefined : new Map(r),
     created: c.length === 0 ? undefined : new Map(c),
     bucketStart,
+    pastJudged,
+    pastRare,
   };
   return { flow, queued: queued === null ? undefined : queued };
 }

@@ -4,6 +4,7 @@ import type { NormalizedEvent, Principal } from '../../libs/contracts/index.js';
 import { event, ref } from '../test-support/events.js';
 import { createFlowAbuseDetector, DEFAULTS, NAME, POPULATION_ROWS } from './index.js';
 import { decodeFlow, encodeFlow } from './persist.js';
+import type { PrincipalFlow } from './session.js';
 import { H, med, MED, oddSession, patientUser as patient, REFILL, T0 } from './test-traffic.js';
 import { expectSameAtEveryCut, feed, throughStore } from '../test-support/rows.js';
 
@@ -103,6 +104,22 @@ describe('flow-abuse persistence', () => {
     expect(flow?.repeats?.size).toBe(5);
     expect(flow?.created?.size).toBe(1);
     expect(decodeFlow(JSON.parse(JSON.stringify(encodeFlow(flow as NonNullable<typeof flow>, 7))))).toEqual({ flow, queued: 7 });
+  });
+
+  it("keeps a principal's own past (judged steps, cohort-rare ones), reads rows saved before it as none, and rejects impossible counts", () => {
+    const state = d.createState();
+    feed(d, state, oddFlow());
+    const flow = state.principals.peek('user:p2') as PrincipalFlow;
+    // 29 refill sessions before the odd one, one judged step each, none rare.
+    expect([flow.pastJudged, flow.pastRare]).toEqual([29, 0]);
+    const saved = { ...flow, pastJudged: 40, pastRare: 5 };
+    const row = JSON.parse(JSON.stringify(encodeFlow(saved, undefined))) as Record<string, unknown>;
+    expect(decodeFlow(row)?.flow).toEqual(saved);
+    const { pastJudged: _j, pastRare: _r, ...before } = row;
+    expect(decodeFlow(before)?.flow).toEqual({ ...saved, pastJudged: 0, pastRare: 0 });
+    expect(decodeFlow({ ...row, pastRare: 41 })).toBeUndefined();
+    expect(decodeFlow({ ...row, pastJudged: -1 })).toBeUndefined();
+    expect(decodeFlow({ ...row, pastRare: 1.5 })).toBeUndefined();
   });
 
   it('writes one row per principal and four population rows under fixed keys, and only selected principals when asked', () => {

@@ -47,6 +47,14 @@ export interface PrincipalFlow extends Session {
   created: Map<string, Created> | undefined;
   /** Start of the principal's current tumbling repeat window; -1 when none is open. */
   bucketStart: number;
+  /**
+   * Its own past (sessions that raised nothing): state-changing steps judged, and how many of them
+   * were anomalous for its cohort. A principal whose role is a minority in its cohort (emergency
+   * physicians among hospitalists, on the same app and scopes) makes cohort-rare steps night after
+   * night, a different one each time, so the cohort's odds overstate how surprising its next one is.
+   */
+  pastJudged: number;
+  pastRare: number;
 }
 
 export const ANOMALY_CAP = 16;
@@ -64,7 +72,41 @@ export function newFlow(): PrincipalFlow {
     repeats: undefined,
     created: undefined,
     bucketStart: -1,
+    pastJudged: 0,
+    pastRare: 0,
   };
+}
+
+/**
+ * Past judged steps kept: past this, both counts are halved, so the rate follows the last weeks of
+ * the principal's work (a clinician moving from the ED to the wards) rather than all of it.
+ */
+export const PAST_SPAN = 2000;
+/**
+ * Cohort-rare steps a principal must have made in sessions that raised nothing before its own rate
+ * counts: one is chance, two in separate sessions is a habit. The prior of `PAST_PRIOR` judged
+ * steps without one keeps a short history from making a principal's rate large.
+ */
+export const PAST_MIN_RARE = 2;
+export const PAST_PRIOR = 20;
+
+/** Folds the session that just ended into the principal's past, unless it raised a finding. */
+export function foldSession(f: PrincipalFlow): void {
+  if (f.alerted || f.judged === 0) return;
+  f.pastJudged += f.judged;
+  f.pastRare += f.anomalies?.length ?? 0;
+  if (f.pastJudged > PAST_SPAN) {
+    f.pastJudged = Math.round(f.pastJudged / 2);
+    f.pastRare = Math.floor(f.pastRare / 2);
+  }
+}
+
+/**
+ * How often the principal's own judged steps were cohort-rare (0 until `PAST_MIN_RARE` were): no
+ * anomalous step of its is less likely than that for it, whatever the cohort's odds say.
+ */
+export function ownRareRate(f: Pick<PrincipalFlow, 'pastJudged' | 'pastRare'>): number {
+  return f.pastRare < PAST_MIN_RARE ? 0 : f.pastRare / (f.pastJudged + PAST_PRIOR);
 }
 
 /** Starts a new session, keeping `lastTs` and everything that is not the session's. */
@@ -93,14 +135,15 @@ export function addAnomaly(s: Session, a: Anomaly): boolean {
 /**
  * log10 of the chance that a benign cohort session with this many judged steps shows anomalies
  * this improbable: C(judged, k) x the product of their probabilities (a union bound over which k
- * of the judged steps were the anomalous ones, steps taken as independent).
+ * of the judged steps were the anomalous ones, steps taken as independent). No probability counts
+ * below `floor`, the principal's own rate of such steps (`ownRareRate`).
  */
-export function log10Chance(judged: number, anomalies: readonly Anomaly[]): number {
+export function log10Chance(judged: number, anomalies: readonly Anomaly[], floor = 0): number {
   const k = anomalies.length;
   const m = Math.max(judged, k);
   let log = 0;
   for (let i = 0; i < k; i++) log += Math.log10((m - i) / (i + 1));
-  for (const a of anomalies) log += Math.log10(a.p);
+  for (const a of anomalies) log += Math.log10(Math.max(a.p, floor));
   return log;
 }
 
