@@ -12,7 +12,7 @@ import { checkExpiry, newExpiryState } from './expiry.js';
 import { judgeContext, newContext, type MachineContext } from './context.js';
 import { networksOf } from './network.js';
 import { newSpread, recordSpread } from './spread.js';
-import { relocated } from './relocated.js';
+import { clientKind, relocated } from './relocated.js';
 import { forgetPrincipals, restoreRows, snapshotRows } from './persist.js';
 import { CHAIN_CAP, newCohortPops, newKeyState, newTokenState, type CohortPops, type KeyState, type NetworkHashes, type TokenMisuseState, type TokenState } from './state.js';
 
@@ -55,6 +55,7 @@ export function createTokenMisuseDetector(cfg: TokenMisuseConfig = DEFAULTS, dep
       tokens: createBoundedCache<TokenState>(KEY_CAP),
       networks: createBoundedCache<NetworkHashes>(KEY_CAP),
       userAgents: createBoundedCache<number>(UA_CAP),
+      clientKinds: createBoundedCache<number>(UA_CAP),
       cohorts: createBoundedCache<CohortPops>(COHORT_CAP),
       expiry: newExpiryState(),
       contexts: createBoundedCache<MachineContext>(CONTEXT_CAP),
@@ -93,6 +94,21 @@ export function createTokenMisuseDetector(cfg: TokenMisuseConfig = DEFAULTS, dep
         if (scattered) out.push(scattered);
         const moved = relocated(detector, event, token, nets.wide, ua);
         if (moved) out.push(moved);
+        // A login session (sid) lives across its refreshed tokens: a refresh token copied to
+        // another machine brings new access tokens, each used in one place only, so the copy
+        // shows only as the session in a new place (relocated.ts; one finding if the token moved too).
+        const sfp = p.sessionFingerprint;
+        if (sfp !== undefined) {
+          let session = state.tokens.get(`session:${sfp}`);
+          if (session === undefined) {
+            session = newTokenState(p.id);
+            state.tokens.set(`session:${sfp}`, session);
+          } else session.owner = p.id;
+          // The token's cohort populations: where this cohort's tokens move to by design (relocated.ts).
+          session.pops = token.pops;
+          const sessionMoved = relocated(detector, event, session, nets.wide, clientKindHash(state, event.userAgent), 'session');
+          if (sessionMoved && !moved) out.push(sessionMoved);
+        }
       }
       return out;
     },
@@ -115,6 +131,16 @@ export function createTokenMisuseDetector(cfg: TokenMisuseConfig = DEFAULTS, dep
       }
     },
   };
+
+  /** hash32 of the user agent without its version numbers (relocated.ts `clientKind`), memoized like `userAgents`. */
+  function clientKindHash(state: TokenMisuseState, userAgent: string): number {
+    let h = state.clientKinds.get(userAgent);
+    if (h === undefined) {
+      h = hash32(clientKind(userAgent)) | 0;
+      state.clientKinds.set(userAgent, h);
+    }
+    return h;
+  }
 
   function check(event: NormalizedEvent, state: TokenMisuseState, k: KeyState, scope: 'principal' | 'token', cohort: string, net: number, ua: number, out: Finding[]): void {
     let pops = k.pops;

@@ -29,7 +29,14 @@ export interface Relocation {
  */
 export const SHARED_MOVES = 2;
 
-export function relocated(detector: { name: string; owasp: string }, event: NormalizedEvent, token: TokenState, wide: number, ua: number): Finding | undefined {
+export function relocated(
+  detector: { name: string; owasp: string },
+  event: NormalizedEvent,
+  token: TokenState,
+  wide: number,
+  ua: number,
+  scope: 'token' | 'session' = 'token',
+): Finding | undefined {
   const origin = token.origin;
   if (origin === undefined) {
     token.origin = { wide, ua, reported: false };
@@ -39,19 +46,33 @@ export function relocated(detector: { name: string; owasp: string }, event: Norm
   origin.reported = true;
   const who = event.principal.id;
   if (token.pops !== undefined && noteMove(token.pops, wide, ua, who) > SHARED_MOVES) return undefined;
+  const p = event.principal;
   return makeFinding(detector.name, detector.owasp, event, {
     severity: 'high',
     summary:
-      `one token of ${who} was used from ${event.clientIp} by "${event.userAgent}", ` +
-      `a network and a client it had not been used from: the token was copied to another machine`,
+      scope === 'token'
+        ? `one token of ${who} was used from ${event.clientIp} by "${event.userAgent}", ` +
+          `a network and a client it had not been used from: the token was copied to another machine`
+        : `one login session of ${who} (the same sid on every token its refreshes brought) was used from ${event.clientIp} by "${event.userAgent}", ` +
+          `a network and a kind of client it had not been used from: the session's refresh token was copied to another machine`,
     evidence: {
       pattern: 'token_relocated',
       confidence: 0.8,
-      scope: 'token',
-      credentialFingerprint: event.principal.credentialFingerprint,
+      scope,
+      credentialFingerprint: p.credentialFingerprint,
+      ...(scope === 'session' ? { sessionFingerprint: p.sessionFingerprint } : {}),
       observed: { clientIp: event.clientIp, userAgent: event.userAgent },
     },
   });
+}
+
+/**
+ * A user agent without its version numbers: a login session outlives the versions of its client
+ * (an app update, a browser update, a new OS release), so a session's client is compared by kind
+ * (`MyHealth/ (iPhone; iOS .)`), not by the exact string. A token's life is too short to see one.
+ */
+export function clientKind(userAgent: string): string {
+  return userAgent.replace(/\d+/g, '');
 }
 
 /** Counts `who` among the principals whose tokens moved to (wide, ua) in this cohort; returns how many did. */

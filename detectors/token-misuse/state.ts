@@ -10,12 +10,17 @@ import type { Relocation } from './relocated.js';
 export interface TokenMisuseState {
   /** By principal id. */
   principals: BoundedCache<KeyState>;
-  /** By credential fingerprint. */
+  /**
+   * By credential fingerprint; login sessions by `session:<session fingerprint>` (only their
+   * `origin` is used: relocated.ts), saved with the principal that used them last like tokens.
+   */
   tokens: BoundedCache<TokenState>;
   /** Hashes of each client IP's networks, computed once per IP (a memo: not saved). */
   networks: BoundedCache<NetworkHashes>;
   /** hash32 of each user agent: a few hundred strings, hashed by the Map natively instead of per event (a memo: not saved). */
   userAgents: BoundedCache<number>;
+  /** hash32 of each user agent without its version numbers (relocated.ts `clientKind`): a memo, not saved. */
+  clientKinds: BoundedCache<number>;
   /** By `${scope}|${cohort}`. */
   cohorts: BoundedCache<CohortPops>;
   /** Expired tokens served (expiry.ts): memos, not saved. */

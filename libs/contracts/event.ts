@@ -86,6 +86,11 @@ export const PrincipalSchema = z.object({
   authScheme: AuthSchemeSchema,
   /** Keyed fingerprint of the credential (bearer token or API key); never the credential itself. */
   credentialFingerprint: z.string().optional(),
+  /**
+   * Keyed fingerprint of the login session a bearer JWT names (`sid` / `session_state`): the same
+   * on every access token the session's refreshes bring (libs/identity/claims.ts).
+   */
+  sessionFingerprint: z.string().optional(),
 });
 export type Principal = z.infer<typeof PrincipalSchema>;
 

@@ -15,7 +15,16 @@ export interface JwtIdentity {
   expiresAt?: number;
   /** `iat` as epoch milliseconds. */
   issuedAt?: number;
+  /**
+   * Keyed fingerprint of the login session the token was issued in (`sid`, or Keycloak's
+   * `session_state`, with `iss` and `sub`): every access token a refresh brings carries the same
+   * one, so a session can be followed across its tokens (token-misuse). Never the claim itself.
+   */
+  sessionFingerprint?: string;
 }
+
+/** Session id claims: OIDC's `sid` (front- and back-channel logout), Keycloak's older `session_state`. */
+const SESSION_CLAIMS = ['sid', 'session_state'];
 
 /**
  * `client_id` (RFC 9068) or `azp` (OIDC) name the client; `cid` (Okta) and `appid` (Entra ID v1)
@@ -56,6 +65,14 @@ export function jwtIdentity(claims: Claims, tokenizer: Tokenizer): JwtIdentity {
   if (expiresAt !== undefined) out.expiresAt = expiresAt;
   const issuedAt = numericDate(claims.iat);
   if (issuedAt !== undefined) out.issuedAt = issuedAt;
+
+  for (const name of SESSION_CLAIMS) {
+    const sid = stringClaim(claims, name);
+    if (sid === undefined) continue;
+    // NUL-separated: no claim value can make two different triples read alike.
+    out.sessionFingerprint = tokenizer.fingerprint(`session\u0000${iss ?? ''}\u0000${sub ?? out.clientId ?? ''}\u0000${sid}`);
+    break;
+  }
   return out;
 }
 

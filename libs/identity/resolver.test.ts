@@ -260,6 +260,30 @@ describe('createPrincipalResolver: credential expiry', () => {
   });
 });
 
+describe('createPrincipalResolver: login sessions', () => {
+  const iss = 'https://sso.example.org/realms/care';
+  const fp = (sid: string, sub = 'alice') => tokenizer.fingerprint(`session\u0000${iss}\u0000${sub}\u0000${sid}`);
+
+  it('gives every access token of one login session (sid, or Keycloak session_state) the same session fingerprint, and another session another', () => {
+    const first = resolve(ev(bearer(jwt({ iss, sub: 'alice', sid: 's-1', jti: 'a', exp: 1_795_000_000 }))));
+    const refreshed = resolve(ev(bearer(jwt({ iss, sub: 'alice', sid: 's-1', jti: 'b', exp: 1_795_000_300 }))));
+    const laptop = resolve(ev(bearer(jwt({ iss, sub: 'alice', sid: 's-2', jti: 'c' }))));
+    const keycloak = resolve(ev(bearer(jwt({ iss, sub: 'alice', session_state: 's-1' }))));
+    expect([first.sessionFingerprint, refreshed.sessionFingerprint, laptop.sessionFingerprint, keycloak.sessionFingerprint]).toEqual([fp('s-1'), fp('s-1'), fp('s-2'), fp('s-1')]);
+    expect(first.credentialFingerprint).not.toBe(refreshed.credentialFingerprint);
+    // The same sid of another user (or issuer) is another session; the claim itself is never kept.
+    expect(resolve(ev(bearer(jwt({ iss, sub: 'bob', sid: 's-1' })))).sessionFingerprint).toBe(fp('s-1', 'bob'));
+    expect(JSON.stringify(first)).not.toContain('s-1');
+  });
+
+  it('has none without a session claim, for opaque tokens and API keys, or a sid that is neither a string nor a number', () => {
+    expect(resolve(ev(bearer(jwt({ iss, sub: 'alice' })))).sessionFingerprint).toBeUndefined();
+    expect(resolve(ev(bearer('opaque-token-abcdef'))).sessionFingerprint).toBeUndefined();
+    expect(resolve(ev({ requestHeaders: { apikey: 'k-123456' } })).sessionFingerprint).toBeUndefined();
+    expect(resolve(ev(bearer(jwt({ iss, sub: 'alice', sid: { id: 's-1' } })))).sessionFingerprint).toBeUndefined();
+  });
+});
+
 describe('bearerCacheKey', () => {
   it('reads the length and the last 32 characters only', () => {
     const tail = 'b'.repeat(32);

@@ -176,7 +176,7 @@ function jwtPrincipalId(jwt: JwtIdentity): BearerInfo['jwtId'] {
 
 /**
  * NOTE: keys are added in one fixed order (id, kind, scopes, issuer, patient, fhirUser,
- * credentialFingerprint, authScheme, app): the principal is stored and hashed as JSON.
+ * credentialFingerprint, sessionFingerprint, authScheme, app): the principal is stored and hashed as JSON.
  */
 function principalOf(
   id: string,
@@ -193,6 +193,7 @@ function principalOf(
   if (jwt?.patient !== undefined) p.patient = jwt.patient;
   if (jwt?.fhirUser !== undefined) p.fhirUser = jwt.fhirUser;
   if (credentialFingerprint !== undefined) p.credentialFingerprint = credentialFingerprint;
+  if (jwt?.sessionFingerprint !== undefined) p.sessionFingerprint = jwt.sessionFingerprint;
   p.authScheme = authScheme;
   // An app named like the user (Kong basic-auth consumer "alice" for user alice) adds nothing.
   if (app !== undefined && !isUserNamed(id, app)) p.app = app;
