@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Alert } from '../libs/contracts/index.js';
 import { replayBeforeAll } from './test-support/vigil-replay.js';
-import { DAYS, M, MERIDIAN, NORTHSTAR, autoPosts, autoRefill, caregivers, earlier, insurers, lines, mistakes, patients, proxyRefills, reminder, reminderPages, stores, type Account, type Insurer, typos } from './test-support/worlds/pharmacy-refills.js';
+import { DAYS, M, NORTHSTAR, autoPosts, autoRefill, caregivers, earlier, insurers, lines, mistakes, patients, proxyRefills, reminder, reminderPages, stores, type Account, type Insurer, typos } from './test-support/worlds/pharmacy-refills.js';
 import { A_END, A_START, B_END, B_START, C_END, C_START, D_END, D_START, E_END, E_START, admins, cancelledByPartner, claimChecks, claimsNotYet, nightOwl, opened, proxies, queuePolls, repeater, snooper, taken } from './test-support/worlds/pharmacy-refills-last-day.js';
 
 /**
@@ -100,12 +100,10 @@ describe("a pharmacy chain's prescription and refill API with caregivers, store 
     expect(taken.length).toBe(12);
   });
 
-  it('raises nothing that is not about an abuse but two machine credentials on their first day (documented cold starts)', () => {
-    const unexplained = replayed.alerts.filter((a) => !explained(a));
-    expect(unexplained.map((a) => [a.detector, isInsurer(a, MERIDIAN) ? MERIDIAN.name : a.principal, a.route, a.severity, a.firstSeen])).toEqual([
-      ['bola/enumeration', user(autoRefill), '/api/v2/prescriptions/{id}/refills', 'high', '2026-11-09T03:02:49.621Z'],
-      ['bola/enumeration', MERIDIAN.name, '/api/v2/refills/{id}/claim', 'high', '2026-11-09T10:08:00.000Z'],
-    ]);
+  it('raises nothing that is not about an abuse', () => {
+    // Until 2026-12-01 two machine credentials alerted on their first day (the auto-refill batch's
+    // first night, an insurer's first morning): a machine's first day now learns its volume.
+    expect(replayed.alerts.filter((a) => !explained(a)).map(show)).toEqual([]);
   });
 
   it('raises nothing on patients refilling, checking and re-placing refills from home and carrier networks', () => {
@@ -120,29 +118,18 @@ describe("a pharmacy chain's prescription and refill API with caregivers, store 
     expect(falseAlerts(stores.flatMap((s) => s.pharmacists))).toEqual([]);
   });
 
-  it('raises one alert on the 03:00 auto-refill batch, its first night (documented cold start), and nothing on the reminder service', () => {
-    // A batch of ~600 refills in 20 minutes against the learning floor (80 a window); its windows
-    // are learned once the batch recurs the next night (bola/enumeration README, machine schedules).
-    expect(falseAlerts([autoRefill, reminder]).map((a) => a.slice(0, 6))).toEqual([
-      [
-        'bola/enumeration',
-        user(autoRefill),
-        '/api/v2/prescriptions/{id}/refills',
-        'high',
-        '2026-11-09T03:02:49.621Z',
-        'app:autorefill-svc read 152 distinct prescriptions objects within 300s; its baseline is 137.8 per window (threshold 80)',
-      ],
-    ]);
+  it('raises nothing on the 03:00 auto-refill batch, its first night included, nor on the reminder service', () => {
+    // ~600 refills in 20 minutes: on its first night against the learning floor (80 a window) it
+    // alerted until 2026-12-01; a machine credential's first day is now learned (bola/enumeration README).
+    expect(falseAlerts([autoRefill, reminder])).toEqual([]);
   });
 
-  it('raises one alert on the insurers, on the first morning of one of them (documented cold start), none on the mornings after', () => {
-    // Its baseline had three windows of the morning's ramp when the rush began. On later mornings a
-    // machine's allowance is its busiest window of the last day (the quiet evening before was 2
-    // a window): before that, Northstar alerted on its second morning too, and in seed 7 Meridian
-    // on five mornings of six.
-    expect(replayed.alerts.filter((a) => insurers.some((ins) => isInsurer(a, ins)) && !explained(a)).map((a) => [a.detector, isInsurer(a, MERIDIAN), a.firstSeen, a.evidence.pattern])).toEqual([
-      ['bola/enumeration', true, '2026-11-09T10:08:00.000Z', 'sustained_distinct_ids'],
-    ]);
+  it('raises nothing on the insurers, their first mornings included', () => {
+    // On later mornings a machine's allowance is its busiest window of the last day (the quiet
+    // evening before was 2 a window): before that, Northstar alerted on its second morning too, and
+    // in seed 7 Meridian on five mornings of six; on its first morning Meridian alerted until its
+    // first day was learned (2026-12-01).
+    expect(replayed.alerts.filter((a) => insurers.some((ins) => isInsurer(a, ins)) && !explained(a)).map(show)).toEqual([]);
   });
 
   it('raises nothing on the administrators', () => {

@@ -6,7 +6,7 @@ import type { Detector } from '../../framework.js';
 import { findingAbout } from '../../framework.js';
 import { isMachine } from '../../principal-traits.js';
 import { clearCappedWindows, createTypesCodec, type Types } from './profile.js';
-import { advance, endDrift, liveDrift, newTypeWindow, record, stepSequence, threshold, tooLate, unseal, type TypeWindow } from './window.js';
+import { advance, endDrift, liveDrift, machinePeak, newTypeWindow, record, stepSequence, threshold, tooLate, unseal, type TypeWindow } from './window.js';
 
 export const NAME = 'bola/enumeration';
 export const OWASP = 'API1:2023';
@@ -32,6 +32,14 @@ const PRINCIPAL_CAP = 200_000;
 /** Only the cap is used: the windows and `learningWindows` decide when a baseline is trusted. */
 const NO_LEARNING = { minEvents: 0, minSpanMs: 0 };
 const FAILED_STATUSES = new Set([403, 404]);
+/**
+ * A machine credential's first day (from its first request the detector remembers) is how it
+ * learns its volume: a service or a partner starts with the batch it was built for (a nightly
+ * sweep of every user, the night's auto-refills), which no learning floor can know. On that day
+ * distinct_ids and sustained_distinct_ids are not raised for it (its windows are learned); a
+ * sequential walk and probing that collects 403/404s still are. A stolen credential is not new.
+ */
+const MACHINE_FIRST_DAY_MS = 86_400_000;
 
 /**
  * BOLA enumeration (OWASP API1:2023): a principal touching far more distinct objects of one type
@@ -58,6 +66,7 @@ export function createEnumerationDetector(
       const p = state.principals.touch(event.principal.id, event.ts);
       // Machine credentials run batches on a schedule (window.ts `recursDaily`); people do not.
       const machine = isMachine(event.principal);
+      const firstDay = machine && event.ts - p.firstTs < MACHINE_FIRST_DAY_MS;
       // NOTE: allocated only when something is raised, which almost no event does.
       let raised: Set<Pattern> | undefined;
       let findings: Finding[] | undefined;
@@ -71,7 +80,7 @@ export function createEnumerationDetector(
         if (w.walk?.seal !== undefined && obj.seq !== undefined) unseal(w.walk, w.type, obj.seq, event.ts, windowMs, token);
         trackPhi(w, event, ok);
         const isNew = record(w, { ts: event.ts, id: obj.id, ok });
-        const checked = check(event, obj, w, isNew, ok, cfg, windowMs);
+        const checked = check(event, obj, w, isNew, ok, cfg, windowMs, firstDay, machine);
         if (checked === undefined) continue;
         for (const f of checked) {
           raised ??= new Set();
@@ -131,6 +140,8 @@ function check(
   ok: boolean,
   cfg: EnumerationConfig,
   windowMs: number,
+  firstDay: boolean,
+  machine: boolean,
 ): Raised[] | undefined {
   let out: Raised[] | undefined;
   const who = event.principal.id;
@@ -148,9 +159,10 @@ function check(
       );
     }
   }
-  if (ok && isNew) {
+  if (ok && isNew && !firstDay) {
     const distinct = w.okIds?.size ?? 0;
-    const limit = threshold(w, cfg);
+    // The peak only matters while the type is learning (window.ts `threshold`): not looked up otherwise.
+    const limit = threshold(w, cfg, machine && w.learnedWindows < cfg.learningWindows ? machinePeak(w, windowMs) : 0);
     if (distinct > limit) {
       (out ??= []).push(
         raise(

@@ -20,7 +20,14 @@ function batch(who: Principal, at: number, night: number): NormalizedEvent[] {
   );
 }
 
-const nights = (who: Principal, starts: number[]) => starts.flatMap((at, n) => batch(who, at, n));
+/**
+ * A machine credential's first day learns its volume (index.ts `MACHINE_FIRST_DAY_MS`): these
+ * partners are known from a few checks two days before their first batch, so the batches below are
+ * judged as a known service's.
+ */
+const known = (who: Principal): NormalizedEvent[] =>
+  Array.from({ length: 5 }, (_, i) => event({ ts: T0 - 2 * DAY + i * 60_000, principal: who, route: '/v1/members/{id}/eligibility', objects: [ref('members', `tok_k${i}`)] }));
+const nights = (who: Principal, starts: number[]) => [...known(who), ...starts.flatMap((at, n) => batch(who, at, n))];
 /** The night each finding's batch started on. */
 const nightsAlerted = (findings: Finding[]) => [...new Set(findings.map((f) => Math.floor((f.ts - T0) / DAY)))];
 
@@ -54,14 +61,47 @@ describe('bola/enumeration: a machine credential’s nightly batch', () => {
     );
     const { findings } = run([...nights(partner, starts), ...harvest]);
     expect(nightsAlerted(findings)).toEqual([0, 1, 3]);
-    // The learned batch (300 a window) allows 4 x 300: the 1,201st distinct member alerts.
-    expect(findings.find((f) => f.ts > T0 + 3 * DAY)?.evidence).toMatchObject({ pattern: 'distinct_ids', distinctIds: 1201, threshold: 1200 });
+    // What it learned (the five checks of its first day's window, then three nights of 300 a window)
+    // allows 677.6 (mean + 4 sd of the EWMA): the 678th distinct member alerts.
+    expect(findings.find((f) => f.ts > T0 + 3 * DAY)?.evidence).toMatchObject({ pattern: 'distinct_ids', distinctIds: 678, threshold: 677.6 });
+  });
+
+  it("learns a new machine credential's batch on its first day: no alert on its first night or after, while a walk on its first day is still one", () => {
+    const fresh: Principal = { ...partner, id: 'key:fp_new_partner' };
+    const starts = [0, 1, 2].map((n) => T0 + n * DAY + H);
+    const batches = starts.flatMap((at, n) => batch(fresh, at, n));
+    expect(run(batches).findings).toEqual([]);
+    // Its first request at 01:00; at 09:00 it walks member ids 1..12 in order: that is no batch.
+    const walk = Array.from({ length: 12 }, (_, i) => event({ ts: T0 + 9 * H + i * 1000, principal: fresh, route: '/v1/members/{id}', objects: [{ ...ref('members', `tok_w${i}`), seq: i + 1 }] }));
+    const found = run([...batch(fresh, T0 + H, 0), ...walk]).findings;
+    // The tenth id in order, and each after it (one alert, as every finding of a principal's pattern).
+    expect(found.map((f) => [f.evidence.pattern, f.ts])).toEqual([9, 10, 11].map((i) => ['sequential_walk', T0 + 9 * H + i * 1000]));
+    // A person's first night is judged as always.
+    expect(nightsAlerted(run(batch(clerk, T0 + H, 0)).findings)).toEqual([0]);
+  });
+
+  it("judges a machine whose type is still learning by the batch it read within the last day, not by the floor for strangers", () => {
+    // Three learned windows needed; each night's batch fills one: the second night is still learning.
+    const slow = createEnumerationDetector({ ...cfg, learningWindows: 3 });
+    const fresh: Principal = { ...partner, id: 'key:fp_new_partner' };
+    const feed = (events: NormalizedEvent[]) => {
+      const state = slow.createState();
+      return events.flatMap((e) => slow.detect(e, state));
+    };
+    // 01:00 on its first day (learned), 02:00 the next night: 300 against 4 x 300, not 4 x 20.
+    expect(feed([...batch(fresh, T0 + H, 0), ...batch(fresh, T0 + DAY + 2 * H, 1)])).toEqual([]);
+    // 1,300 the next night, still learning: past 4 x its 300 of the night before.
+    const big = Array.from({ length: 1_300 }, (_, i) =>
+      event({ ts: T0 + DAY + 2 * H + i * 100, principal: fresh, route: '/v1/members/{id}/eligibility', objects: [ref('members', `tok_b${i}`)] }),
+    );
+    const found = feed([...batch(fresh, T0 + H, 0), ...big]);
+    expect(found[0]?.evidence).toMatchObject({ pattern: 'distinct_ids', distinctIds: 1201, threshold: 1200, learnedWindows: 1 });
   });
 
   it('keeps the schedule through a snapshot and restore', () => {
     const all = nights(partner, [0, 1, 2].map((n) => T0 + n * DAY + H));
     // Cut halfway through the second night: the first night's episode is only in the schedule.
-    const cut = 300 + 150;
+    const cut = 5 + 300 + 150;
     const { d, state } = run(all.slice(0, cut));
     const first = Math.floor((T0 + H) / 300_000);
     expect(state.principals.get('key:fp_partner')?.profile[0]?.schedule).toEqual({ last: first, episode: first, prev: -1 });

@@ -411,11 +411,26 @@ export function sealOf(k: Walk, type: string, token: ((kind: string, raw: string
 /** Largest step still counted as the next id of a walk (attackers skip ids that 404 or were deleted). */
 const MAX_WALK_GAP = 3;
 
-/** The distinct-id count above which this principal's window is abnormal. */
+/**
+ * The busiest learned window of a machine credential in the last PEAK_HOURS hours before the
+ * current window (0 without one): what a batch it ran yesterday at this time read.
+ */
+export function machinePeak(w: TypeWindow, windowMs: number): number {
+  return recentPeak(w, hourOf(w.bucket, windowMs));
+}
+
+/**
+ * The distinct-id count above which this principal's window is abnormal. `peak`: for a machine
+ * credential, `machinePeak`. While the type is still learning, the floor is for unknown
+ * principals; a machine's batch spans one or two windows a night, so it learns for nights, and a
+ * batch it read within the last day unflagged (on its first day, index.ts) raises the floor to
+ * what the learned baseline would allow for it (baselineMultiplier x that batch).
+ */
 export function threshold(
   w: TypeWindow,
   cfg: { minDistinct: number; baselineMultiplier: number; learningWindows: number },
+  peak = 0,
 ): number {
-  if (w.learnedWindows < cfg.learningWindows) return cfg.minDistinct * cfg.baselineMultiplier;
+  if (w.learnedWindows < cfg.learningWindows) return cfg.baselineMultiplier * Math.max(cfg.minDistinct, peak);
   return Math.max(cfg.minDistinct, cfg.baselineMultiplier * w.mean, w.mean + 4 * Math.sqrt(w.variance));
 }

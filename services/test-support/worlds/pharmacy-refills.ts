@@ -27,7 +27,8 @@ import { kongLine, type TimedLine } from '../vigil-replay.js';
  * the auto-refill batch's first nights and on each insurer's claim checks on one or more mornings,
  * when the night's auto-refills and phone-ins are filled from 09:00. The mornings were fixed (a
  * machine's slow-enumeration allowance starts from its busiest window of the last day); the two
- * first-day cold starts are asserted as they are (docs/detection-quality.md).
+ * first-day cold starts were asserted as they were until a machine credential's first day became
+ * its learning day (2026-12-01): nothing on any benign principal now (docs/detection-quality.md).
  */
 const T0 = Date.UTC(2026, 10, 9);
 export const S = 1000;
